@@ -1,0 +1,67 @@
+package io.matterpipeline.blob;
+
+/**
+ * The blob layout, one place for every path (documented in docs/architecture.md). Everything of a Matter lives under
+ * {@code matters/{matterId}/}, so deleting a Matter is deleting one prefix.
+ *
+ * <pre>
+ * matters/{m}/matter.json                          Matter manifest (ingest)
+ * matters/{m}/progress.json                        Matter progress (aggregator, ETag-guarded)
+ * matters/{m}/result.json                          Matter result (aggregator)
+ * matters/{m}/documents/{d}/source                 original bytes (ingest)
+ * matters/{m}/documents/{d}/pages/{nnnnn}.json     PageContent (page-splitter)
+ * matters/{m}/documents/{d}/extractions/{nnnnn}.json  PageExtraction (llm-worker)
+ * matters/{m}/documents/{d}/progress.json          document progress (aggregator, ETag-guarded)
+ * matters/{m}/documents/{d}/result.json            document result (aggregator)
+ * </pre>
+ * Ids are validated by {@link io.matterpipeline.contract.Ids} before they reach a path.
+ */
+public final class BlobPaths {
+
+    private BlobPaths() {
+    }
+
+    public static String matterPrefix(String matterId) {
+        return "matters/" + matterId + "/";
+    }
+
+    public static String matterManifest(String matterId) {
+        return matterPrefix(matterId) + "matter.json";
+    }
+
+    public static String matterProgress(String matterId) {
+        return matterPrefix(matterId) + "progress.json";
+    }
+
+    public static String matterResult(String matterId) {
+        return matterPrefix(matterId) + "result.json";
+    }
+
+    public static String documentPrefix(String matterId, String documentId) {
+        return matterPrefix(matterId) + "documents/" + documentId + "/";
+    }
+
+    public static String documentSource(String matterId, String documentId) {
+        return documentPrefix(matterId, documentId) + "source";
+    }
+
+    public static String page(String matterId, String documentId, int pageNumber) {
+        return documentPrefix(matterId, documentId) + "pages/" + fiveDigits(pageNumber) + ".json";
+    }
+
+    public static String extraction(String matterId, String documentId, int pageNumber) {
+        return documentPrefix(matterId, documentId) + "extractions/" + fiveDigits(pageNumber) + ".json";
+    }
+
+    public static String documentProgress(String matterId, String documentId) {
+        return documentPrefix(matterId, documentId) + "progress.json";
+    }
+
+    public static String documentResult(String matterId, String documentId) {
+        return documentPrefix(matterId, documentId) + "result.json";
+    }
+
+    private static String fiveDigits(int pageNumber) {
+        return String.format("%05d", pageNumber);
+    }
+}

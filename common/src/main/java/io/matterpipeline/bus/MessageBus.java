@@ -1,0 +1,29 @@
+package io.matterpipeline.bus;
+
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The message bus port. Adapters: Azure Service Bus (production), Kafka, and an in-memory bus with Service Bus
+ * semantics for the single-JVM mode and tests. Delivery is at least once; consumers are idempotent by
+ * {@link OutboundMessage#messageId()}.
+ */
+public interface MessageBus {
+
+    /** Publishes one message; completes when the broker has accepted it. */
+    Mono<Void> publish(String queue, OutboundMessage message);
+
+    /**
+     * Publishes many messages, in as few broker batches as the adapter's size limits allow; completes when all were
+     * accepted. On error some messages may have been published: publishing again is safe (deterministic ids).
+     */
+    Mono<Void> publishAll(String queue, List<OutboundMessage> messages);
+
+    /**
+     * Receives from a queue in peek-lock mode. Demand is credit: the adapter never hands out more deliveries than
+     * requested (plus the configured prefetch). Cancelling the subscription stops receiving; unsettled deliveries stay
+     * locked until settled or their locks expire.
+     */
+    Flux<Delivery> receive(String queue, ReceiveOptions options);
+}

@@ -1,0 +1,72 @@
+package io.matterpipeline.contract;
+
+import io.matterpipeline.bus.OutboundMessage;
+import io.matterpipeline.error.PoisonException;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Turns messages into bus payloads and back. The JSON body carries {@code type} and {@code schemaVersion}; the same
+ * two travel as message properties so brokers and operators can filter without parsing bodies.
+ *
+ * <p>Readers ignore unknown fields (a newer writer may add some) and reject a newer {@code schemaVersion} or an unknown
+ * type as poison: the message is dead-lettered with the reason instead of being retried forever.
+ */
+public final class MessageCodec {
+
+    /** Message property holding the type discriminator. */
+    public static final String TYPE_PROPERTY = "type";
+    /** Message property holding the schema version. */
+    public static final String SCHEMA_VERSION_PROPERTY = "schemaVersion";
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private MessageCodec() {
+    }
+
+    /** The shared mapper for contract bodies (messages and blobs). */
+    public static JsonMapper mapper() {
+        return MAPPER;
+    }
+
+    /** Encodes a message with its deterministic id, type and schema version. */
+    public static OutboundMessage encode(PipelineMessage message) {
+        ObjectNode body = MAPPER.valueToTree(message);
+        body.put(SCHEMA_VERSION_PROPERTY, PipelineMessage.SCHEMA_VERSION);
+        return new OutboundMessage(message.messageId(), message.type(), MAPPER.writeValueAsBytes(body),
+                Map.of(TYPE_PROPERTY, message.type(), SCHEMA_VERSION_PROPERTY, String.valueOf(PipelineMessage.SCHEMA_VERSION)));
+    }
+
+    /**
+     * Decodes a body written by {@link #encode}.
+     *
+     * @throws PoisonException when the body is not a known message of a supported version
+     */
+    public static PipelineMessage decode(byte[] body) {
+        JsonNode tree;
+        try {
+            tree = MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            throw new PoisonException("malformed-message", "The message body is not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new PoisonException("malformed-message", "The message body is not a JSON object");
+        }
+        int version = tree.path(SCHEMA_VERSION_PROPERTY).asInt(1);
+        if (version > PipelineMessage.SCHEMA_VERSION) {
+            throw new PoisonException("unsupported-schema-version", "Schema version " + version
+                    + " is newer than the supported " + PipelineMessage.SCHEMA_VERSION);
+        }
+        try {
+            return MAPPER.treeToValue(tree, PipelineMessage.class);
+        } catch (JacksonException e) {
+            throw new PoisonException("malformed-message", "Not a valid pipeline message: " + e.getOriginalMessage(), e);
+        }
+    }
+}

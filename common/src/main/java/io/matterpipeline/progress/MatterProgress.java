@@ -1,0 +1,41 @@
+package io.matterpipeline.progress;
+
+import io.matterpipeline.contract.SealedDocument;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The aggregator's record of a Matter, stored at {@code BlobPaths.matterProgress} and updated with ETag
+ * compare-and-swap: which documents the sealed Matter has and which of them settled, with what status. Page-level
+ * progress lives in each {@link DocumentProgress}, so page results of different documents never contend for one blob.
+ *
+ * @param documents the sealed Matter's documents; null until the Matter was sealed
+ * @param settledDocuments final status per settled document id
+ * @param status the Matter's status as far as the aggregator knows
+ * @param completedAt when the Matter reached its final state; null before
+ */
+public record MatterProgress(
+        String matterId,
+        List<SealedDocument> documents,
+        Map<String, DocumentStatus> settledDocuments,
+        MatterStatus status,
+        Instant completedAt) {
+
+    public MatterProgress {
+        documents = documents == null ? null : List.copyOf(documents);
+        settledDocuments = settledDocuments == null ? new TreeMap<>() : new TreeMap<>(settledDocuments);
+        status = status == null ? MatterStatus.OPEN : status;
+    }
+
+    /** A Matter nothing is known about yet. */
+    public static MatterProgress empty(String matterId) {
+        return new MatterProgress(matterId, null, null, MatterStatus.OPEN, null);
+    }
+
+    /** True once sealed. */
+    public boolean isSealed() {
+        return documents != null;
+    }
+}

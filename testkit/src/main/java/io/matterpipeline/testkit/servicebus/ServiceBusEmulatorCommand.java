@@ -1,0 +1,94 @@
+package io.matterpipeline.testkit.servicebus;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * {@code testkit servicebus}: runs a {@link ServiceBusEmulator} on loopback, prints its connection string and keeps
+ * running until the process is stopped.
+ */
+@Command(name = "servicebus", mixinStandardHelpOptions = true,
+        description = "Azure Service Bus emulator (AMQP 1.0 on 127.0.0.1) for the unmodified Service Bus SDKs.")
+public final class ServiceBusEmulatorCommand implements Callable<Integer> {
+
+    @Option(names = "--port", defaultValue = "5672", description = "TCP port on 127.0.0.1, 0 for a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--queues", split = ",", required = true, description = "Queue names, comma-separated.")
+    List<String> queues;
+
+    @Option(names = "--lock-duration", defaultValue = "60s", converter = DurationConverter.class,
+            description = "Peek-lock duration, e.g. 30s, 2m, 500ms or PT30S (default: ${DEFAULT-VALUE}).")
+    Duration lockDuration;
+
+    @Option(names = "--max-delivery-count", defaultValue = "10",
+            description = "Failed deliveries before a message is dead-lettered (default: ${DEFAULT-VALUE}).")
+    int maxDeliveryCount;
+
+    @Option(names = "--duplicate-detection", converter = DurationConverter.class,
+            description = "Enables duplicate detection by MessageId over this window, e.g. 10m (default: off).")
+    Duration duplicateDetectionWindow;
+
+    @Option(names = "--max-message-size", defaultValue = "262144",
+            description = "Largest message or batch in bytes (default: ${DEFAULT-VALUE}, the Standard tier).")
+    int maxMessageSize;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServiceBusEmulatorOptions options = ServiceBusEmulatorOptions.defaults().withPort(port)
+                .withMaxMessageSize(maxMessageSize);
+        for (String name : queues) {
+            QueueOptions queue = QueueOptions.named(name.trim()).withLockDuration(lockDuration)
+                    .withMaxDeliveryCount(maxDeliveryCount);
+            if (duplicateDetectionWindow != null) {
+                queue = queue.withDuplicateDetection(duplicateDetectionWindow);
+            }
+            options = options.withQueue(queue);
+        }
+        ServiceBusEmulator emulator = ServiceBusEmulator.start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            emulator.close();
+            stopped.countDown();
+        }, "servicebus-emulator-shutdown"));
+        System.out.println(emulator.connectionString());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Accepts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} and ISO-8601 ({@code PT30S}). */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+
+        @Override
+        public Duration convert(String value) {
+            String text = value.trim().toLowerCase(Locale.ROOT);
+            try {
+                if (text.startsWith("pt") || text.startsWith("p")) {
+                    return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
+                }
+                if (text.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+                }
+                long amount = Long.parseLong(text.substring(0, text.length() - 1));
+                return switch (text.charAt(text.length() - 1)) {
+                    case 's' -> Duration.ofSeconds(amount);
+                    case 'm' -> Duration.ofMinutes(amount);
+                    case 'h' -> Duration.ofHours(amount);
+                    default -> throw new TypeConversionException("Unknown unit in '" + value + "'");
+                };
+            } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+                throw new TypeConversionException("Not a duration: '" + value + "' (use 30s, 2m, 500ms or PT30S)");
+            }
+        }
+    }
+}

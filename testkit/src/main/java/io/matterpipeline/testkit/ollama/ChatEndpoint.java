@@ -1,0 +1,238 @@
+package io.matterpipeline.testkit.ollama;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code POST /api/chat}: admission (validation, faults, slots), the simulated generation delay, and the answer as one
+ * JSON object or as NDJSON lines.
+ */
+final class ChatEndpoint {
+
+    static final String BUSY = "server busy, please try again.  maximum pending requests exceeded";
+    static final String RUNNER_TERMINATED = "llama runner process has terminated: simulated fault";
+    static final String CONTEXT_EXCEEDED = "the input length exceeds the context length";
+
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final String NDJSON = "application/x-ndjson";
+
+    private final OllamaSimulatorOptions options;
+    private final OllamaFaults faults;
+    private final SlotQueue slots;
+    private final StatsRecorder stats;
+    private final Random jitter;
+    private final AtomicInteger schemaViolations = new AtomicInteger();
+
+    ChatEndpoint(OllamaSimulatorOptions options, OllamaFaults faults, SlotQueue slots, StatsRecorder stats) {
+        this.options = options;
+        this.faults = faults;
+        this.slots = slots;
+        this.stats = stats;
+        // Its own sequence, so the jitter drawn does not shift which calls the fault rates hit.
+        this.jitter = new Random(options.seed() ^ 0x5DEECE66DL);
+    }
+
+    /** One chat call from arrival to the last byte, however it ends. */
+    private final class Call {
+        private static final int WAITING = 0;
+        private static final int GENERATING = 1;
+        private static final int ENDED = 2;
+
+        final long startNanos = System.nanoTime();
+        final SlotQueue.Ticket ticket = new SlotQueue.Ticket();
+        final AtomicInteger phase = new AtomicInteger(WAITING);
+        final AtomicBoolean answered = new AtomicBoolean();
+
+        boolean startGeneration() {
+            if (phase.compareAndSet(WAITING, GENERATING)) {
+                stats.generationStarted();
+                return true;
+            }
+            return false;
+        }
+
+        void end() {
+            if (phase.getAndSet(ENDED) == GENERATING) {
+                stats.generationEnded();
+            }
+            slots.release(ticket);
+            if (answered.compareAndSet(false, true)) {
+                // The client left before any answer began, which Ollama logs as 499.
+                stats.answered(499);
+            }
+        }
+
+        Mono<Void> answer(HttpServerResponse response, int status, String contentType, Publisher<String> body) {
+            if (answered.compareAndSet(false, true)) {
+                stats.answered(status);
+            }
+            return response.status(HttpResponseStatus.valueOf(status))
+                    .header(HttpHeaderNames.CONTENT_TYPE, contentType)
+                    .sendString(body, StandardCharsets.UTF_8)
+                    .then();
+        }
+
+        Mono<Void> error(HttpServerResponse response, int status, String message) {
+            return answer(response, status, JSON, Mono.just(OllamaJson.error(message)));
+        }
+    }
+
+    Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
+        stats.callReceived();
+        Call call = new Call();
+        return request.receive().aggregate().asString(StandardCharsets.UTF_8)
+                .defaultIfEmpty("")
+                .flatMap(body -> admit(call, body, response))
+                .doFinally(signal -> call.end());
+    }
+
+    private Mono<Void> admit(Call call, String body, HttpServerResponse response) {
+        ChatRequest request;
+        try {
+            request = ChatRequest.parse(body);
+        } catch (ChatRequest.InvalidChatRequest e) {
+            return call.error(response, 400, e.getMessage());
+        }
+        int numCtx = request.numCtx() > 0 ? request.numCtx() : options.defaultNumCtx();
+        if (request.promptTokens() > numCtx && !request.truncate()) {
+            return call.error(response, 400, CONTEXT_EXCEEDED);
+        }
+        OllamaFault fault = faults.nextCall();
+        if (fault != null) {
+            stats.faultInjected(fault);
+        }
+        if (fault == OllamaFault.SERVER_ERROR) {
+            return call.error(response, 500, RUNNER_TERMINATED);
+        }
+        if (fault == OllamaFault.BUSY) {
+            return call.error(response, 503, BUSY);
+        }
+        return slots.acquire(call.ticket)
+                .then(Mono.defer(() -> call.startGeneration()
+                        ? generate(call, request, numCtx, fault, response)
+                        : Mono.<Void>empty()))
+                .onErrorResume(SlotQueue.QueueFullException.class, e -> call.error(response, 503, BUSY));
+    }
+
+    private Mono<Void> generate(Call call, ChatRequest request, int numCtx, OllamaFault fault,
+                                HttpServerResponse response) {
+        Answer answer = answer(request, numCtx, fault);
+        Duration delay = generationDelay(fault);
+        Mono<Void> generating = delay.isZero() ? Mono.empty() : Mono.delay(delay).then();
+        return generating.then(Mono.defer(() -> request.stream()
+                ? call.answer(response, 200, NDJSON, streamLines(call, answer))
+                : call.answer(response, 200, JSON, Mono.fromCallable(() -> OllamaJson.write(doneLine(call, answer,
+                        answer.content()))))));
+    }
+
+    /** What the model "generated" for one call. */
+    private record Answer(String content, String doneReason, int promptEvalCount, int evalCount) {
+    }
+
+    private Answer answer(ChatRequest request, int numCtx, OllamaFault fault) {
+        String content;
+        if (fault == OllamaFault.SCHEMA_VIOLATION) {
+            content = OllamaJson.write(violateSchema(LegalExtractor.extract(request.pageText())));
+        } else {
+            content = SimulatedExtraction.fromPageText(request.pageText());
+        }
+        String doneReason = "stop";
+        if (fault == OllamaFault.TRUNCATED) {
+            content = cut(content, Math.max(1, content.length() / 2));
+            doneReason = "length";
+        } else if (request.numPredict() > 0 && TokenEstimate.of(content) > request.numPredict()) {
+            content = cut(content, request.numPredict() * TokenEstimate.CHARS_PER_TOKEN);
+            doneReason = "length";
+        }
+        // Like Ollama, an over-long prompt is truncated silently: only prompt_eval_count shows it.
+        int promptEvalCount = Math.min(Math.max(1, request.promptTokens()), numCtx);
+        return new Answer(content, doneReason, promptEvalCount, Math.max(1, TokenEstimate.of(content)));
+    }
+
+    /** Rotates through a missing required field, a field of the wrong type and an additional property. */
+    private ObjectNode violateSchema(ObjectNode extraction) {
+        switch (Math.floorMod(schemaViolations.getAndIncrement(), 3)) {
+            case 0 -> extraction.remove("summary");
+            case 1 -> extraction.put("parties", "unknown");
+            default -> extraction.put("confidence", 0.42);
+        }
+        return extraction;
+    }
+
+    private Duration generationDelay(OllamaFault fault) {
+        Duration delay = options.latency();
+        long jitterNanos = options.jitter().toNanos();
+        if (jitterNanos > 0) {
+            delay = delay.plusNanos(jitter.nextLong(jitterNanos + 1));
+        }
+        if (fault == OllamaFault.SLOW) {
+            delay = delay.plus(faults.slowDelay());
+        }
+        return delay;
+    }
+
+    private Flux<String> streamLines(Call call, Answer answer) {
+        List<String> lines = new ArrayList<>();
+        String content = answer.content();
+        for (int start = 0; start < content.length(); ) {
+            int end = cutIndex(content, Math.min(content.length(), start + options.streamChunkChars()));
+            if (end <= start) {
+                end = Math.min(content.length(), start + 2);
+            }
+            ObjectNode line = line(content.substring(start, end));
+            line.put("done", false);
+            lines.add(OllamaJson.write(line) + "\n");
+            start = end;
+        }
+        return Flux.fromIterable(lines)
+                .concatWith(Mono.fromCallable(() -> OllamaJson.write(doneLine(call, answer, "")) + "\n"));
+    }
+
+    private ObjectNode doneLine(Call call, Answer answer, String content) {
+        long total = Math.max(1_000, System.nanoTime() - call.startNanos);
+        long load = Math.max(1, total / 50);
+        long promptEval = Math.max(1, (total - load) / 5);
+        long eval = Math.max(1, total - load - promptEval);
+        ObjectNode line = line(content);
+        line.put("done", true);
+        line.put("done_reason", answer.doneReason());
+        line.put("total_duration", total);
+        line.put("load_duration", load);
+        line.put("prompt_eval_count", answer.promptEvalCount());
+        line.put("prompt_eval_duration", promptEval);
+        line.put("eval_count", answer.evalCount());
+        line.put("eval_duration", eval);
+        return line;
+    }
+
+    private static ObjectNode line(String content) {
+        ObjectNode line = OllamaJson.object();
+        line.put("model", OllamaSimulator.MODEL);
+        line.put("created_at", Instant.now().toString());
+        line.putObject("message").put("role", "assistant").put("content", content);
+        return line;
+    }
+
+    private static String cut(String text, int length) {
+        return text.substring(0, cutIndex(text, Math.min(length, text.length())));
+    }
+
+    /** Moves a cut off the middle of a surrogate pair. */
+    private static int cutIndex(String text, int index) {
+        return index > 0 && index < text.length() && Character.isLowSurrogate(text.charAt(index)) ? index - 1 : index;
+    }
+}

@@ -1,0 +1,170 @@
+package io.matterpipeline.testkit.ollama;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerResponse;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * An Ollama-compatible HTTP server on 127.0.0.1 whose one model, {@value #MODEL}, answers every chat with the
+ * deterministic {@link SimulatedExtraction} of the page in the prompt.
+ *
+ * <p>Endpoints: {@code POST /api/chat} (NDJSON stream by default, one JSON object with {@code "stream": false}),
+ * {@code GET /api/tags}, {@code GET /api/ps}, {@code GET /api/version}, {@code GET /} and {@code HEAD /}. Chat calls
+ * take {@link OllamaSimulatorOptions#latency()} (plus jitter) on Reactor timers, at most
+ * {@link OllamaSimulatorOptions#slots()} at a time; up to {@link OllamaSimulatorOptions#maxQueue()} more wait, the rest
+ * get Ollama's 503. Faults are injected through {@link #faults()}, while running.
+ *
+ * <pre>{@code
+ * try (OllamaSimulator ollama = OllamaSimulator.start(OllamaSimulatorOptions.builder().slots(2).build())) {
+ *     ollama.faults().injectNext(OllamaFault.SERVER_ERROR, 1);
+ *     // point the client at ollama.baseUrl()
+ * }
+ * }</pre>
+ */
+public final class OllamaSimulator implements AutoCloseable {
+
+    /** The name of the simulated model, reported in every answer whatever model was asked for. */
+    public static final String MODEL = "simulated";
+
+    /** The Ollama version the simulator claims to be. */
+    public static final String VERSION = "0.12.6";
+
+    private static final Logger log = LoggerFactory.getLogger(OllamaSimulator.class);
+    private static final String RUNNING = "Ollama is running";
+    private static final String JSON = "application/json; charset=utf-8";
+    private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final String DIGEST = sha256(MODEL);
+
+    private final OllamaSimulatorOptions options;
+    private final OllamaFaults faults;
+    private final SlotQueue slots;
+    private final StatsRecorder stats = new StatsRecorder();
+    private final Instant startedAt = Instant.now();
+    private final DisposableServer server;
+
+    private OllamaSimulator(OllamaSimulatorOptions options) {
+        this.options = options;
+        this.faults = new OllamaFaults(options.seed(), options.faultRates(), options.slowDelay());
+        this.slots = new SlotQueue(options.slots(), options.maxQueue());
+        ChatEndpoint chat = new ChatEndpoint(options, faults, slots, stats);
+        this.server = HttpServer.create()
+                .host("127.0.0.1")
+                .port(options.port())
+                .route(routes -> routes
+                        .post("/api/chat", chat::handle)
+                        .get("/api/tags", (request, response) -> json(response, models(false)))
+                        .get("/api/ps", (request, response) -> json(response, models(true)))
+                        .get("/api/version", (request, response) -> json(response, OllamaJson.object().put("version", VERSION)))
+                        .get("/", (request, response) -> response
+                                .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                                .sendString(Mono.just(RUNNING)))
+                        .head("/", (request, response) -> response
+                                .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                                .header(HttpHeaderNames.CONTENT_LENGTH, String.valueOf(RUNNING.length()))
+                                .send()))
+                .bindNow(BIND_TIMEOUT);
+        log.info("Ollama simulator listening on {} (latency {}, jitter {}, slots {}, max queue {}, seed {})",
+                baseUrl(), options.latency(), options.jitter(), options.slots(), options.maxQueue(), options.seed());
+    }
+
+    /**
+     * Starts a simulator and waits until it listens.
+     *
+     * @throws RuntimeException if the port cannot be bound within 10 seconds
+     */
+    public static OllamaSimulator start(OllamaSimulatorOptions options) {
+        return new OllamaSimulator(Objects.requireNonNull(options, "options"));
+    }
+
+    /** Starts a simulator with {@link OllamaSimulatorOptions#defaults()}: a free port, no latency, no faults. */
+    public static OllamaSimulator start() {
+        return start(OllamaSimulatorOptions.defaults());
+    }
+
+    /** {@code http://127.0.0.1:PORT}, without a trailing slash. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    /** The port listened on; the one picked when the options said 0. */
+    public int port() {
+        return server.port();
+    }
+
+    public OllamaSimulatorOptions options() {
+        return options;
+    }
+
+    /** The fault injection of this simulator; changes apply to the next chat call. */
+    public OllamaFaults faults() {
+        return faults;
+    }
+
+    /** A snapshot of the chat calls served. */
+    public OllamaSimulatorStats stats() {
+        return stats.snapshot(slots);
+    }
+
+    /** Zeroes the call counts and restarts the peaks from the current in-flight and queued numbers. */
+    public void resetStats() {
+        stats.reset(slots);
+    }
+
+    /** Stops listening and drops open connections; waits up to 5 seconds. */
+    @Override
+    public void close() {
+        server.disposeNow(CLOSE_TIMEOUT);
+    }
+
+    private static Mono<Void> json(HttpServerResponse response, ObjectNode body) {
+        return response.header(HttpHeaderNames.CONTENT_TYPE, JSON)
+                .sendString(Mono.fromCallable(() -> OllamaJson.write(body)), StandardCharsets.UTF_8)
+                .then();
+    }
+
+    private ObjectNode models(boolean loaded) {
+        ObjectNode body = OllamaJson.object();
+        ObjectNode model = body.putArray("models").addObject();
+        model.put("name", MODEL);
+        model.put("model", MODEL);
+        if (!loaded) {
+            model.put("modified_at", startedAt.toString());
+        }
+        model.put("size", 1_048_576L);
+        model.put("digest", DIGEST);
+        ObjectNode details = model.putObject("details");
+        details.put("parent_model", "");
+        details.put("format", "gguf");
+        details.put("family", MODEL);
+        details.putArray("families").add(MODEL);
+        details.put("parameter_size", "0B");
+        details.put("quantization_level", "none");
+        if (loaded) {
+            model.put("expires_at", Instant.now().plus(Duration.ofMinutes(5)).toString());
+            model.put("size_vram", 0L);
+        }
+        return body;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

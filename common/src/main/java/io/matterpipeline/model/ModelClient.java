@@ -1,0 +1,36 @@
+package io.matterpipeline.model;
+
+import reactor.core.publisher.Mono;
+
+/**
+ * The model client port: one chat call to a self-hosted language model. Adapters: Ollama ({@code /api/chat}) and,
+ * later, OpenAI-compatible servers; a routing client can wrap several of them (one per replica) behind this same
+ * interface, so callers never know how many servers answer.
+ *
+ * <p>One call is one attempt: adapters do not retry (the caller retries with backoff, so a retry can go to another
+ * replica). Failures arrive inside the {@link Mono} as pipeline exceptions with a stable reason:
+ * <ul>
+ *   <li>{@link io.matterpipeline.error.TransientException}: {@link ModelFailures#BUSY} (HTTP 503/429),
+ *       {@link ModelFailures#SERVER_ERROR} (other 5xx), {@link ModelFailures#TIMEOUT},
+ *       {@link ModelFailures#UNREACHABLE} (connection refused, DNS) — worth another attempt;</li>
+ *   <li>{@link io.matterpipeline.error.BadInputException}: {@link ModelFailures#PROMPT_TOO_LONG} (the server refused
+ *       an over-long prompt), {@link ModelFailures#REJECTED} (any other 4xx) — the same request fails again;</li>
+ *   <li>{@link io.matterpipeline.error.NotFoundException}: {@link ModelFailures#MODEL_NOT_FOUND}.</li>
+ * </ul>
+ * A reply that stopped at the output limit is not an error here: it is a reply with
+ * {@link ModelReply.DoneReason#LENGTH}, and the caller must not use its content as a result.
+ */
+public interface ModelClient {
+
+    /** Sends one chat request; emits the reply once the whole answer arrived. */
+    Mono<ModelReply> chat(ModelRequest request);
+
+    /** The context and output limits pinned on every request of this client. */
+    ModelLimits limits();
+
+    /**
+     * A cheap reachability check (no generation): completes empty when the server answers, errors with a
+     * {@link io.matterpipeline.error.TransientException} ({@link ModelFailures#UNREACHABLE}) when it does not.
+     */
+    Mono<Void> probe();
+}

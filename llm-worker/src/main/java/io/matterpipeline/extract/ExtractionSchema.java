@@ -1,0 +1,98 @@
+package io.matterpipeline.extract;
+
+import com.networknt.schema.InputFormat;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.matterpipeline.contract.MessageCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A JSON Schema the model's answer must follow: sent to the server as the structured-output constraint and checked in
+ * full afterwards, since constrained decoders ignore keywords such as {@code pattern} or {@code minLength} and plain
+ * JSON mode ignores the schema altogether.
+ */
+final class ExtractionSchema {
+
+    /** The default legal extraction schema on the classpath. */
+    static final String LEGAL_RESOURCE = "/schemas/legal-extraction.schema.json";
+
+    private static final int MAX_REPORTED_ERRORS = 20;
+
+    private final String text;
+    private final JsonSchema validator;
+
+    private ExtractionSchema(String text) {
+        this.text = Objects.requireNonNull(text, "text");
+        // networknt is Jackson 2 based: it parses the schema text itself; our Jackson 3 trees never cross over.
+        this.validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(text, InputFormat.JSON);
+    }
+
+    /** The legal extraction schema that every Matter uses unless it brings its own. */
+    static ExtractionSchema legal() {
+        try (InputStream in = ExtractionSchema.class.getResourceAsStream(LEGAL_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("Missing classpath resource " + LEGAL_RESOURCE);
+            }
+            return new ExtractionSchema(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A schema given as JSON text. */
+    static ExtractionSchema of(String schemaJson) {
+        return new ExtractionSchema(schemaJson);
+    }
+
+    /** The schema as JSON text, as sent to the model server. */
+    String text() {
+        return text;
+    }
+
+    /** Parses and validates a model answer. */
+    Verdict check(String answer) {
+        JsonNode tree;
+        try {
+            tree = MessageCodec.mapper().readTree(answer);
+        } catch (JacksonException e) {
+            return new Verdict(null, List.of("The answer is not valid JSON: " + e.getOriginalMessage()));
+        }
+        if (tree == null || tree.isMissingNode()) {
+            return new Verdict(null, List.of("The answer is empty; a JSON object is required"));
+        }
+        if (!tree.isObject()) {
+            return new Verdict(null, List.of("The answer must be a JSON object, not " + tree.getNodeType()));
+        }
+        Set<ValidationMessage> messages = validator.validate(answer, InputFormat.JSON);
+        List<String> errors = messages.stream()
+                .map(ValidationMessage::getMessage)
+                .sorted(Comparator.naturalOrder())
+                .limit(MAX_REPORTED_ERRORS)
+                .toList();
+        return new Verdict(tree, errors);
+    }
+
+    /**
+     * The outcome of {@link #check}.
+     *
+     * @param tree the parsed answer (Jackson 3), null when it is not a JSON object
+     * @param errors what is wrong, empty when the answer is valid
+     */
+    record Verdict(JsonNode tree, List<String> errors) {
+
+        boolean valid() {
+            return tree != null && errors.isEmpty();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.matterpipeline.extract;
+
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.MessageHandler;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageContent;
+import io.matterpipeline.contract.PageExtracted;
+import io.matterpipeline.contract.PageFailed;
+import io.matterpipeline.contract.PageTask;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.error.NotFoundException;
+import io.matterpipeline.error.PoisonException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+
+/**
+ * Handles a {@link PageTask}: reads the page blob, has the {@link PageExtractor} read it with the model, writes the
+ * {@link io.matterpipeline.contract.PageExtraction} to its fixed blob path and publishes {@link PageExtracted}; or,
+ * when the page's budget is spent, publishes {@link PageFailed} and completes, so the Matter still finishes (PARTIAL).
+ *
+ * <p>Idempotent: the extraction path is fixed per page, and a page whose extraction already exists (a duplicate
+ * delivery, or a crash between writing and publishing) is only announced again, without another model call.
+ */
+final class PageTaskHandler implements MessageHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(PageTaskHandler.class);
+
+    private final BlobStore blobs;
+    private final MessageBus bus;
+    private final PageExtractor extractor;
+    private final String resultsQueue;
+
+    PageTaskHandler(BlobStore blobs, MessageBus bus, PageExtractor extractor, String resultsQueue) {
+        this.blobs = blobs;
+        this.bus = bus;
+        this.extractor = extractor;
+        this.resultsQueue = resultsQueue;
+    }
+
+    @Override
+    public Mono<Void> handle(PipelineMessage message, DeliveryAttempt attempt) {
+        if (!(message instanceof PageTask task)) {
+            return Mono.error(new PoisonException("unexpected-message",
+                    "The pages queue carries page tasks only, got " + message.type()));
+        }
+        String extractionBlob = BlobPaths.extraction(task.matterId(), task.documentId(), task.pageNumber());
+        return blobs.stat(extractionBlob).hasElement()
+                .flatMap(done -> done ? announceExtracted(task, extractionBlob) : read(task, extractionBlob))
+                .checkpoint("extract page " + label(task));
+    }
+
+    @Override
+    public Mono<Void> onGiveUp(PipelineMessage message, String reason, String description) {
+        if (message instanceof PageTask task) {
+            return announceFailed(task, reason, description);
+        }
+        return Mono.empty();
+    }
+
+    private Mono<Void> read(PageTask task, String extractionBlob) {
+        return readPage(task)
+                .flatMap(extractor::extract)
+                .flatMap(outcome -> {
+                    if (outcome instanceof PageOutcome.Extracted extracted) {
+                        return blobs.putBytes(extractionBlob,
+                                        MessageCodec.mapper().writeValueAsBytes(extracted.extraction()),
+                                        PutCondition.none())
+                                .then(announceExtracted(task, extractionBlob));
+                    }
+                    PageOutcome.Failed failed = (PageOutcome.Failed) outcome;
+                    log.warn("Page {} failed: {} - {}", label(task), failed.reason(), failed.description());
+                    return announceFailed(task, failed.reason(), failed.description());
+                });
+    }
+
+    private Mono<PageContent> readPage(PageTask task) {
+        return blobs.read(task.pageBlob())
+                .switchIfEmpty(Mono.error(() -> new NotFoundException("page-not-found",
+                        "The page blob " + task.pageBlob() + " of page " + label(task) + " does not exist")))
+                .map(content -> {
+                    try {
+                        return MessageCodec.mapper().readValue(content.bytes(), PageContent.class);
+                    } catch (JacksonException e) {
+                        throw new PoisonException("malformed-page", "The page blob " + task.pageBlob()
+                                + " is not a page: " + e.getOriginalMessage(), e);
+                    }
+                })
+                .map(page -> page.text() == null ? withEmptyText(page) : page);
+    }
+
+    private static PageContent withEmptyText(PageContent page) {
+        return new PageContent(page.matterId(), page.documentId(), page.pageNumber(), page.pageCount(), page.kind(),
+                "", page.words(), page.averageWordConfidence(), page.minWordConfidence(),
+                page.lowConfidenceWordShare(), page.precedingText(), page.followingText());
+    }
+
+    private Mono<Void> announceExtracted(PageTask task, String extractionBlob) {
+        return bus.publish(resultsQueue, MessageCodec.encode(
+                new PageExtracted(task.matterId(), task.documentId(), task.pageNumber(), extractionBlob)));
+    }
+
+    private Mono<Void> announceFailed(PageTask task, String reason, String description) {
+        return bus.publish(resultsQueue, MessageCodec.encode(
+                new PageFailed(task.matterId(), task.documentId(), task.pageNumber(), reason, description)));
+    }
+
+    private static String label(PageTask task) {
+        return task.matterId() + "/" + task.documentId() + "/" + task.pageNumber();
+    }
+}

@@ -1,0 +1,41 @@
+package io.matterpipeline.blob.filesystem;
+
+import io.matterpipeline.blob.BlobStore;
+import java.nio.file.Path;
+
+/**
+ * A {@link BlobStore} on a local directory, for the single-JVM mode and tests.
+ *
+ * <ul>
+ *   <li>Writes stream the body into a temporary file beside the target and then move it into place atomically: a
+ *       reader sees the old or the new blob, never a mix, and a crashed write leaves no partial blob. Writes are not
+ *       fsynced: a blob survives a process crash, not necessarily a power loss.</li>
+ *   <li>Every write gets a new ETag, kept with the metadata in a sidecar file. Conditional writes check and commit
+ *       under a per-path lock that is exclusive within the JVM (also across store instances on the same root) and,
+ *       best effort, across processes (a file lock).</li>
+ *   <li>Paths are relative, {@code /}-separated; absolute paths, empty, {@code .} or {@code ..} segments, segments
+ *       starting with a dot, backslashes and control characters are rejected with
+ *       {@link io.matterpipeline.error.BadInputException} reason {@code invalid-path}.</li>
+ *   <li>All file I/O runs on {@link reactor.core.scheduler.Schedulers#boundedElastic()}, never on the caller's
+ *       thread.</li>
+ * </ul>
+ * Layout under the root: {@code blobs/<path>} (content, readable as plain files), {@code meta/<path>} (ETag, size,
+ * time, metadata as JSON) and {@code locks/} (lock files).
+ */
+public interface FileSystemBlobStore extends BlobStore, AutoCloseable {
+
+    /**
+     * Opens (creating it if needed) a store rooted at {@code root}. Blocks briefly to create the directories: call it
+     * at startup, not on an event loop.
+     */
+    static FileSystemBlobStore create(Path root) {
+        return DefaultFileSystemBlobStore.open(root);
+    }
+
+    /** The root directory. */
+    Path root();
+
+    /** Releases the store's lock files. */
+    @Override
+    void close();
+}

@@ -1,0 +1,56 @@
+package io.matterpipeline.config;
+
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.memory.InMemoryBusOptions;
+import io.matterpipeline.bus.memory.InMemoryMessageBus;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Provides the {@link MessageBus} and {@link BlobStore} every service uses, chosen by
+ * {@code matter-pipeline.bus.type} and {@code matter-pipeline.blob.type}.
+ *
+ * <p>This configuration provides the embedded adapters (in-memory bus, filesystem store). The other adapters plug in
+ * through the same mechanism: an {@code @AutoConfiguration(before = PipelineInfrastructureAutoConfiguration.class)}
+ * declaring its {@code MessageBus} or {@code BlobStore} bean under {@link ConditionalOnBusType} /
+ * {@link ConditionalOnBlobType}; the beans here then back off ({@code @ConditionalOnMissingBean}). When a type is
+ * configured whose adapter is not present, startup fails with a message saying so, rather than silently running on
+ * the embedded adapter.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(PipelineProperties.class)
+public class PipelineInfrastructureAutoConfiguration {
+
+    /** The message bus; the in-memory one is closed with the context, after the consumers stopped. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean(MessageBus.class)
+    public InMemoryMessageBus messageBus(PipelineProperties properties) {
+        PipelineProperties.BusType type = properties.bus().type();
+        if (type != PipelineProperties.BusType.IN_MEMORY) {
+            throw new IllegalStateException("matter-pipeline.bus.type is " + type + " but no " + type
+                    + " MessageBus adapter is configured: add the adapter's auto-configuration (module on the "
+                    + "classpath) or set matter-pipeline.bus.type=in-memory");
+        }
+        PipelineProperties.InMemory inMemory = properties.bus().inMemory();
+        return InMemoryMessageBus.create(new InMemoryBusOptions(inMemory.lockDuration(), inMemory.maxDeliveryCount(),
+                inMemory.duplicateDeliveryRate(), inMemory.handlerCrashRate(), inMemory.seed(),
+                inMemory.lockCheckInterval()));
+    }
+
+    /** The blob store. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean(BlobStore.class)
+    public FileSystemBlobStore blobStore(PipelineProperties properties) {
+        PipelineProperties.BlobType type = properties.blob().type();
+        if (type != PipelineProperties.BlobType.FILESYSTEM) {
+            throw new IllegalStateException("matter-pipeline.blob.type is " + type + " but no " + type
+                    + " BlobStore adapter is configured: add the adapter's auto-configuration (module on the "
+                    + "classpath) or set matter-pipeline.blob.type=filesystem");
+        }
+        return FileSystemBlobStore.create(properties.blob().filesystem().root());
+    }
+}

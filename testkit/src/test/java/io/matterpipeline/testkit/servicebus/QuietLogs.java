@@ -11,6 +11,9 @@ final class QuietLogs {
     }
 
     static void apply() {
+        if (System.getenv("SERVICEBUS_TEST_VERBOSE") != null) {
+            return;
+        }
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
         for (String name : new String[] {"com.azure", "io.netty", "io.vertx", "reactor"}) {
             ((Logger) LoggerFactory.getLogger(name)).setLevel(Level.WARN);

@@ -11,9 +11,13 @@ final class SdkClients {
     private SdkClients() {
     }
 
+    /**
+     * The SDK waits at least delay + 4 s (its server-busy wait) between retries and requires max delay to be above
+     * that, so max delay stays at 10 s.
+     */
     static ServiceBusClientBuilder builder(ServiceBusEmulator emulator) {
         return new ServiceBusClientBuilder().connectionString(emulator.connectionString())
                 .retryOptions(new AmqpRetryOptions().setTryTimeout(Duration.ofSeconds(10)).setMaxRetries(3)
-                        .setDelay(Duration.ofMillis(500)).setMaxDelay(Duration.ofSeconds(2)));
+                        .setDelay(Duration.ofMillis(100)).setMaxDelay(Duration.ofSeconds(10)));
     }
 }

@@ -137,15 +137,20 @@ final class OllamaModelClient implements ModelClient {
     /** Classifies a langchain4j or JDK HTTP failure once, into the reasons {@link ModelClient} documents. */
     PipelineException translate(Throwable error, String label) {
         String where = " (" + options.baseUrl() + ", " + label + ")";
+        // One pass per kind, most specific first: langchain4j wraps a connect timeout in its TimeoutException.
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpException http) {
                 return fromStatus(http.statusCode(), http.getMessage() + where, error);
             }
+        }
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException
                     || cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
                 return new TransientException(ModelFailures.UNREACHABLE,
                         "The model server cannot be reached: " + cause + where, error);
             }
+        }
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpTimeoutException || cause instanceof dev.langchain4j.exception.TimeoutException
                     || cause instanceof java.util.concurrent.TimeoutException) {
                 return new TransientException(ModelFailures.TIMEOUT,

@@ -7,7 +7,8 @@ import tools.jackson.databind.JsonNode;
  * The parts of an Ollama {@code /api/chat} request the simulator acts on.
  *
  * @param stream       {@code stream}, true when absent (Ollama's default)
- * @param pageText     the page of the last user message, context blocks removed
+ * @param pageText     the page of the last user message with a {@code <page>} tag (else of the last user message),
+ *                     context blocks removed
  * @param promptTokens token estimate of all message contents
  * @param numCtx       {@code options.num_ctx}, or 0 when absent
  * @param numPredict   {@code options.num_predict}, or 0 when absent or not positive (no limit)
@@ -48,6 +49,8 @@ record ChatRequest(boolean stream, String pageText, int promptTokens, int numCtx
         }
         int promptChars = 0;
         String lastUser = "";
+        // A repair turn ("your answer was invalid ...") has no page of its own: keep reading the page it refers to.
+        String lastUserWithPage = null;
         for (JsonNode message : messages) {
             JsonNode content = message.get("content");
             String text = content != null && content.isString() ? content.stringValue() : "";
@@ -55,10 +58,14 @@ record ChatRequest(boolean stream, String pageText, int promptTokens, int numCtx
             JsonNode role = message.get("role");
             if (role != null && role.isString() && "user".equals(role.stringValue())) {
                 lastUser = text;
+                if (text.contains("<page")) {
+                    lastUserWithPage = text;
+                }
             }
         }
         JsonNode options = root.path("options");
-        return new ChatRequest(bool(root.get("stream"), true), PageText.of(lastUser), TokenEstimate.ofChars(promptChars),
+        String pageMessage = lastUserWithPage != null ? lastUserWithPage : lastUser;
+        return new ChatRequest(bool(root.get("stream"), true), PageText.of(pageMessage), TokenEstimate.ofChars(promptChars),
                 positiveInt(options.get("num_ctx")), positiveInt(options.get("num_predict")),
                 bool(root.get("truncate"), true));
     }

@@ -1,0 +1,30 @@
+package io.matterpipeline.extract;
+
+import io.matterpipeline.contract.Queues;
+import java.time.Duration;
+
+/** Worker properties for tests: fast retries, small knobs settable one by one. */
+final class TestWorkerProperties {
+
+    String baseUrl = "http://127.0.0.1:1";
+    int numCtx = 8192;
+    int numPredict = 2048;
+    Duration timeout = Duration.ofSeconds(10);
+    int concurrency = 2;
+    int maxAttempts = 3;
+    int repairAttempts = 2;
+    Duration firstBackoff = Duration.ofMillis(5);
+    Duration maxBackoff = Duration.ofMillis(20);
+    int maxDeliveries = 3;
+
+    WorkerProperties build() {
+        return new WorkerProperties(
+                new WorkerProperties.Model(baseUrl, "llama3.1:8b", numCtx, numPredict, 0, 42, timeout, false),
+                concurrency, maxAttempts, repairAttempts,
+                new WorkerProperties.Retry(firstBackoff, maxBackoff, 0.5),
+                600, 3.0,
+                new WorkerProperties.Consumer(0, maxDeliveries, Duration.ofMillis(5), Duration.ofMillis(20),
+                        Duration.ofSeconds(5)),
+                Queues.PAGES, Queues.RESULTS);
+    }
+}

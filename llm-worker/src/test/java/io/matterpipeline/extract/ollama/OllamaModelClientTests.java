@@ -1,0 +1,145 @@
+package io.matterpipeline.extract.ollama;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.model.ModelClient;
+import io.matterpipeline.model.ModelFailures;
+import io.matterpipeline.model.ModelMessage;
+import io.matterpipeline.model.ModelReply;
+import io.matterpipeline.model.ModelRequest;
+import io.matterpipeline.testkit.ollama.OllamaFault;
+import io.matterpipeline.testkit.ollama.OllamaSimulator;
+import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+class OllamaModelClientTests {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static final String SCHEMA = """
+            {"type": "object", "additionalProperties": false, "required": ["summary"],
+             "properties": {"summary": {"type": "string"}}}""";
+
+    OllamaSimulator simulator;
+
+    @BeforeEach
+    void start() {
+        simulator = OllamaSimulator.start(OllamaSimulatorOptions.builder().slowDelay(Duration.ofSeconds(20)).build());
+    }
+
+    @AfterEach
+    void stop() {
+        simulator.close();
+    }
+
+    ModelClient client(String baseUrl, Duration timeout) {
+        return OllamaModelClients.create(new OllamaClientOptions(baseUrl, "llama3.1:8b", 4096, 512, 0, 42, timeout, 2,
+                false));
+    }
+
+    static ModelRequest request() {
+        return new ModelRequest(List.of(ModelMessage.system("Extract."),
+                ModelMessage.user("<page number=\"1\">\nCase No. 1:23-cv-04567, filed on March 3, 2023.\n</page>")),
+                SCHEMA, "m/d/1");
+    }
+
+    @Test
+    void replyCarriesContentDoneReasonTokensAndTheModelTheServerReports() {
+        StepVerifier.create(client(simulator.baseUrl(), WAIT).chat(request()))
+                .assertNext(reply -> {
+                    assertThat(reply.content()).contains("\"caseNumbers\"").contains("1:23-cv-04567");
+                    assertThat(reply.doneReason()).isEqualTo(ModelReply.DoneReason.STOP);
+                    assertThat(reply.model()).isEqualTo(OllamaSimulator.MODEL);
+                    assertThat(reply.promptTokens()).isPositive();
+                    assertThat(reply.outputTokens()).isPositive();
+                    assertThat(reply.endpoint()).isEqualTo(simulator.baseUrl());
+                })
+                .expectComplete()
+                .verify(WAIT);
+        assertThat(simulator.stats().totalCalls()).as("langchain4j retries are off").isEqualTo(1);
+    }
+
+    @Test
+    void truncatedAnswerIsAReplyWithDoneReasonLength() {
+        simulator.faults().injectNext(OllamaFault.TRUNCATED, 1);
+
+        StepVerifier.create(client(simulator.baseUrl(), WAIT).chat(request()))
+                .assertNext(reply -> assertThat(reply.doneReason()).isEqualTo(ModelReply.DoneReason.LENGTH))
+                .expectComplete()
+                .verify(WAIT);
+    }
+
+    @Test
+    void busyServerIsATransientModelBusyFailureWithoutRetryInside() {
+        simulator.faults().injectNext(OllamaFault.BUSY, 1);
+
+        StepVerifier.create(client(simulator.baseUrl(), WAIT).chat(request()))
+                .expectErrorSatisfies(error -> assertFailure(error, PipelineException.Kind.TRANSIENT,
+                        ModelFailures.BUSY))
+                .verify(WAIT);
+        assertThat(simulator.stats().totalCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void serverErrorIsATransientServerErrorFailure() {
+        simulator.faults().injectNext(OllamaFault.SERVER_ERROR, 1);
+
+        StepVerifier.create(client(simulator.baseUrl(), WAIT).chat(request()))
+                .expectErrorSatisfies(error -> assertFailure(error, PipelineException.Kind.TRANSIENT,
+                        ModelFailures.SERVER_ERROR))
+                .verify(WAIT);
+    }
+
+    @Test
+    void answerLaterThanTheTimeoutIsATransientTimeout() {
+        simulator.faults().injectNext(OllamaFault.SLOW, 1);
+
+        StepVerifier.create(client(simulator.baseUrl(), Duration.ofMillis(800)).chat(request()))
+                .expectErrorSatisfies(error -> assertFailure(error, PipelineException.Kind.TRANSIENT,
+                        ModelFailures.TIMEOUT))
+                .verify(WAIT);
+    }
+
+    @Test
+    void serverThatIsNotThereIsUnreachable() throws IOException {
+        String nobody = "http://127.0.0.1:" + freePort();
+
+        StepVerifier.create(client(nobody, WAIT).chat(request()))
+                .expectErrorSatisfies(error -> assertFailure(error, PipelineException.Kind.TRANSIENT,
+                        ModelFailures.UNREACHABLE))
+                .verify(WAIT);
+        StepVerifier.create(client(nobody, WAIT).probe())
+                .expectErrorSatisfies(error -> assertFailure(error, PipelineException.Kind.TRANSIENT,
+                        ModelFailures.UNREACHABLE))
+                .verify(WAIT);
+        StepVerifier.create(OllamaModelClients.answers(nobody, Duration.ofSeconds(2)))
+                .expectNext(false).expectComplete().verify(WAIT);
+    }
+
+    @Test
+    void probeAnswersWhenTheServerRuns() {
+        StepVerifier.create(client(simulator.baseUrl(), WAIT).probe()).expectComplete().verify(WAIT);
+        StepVerifier.create(OllamaModelClients.answers(simulator.baseUrl() + "/", Duration.ofSeconds(2)))
+                .expectNext(true).expectComplete().verify(WAIT);
+        assertThat(simulator.stats().totalCalls()).as("no chat call to probe").isZero();
+    }
+
+    static void assertFailure(Throwable error, PipelineException.Kind kind, String reason) {
+        assertThat(error).isInstanceOf(PipelineException.class);
+        assertThat(((PipelineException) error).kind()).isEqualTo(kind);
+        assertThat(((PipelineException) error).reason()).isEqualTo(reason);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

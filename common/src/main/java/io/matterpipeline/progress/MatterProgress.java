@@ -38,4 +38,35 @@ public record MatterProgress(
     public boolean isSealed() {
         return documents != null;
     }
+
+    /** Records the seal: the first seal wins (a redelivered or repeated seal changes nothing). */
+    public MatterProgress withSealed(List<SealedDocument> sealedDocuments) {
+        if (isSealed() || status.isFinal()) {
+            return this;
+        }
+        return new MatterProgress(matterId, sealedDocuments, settledDocuments, MatterStatus.PROCESSING, completedAt);
+    }
+
+    /** Records a settled document's status; a final Matter no longer changes. */
+    public MatterProgress withSettledDocument(String documentId, DocumentStatus documentStatus) {
+        if (status.isFinal() || documentStatus.equals(settledDocuments.get(documentId))) {
+            return this;
+        }
+        Map<String, DocumentStatus> settled = new TreeMap<>(settledDocuments);
+        settled.put(documentId, documentStatus);
+        return new MatterProgress(matterId, documents, settled, status, completedAt);
+    }
+
+    /** Records the final state; the first final state wins. */
+    public MatterProgress withFinalStatus(MatterStatus finalStatus, Instant finishedAt) {
+        if (status.isFinal()) {
+            return this;
+        }
+        return new MatterProgress(matterId, documents, settledDocuments, finalStatus, finishedAt);
+    }
+
+    /** True when the Matter is sealed and every one of its documents has settled. */
+    public boolean allDocumentsSettled() {
+        return isSealed() && documents.stream().allMatch(document -> settledDocuments.containsKey(document.documentId()));
+    }
 }

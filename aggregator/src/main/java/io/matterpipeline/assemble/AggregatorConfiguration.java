@@ -1,0 +1,40 @@
+package io.matterpipeline.assemble;
+
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.bus.ConsumerSettings;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.QueueConsumer;
+import io.matterpipeline.config.PipelineProperties;
+import java.time.Clock;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Every bean of the aggregator, declared explicitly so the standalone module can import this configuration next to
+ * the other services'. Needs a {@link MessageBus} and a {@link BlobStore} bean (common's auto-configuration provides
+ * them). Bean names start with {@code aggregator}; properties live under {@code matter-pipeline.aggregator}, queue
+ * names under {@code matter-pipeline.queues}.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({AggregatorProperties.class, PipelineProperties.class})
+public class AggregatorConfiguration {
+
+    /** The results-queue handler that records progress and writes document and Matter results. */
+    @Bean
+    public MatterAssembler aggregatorMatterAssembler(BlobStore blobStore, MessageBus messageBus,
+            PipelineProperties pipeline, AggregatorProperties properties) {
+        return new MatterAssembler(blobStore, messageBus, pipeline.queues().mattersCompleted(), properties,
+                Clock.systemUTC());
+    }
+
+    /** Consumes the results queue; started and stopped by the application context. */
+    @Bean
+    public QueueConsumer aggregatorQueueConsumer(MessageBus messageBus, PipelineProperties pipeline,
+            AggregatorProperties properties, MatterAssembler aggregatorMatterAssembler) {
+        ConsumerSettings settings = new ConsumerSettings(properties.concurrency(), properties.prefetch(),
+                properties.maxDeliveries(), properties.retryBackoff(), properties.maxRetryBackoff(),
+                properties.shutdownGrace());
+        return new QueueConsumer(messageBus, pipeline.queues().results(), settings, aggregatorMatterAssembler);
+    }
+}

@@ -1,0 +1,219 @@
+package io.matterpipeline.assemble;
+
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.MessageHandler;
+import io.matterpipeline.contract.DocumentFailed;
+import io.matterpipeline.contract.DocumentSplit;
+import io.matterpipeline.contract.Ids;
+import io.matterpipeline.contract.MatterCompleted;
+import io.matterpipeline.contract.MatterSealed;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageExtracted;
+import io.matterpipeline.contract.PageFailed;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.contract.SealedDocument;
+import io.matterpipeline.error.BadInputException;
+import io.matterpipeline.error.PoisonException;
+import io.matterpipeline.progress.DocumentProgress;
+import io.matterpipeline.progress.FailureNote;
+import io.matterpipeline.progress.MatterProgress;
+import io.matterpipeline.progress.MatterStatus;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The aggregator's handler of the results queue. Each message is a fact ({@link DocumentSplit},
+ * {@link DocumentFailed}, {@link PageExtracted}, {@link PageFailed}, {@link MatterSealed}) recorded in the progress
+ * blobs by compare-and-swap; then, whether or not the fact was new (a redelivery after a crash must finish what the
+ * first delivery started), the follow-up steps run:
+ * <ol>
+ *   <li>a settled document gets its result written, then is recorded as settled in the Matter progress;</li>
+ *   <li>a sealed Matter whose documents all settled gets its result written, then its progress set to the final
+ *       status, then {@link MatterCompleted} published.</li>
+ * </ol>
+ * Each step is durable before the next one says it happened, and everything is derived from the stored facts, so
+ * duplicates, reordering, restarts and several aggregator instances never change a result (except its timestamp).
+ * Once a Matter is final it no longer changes; a late duplicate only republishes MatterCompleted (same message id).
+ *
+ * <p>Any message type other than these five is poison ({@code unexpected-message-type}).
+ */
+public final class MatterAssembler implements MessageHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(MatterAssembler.class);
+
+    private final BlobStore store;
+    private final MessageBus bus;
+    private final String mattersCompletedQueue;
+    private final ProgressStore progress;
+    private final DocumentAssembler documents;
+    private final MergeKey keys;
+    private final int readConcurrency;
+    private final Clock clock;
+
+    MatterAssembler(BlobStore store, MessageBus bus, String mattersCompletedQueue, AggregatorProperties properties,
+            Clock clock) {
+        this.store = store;
+        this.bus = bus;
+        this.mattersCompletedQueue = mattersCompletedQueue;
+        this.progress = new ProgressStore(store, properties.progress());
+        Set<String> ignored = new HashSet<>(properties.merge().keyIgnoredFields());
+        this.keys = new MergeKey(ignored);
+        this.readConcurrency = properties.merge().readConcurrency();
+        this.documents = new DocumentAssembler(store, keys, readConcurrency);
+        this.clock = clock;
+    }
+
+    @Override
+    public Mono<Void> handle(PipelineMessage message, DeliveryAttempt attempt) {
+        return Mono.defer(() -> dispatch(message)).checkpoint("aggregate " + message.messageId());
+    }
+
+    private Mono<Void> dispatch(PipelineMessage message) {
+        Ids.require("matterId", message.matterId());
+        if (message instanceof DocumentSplit split) {
+            if (split.pageCount() < 0) {
+                throw new BadInputException("invalid-page-count", "DocumentSplit with page count " + split.pageCount());
+            }
+            return onDocumentFact(split.matterId(), split.documentId(),
+                    document -> document.withSplit(split.kind(), split.pageCount(), split.averageWordConfidence()));
+        }
+        if (message instanceof DocumentFailed failure) {
+            FailureNote note = new FailureNote(failure.reason(), failure.description());
+            return onDocumentFact(failure.matterId(), failure.documentId(),
+                    document -> document.withDocumentFailure(note));
+        }
+        if (message instanceof PageExtracted page) {
+            return onDocumentFact(page.matterId(), page.documentId(),
+                    document -> checkPage(document, page.pageNumber()).withPageExtracted(page.pageNumber()));
+        }
+        if (message instanceof PageFailed page) {
+            FailureNote note = new FailureNote(page.reason(), page.description());
+            return onDocumentFact(page.matterId(), page.documentId(),
+                    document -> checkPage(document, page.pageNumber()).withPageFailed(page.pageNumber(), note));
+        }
+        if (message instanceof MatterSealed sealed) {
+            return onSealed(sealed);
+        }
+        throw new PoisonException("unexpected-message-type",
+                "The aggregator does not handle " + message.type() + " messages (" + message.messageId() + ")");
+    }
+
+    /** A page number outside the document would make it settle too early or never: the message is poison. */
+    private static DocumentProgress checkPage(DocumentProgress document, int pageNumber) {
+        if (pageNumber < 1 || (document.pageCount() != null && pageNumber > document.pageCount())) {
+            throw new PoisonException("page-out-of-range", "Page " + pageNumber + " of document "
+                    + document.documentId() + " with " + document.pageCount() + " pages");
+        }
+        return document;
+    }
+
+    private Mono<Void> onDocumentFact(String matterId, String documentId, UnaryOperator<DocumentProgress> fact) {
+        Ids.require("documentId", documentId);
+        return progress.updateDocument(matterId, documentId, fact)
+                .flatMap(document -> document.status().isSettled()
+                        ? settleDocument(document).then(completeIfDone(matterId))
+                        : Mono.empty());
+    }
+
+    private Mono<Void> onSealed(MatterSealed sealed) {
+        List<SealedDocument> sealedDocuments = sealed.documents() == null ? List.of() : sealed.documents();
+        sealedDocuments.forEach(document -> Ids.require("documentId", document.documentId()));
+        return progress.updateMatter(sealed.matterId(), matter -> matter.withSealed(sealedDocuments))
+                // Documents that settled before a crash cut their follow-up short are finished here too.
+                .flatMapMany(matter -> matter.status().isFinal()
+                        ? Flux.empty()
+                        : Flux.fromIterable(matter.documents()))
+                .flatMap(document -> progress.readDocument(sealed.matterId(), document.documentId())
+                        .filter(documentProgress -> documentProgress.status().isSettled())
+                        .flatMap(this::settleDocument), readConcurrency)
+                .then(completeIfDone(sealed.matterId()));
+    }
+
+    /** Writes a settled document's result, then records it as settled in the Matter progress. */
+    private Mono<Void> settleDocument(DocumentProgress document) {
+        String matterId = document.matterId();
+        return progress.readMatter(matterId)
+                .filter(matter -> !matter.status().isFinal()
+                        && !document.status().equals(matter.settledDocuments().get(document.documentId())))
+                .flatMap(matter -> documents.assemble(document))
+                .flatMap(result -> store.putBytes(BlobPaths.documentResult(matterId, document.documentId()),
+                        MessageCodec.mapper().writeValueAsBytes(result), PutCondition.none()))
+                .flatMap(written -> progress.updateMatter(matterId,
+                        matter -> matter.withSettledDocument(document.documentId(), document.status())))
+                .then();
+    }
+
+    /** Finishes the Matter when it is sealed and every document settled; re-announces a final Matter. */
+    private Mono<Void> completeIfDone(String matterId) {
+        return progress.readMatter(matterId).flatMap(matter -> {
+            if (matter.status().isFinal()) {
+                return announce(matter);
+            }
+            if (!matter.allDocumentsSettled()) {
+                return Mono.empty();
+            }
+            return finish(matter);
+        });
+    }
+
+    private Mono<Void> finish(MatterProgress matter) {
+        String matterId = matter.matterId();
+        Instant completedAt = clock.instant();
+        return Flux.fromIterable(matter.documents())
+                .flatMapSequential(document -> documentResult(matterId, document.documentId()), readConcurrency, 1)
+                .collectList()
+                .map(results -> MatterResult.build(matterId, matter.documents(), results, completedAt, keys))
+                .flatMap(result -> {
+                    MatterStatus status = MatterStatus.valueOf(result.path("status").asString());
+                    return store.putBytes(BlobPaths.matterResult(matterId),
+                                    MessageCodec.mapper().writeValueAsBytes(result), PutCondition.none())
+                            .then(progress.updateMatter(matterId,
+                                    current -> current.withFinalStatus(status, completedAt)));
+                })
+                // A racing finisher that lost the final write leaves the announcement to the winner, whose message
+                // is only settled once it announced (or is redelivered and announces then).
+                .filter(done -> completedAt.equals(done.completedAt()))
+                .doOnNext(done -> log.info("Matter {} finished: {}", matterId, done.status()))
+                .flatMap(this::announce);
+    }
+
+    /** The stored document result; rebuilt from the progress if it went missing. */
+    private Mono<ObjectNode> documentResult(String matterId, String documentId) {
+        String path = BlobPaths.documentResult(matterId, documentId);
+        return store.read(path)
+                .map(blob -> {
+                    try {
+                        return (ObjectNode) MessageCodec.mapper().readTree(blob.bytes());
+                    } catch (JacksonException | ClassCastException e) {
+                        throw new PoisonException("corrupt-result", "The document result " + path
+                                + " is not a JSON object", e);
+                    }
+                })
+                .switchIfEmpty(Mono.defer(() -> progress.readDocument(matterId, documentId)
+                        .switchIfEmpty(Mono.error(() -> new PoisonException("document-progress-missing",
+                                "Document " + documentId + " is recorded as settled but has no progress")))
+                        .flatMap(documents::assemble)));
+    }
+
+    private Mono<Void> announce(MatterProgress matter) {
+        if (matter.status() == MatterStatus.CANCELLED) {
+            return Mono.empty(); // cancellation is announced by whoever cancelled
+        }
+        MatterCompleted completed = new MatterCompleted(matter.matterId(), matter.status().name(),
+                BlobPaths.matterResult(matter.matterId()));
+        return bus.publish(mattersCompletedQueue, MessageCodec.encode(completed));
+    }
+}

@@ -1,0 +1,124 @@
+package io.matterpipeline.assemble;
+
+import java.math.BigDecimal;
+import java.text.Normalizer;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The identity of an extracted item for deduplication: every field except the quote (and the configured
+ * per-occurrence fields), with text case-folded, whitespace collapsed and numbers normalised, so "ACME Corp." on page 1
+ * and "Acme  Corp." on page 7 are one party, and "$1,000.00" equals "$1000".
+ */
+final class MergeKey {
+
+    /** Fields that hold where an item was found, never what it is. */
+    static final Set<String> PROVENANCE_FIELDS = Set.of("quote", "quotes", "pages", "documents");
+
+    private static final Pattern NUMBER = Pattern.compile("\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:\\.\\d+)?");
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
+    private final Set<String> ignoredFields;
+
+    MergeKey(Set<String> ignoredFields) {
+        this.ignoredFields = Set.copyOf(ignoredFields);
+    }
+
+    /**
+     * The key of an array element. An object is keyed by its identifying fields; when it has none (only a quote), by
+     * its quote, so quote-only items are not all merged into one.
+     */
+    String ofItem(JsonNode item) {
+        if (item.isObject()) {
+            StringBuilder key = new StringBuilder("{");
+            for (Map.Entry<String, JsonNode> field : sortedFields(item).entrySet()) {
+                if (PROVENANCE_FIELDS.contains(field.getKey()) || ignoredFields.contains(field.getKey())) {
+                    continue;
+                }
+                appendField(key, field.getKey(), field.getValue());
+            }
+            if (key.length() == 1) {
+                appendField(key, "quote", item.path("quote"));
+            }
+            return key.append('}').toString();
+        }
+        return ofValue(item);
+    }
+
+    /** The key of any JSON value; empty for null, missing and blank values. */
+    String ofValue(JsonNode value) {
+        StringBuilder key = new StringBuilder();
+        append(key, value);
+        return key.toString();
+    }
+
+    /** Case-folded, whitespace-collapsed text with numbers in plain form ("1,000.50" → "1000.5"). */
+    static String normaliseText(String text) {
+        String folded = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        Matcher numbers = NUMBER.matcher(folded);
+        StringBuilder out = new StringBuilder(folded.length());
+        while (numbers.find()) {
+            numbers.appendReplacement(out, Matcher.quoteReplacement(normaliseNumber(numbers.group().replace(",", ""))));
+        }
+        numbers.appendTail(out);
+        return WHITESPACE.matcher(out).replaceAll(" ").trim();
+    }
+
+    private void append(StringBuilder key, JsonNode value) {
+        if (value == null || value.isNull() || value.isMissingNode()) {
+            return;
+        }
+        if (value.isObject()) {
+            key.append('{');
+            for (Map.Entry<String, JsonNode> field : sortedFields(value).entrySet()) {
+                appendField(key, field.getKey(), field.getValue());
+            }
+            key.append('}');
+        } else if (value.isArray()) {
+            key.append('[');
+            for (JsonNode element : value.values()) {
+                append(key, element);
+                key.append(',');
+            }
+            key.append(']');
+        } else if (value.isNumber()) {
+            key.append('#').append(normaliseNumber(value.decimalValue().toPlainString()));
+        } else if (value.isBoolean()) {
+            key.append(value.booleanValue());
+        } else {
+            String text = normaliseText(value.asString());
+            if (!text.isEmpty()) {
+                // Quoted, with the delimiters escaped, so different field layouts cannot produce the same key.
+                key.append('"').append(text.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+        }
+    }
+
+    private void appendField(StringBuilder key, String name, JsonNode value) {
+        StringBuilder valueKey = new StringBuilder();
+        append(valueKey, value);
+        if (valueKey.isEmpty() || "{}".contentEquals(valueKey) || "[]".contentEquals(valueKey)) {
+            return; // absent, null, blank and empty are the same fact: "not stated"
+        }
+        key.append('"').append(name).append("\":").append(valueKey).append(';');
+    }
+
+    private static Map<String, JsonNode> sortedFields(JsonNode object) {
+        Map<String, JsonNode> sorted = new TreeMap<>();
+        object.forEachEntry(sorted::put);
+        return sorted;
+    }
+
+    private static String normaliseNumber(String digits) {
+        try {
+            return new BigDecimal(digits).stripTrailingZeros().toPlainString();
+        } catch (NumberFormatException e) {
+            return digits;
+        }
+    }
+}

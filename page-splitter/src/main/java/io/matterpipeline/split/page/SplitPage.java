@@ -1,0 +1,26 @@
+package io.matterpipeline.split.page;
+
+import io.matterpipeline.contract.PageContent;
+import java.util.List;
+
+/**
+ * One page as a splitter produced it, before context is attached and it becomes a {@link PageContent} blob.
+ *
+ * @param pageNumber 1-based page number
+ * @param text the page's extracted text
+ * @param words OCR words with confidence and offset in {@code text}; empty when the input was not OCR
+ * @param confidence the page's word confidence figures, {@link WordConfidence#UNKNOWN} when not OCR
+ */
+public record SplitPage(int pageNumber, String text, List<PageContent.Word> words, WordConfidence confidence) {
+
+    public SplitPage {
+        text = text == null ? "" : text;
+        words = words == null ? List.of() : List.copyOf(words);
+        confidence = confidence == null ? WordConfidence.UNKNOWN : confidence;
+    }
+
+    /** A page of text without OCR words. */
+    public static SplitPage ofText(int pageNumber, String text) {
+        return new SplitPage(pageNumber, text, List.of(), WordConfidence.UNKNOWN);
+    }
+}

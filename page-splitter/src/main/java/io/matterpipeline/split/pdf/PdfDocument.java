@@ -1,0 +1,106 @@
+package io.matterpipeline.split.pdf;
+
+import io.matterpipeline.error.BadInputException;
+import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.split.page.SplitDocument;
+import io.matterpipeline.split.page.SplitFailures;
+import io.matterpipeline.split.page.SplitPage;
+import io.matterpipeline.split.page.WordConfidence;
+import java.io.IOException;
+import java.io.Writer;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.text.PDFTextStripper;
+
+/** An open PDF yielding one page's text at a time. */
+final class PdfDocument implements SplitDocument {
+
+    private final PDDocument document;
+    private final int pageCount;
+    private final int maxPageTextChars;
+    private final PDFTextStripper stripper;
+    private int next = 1;
+
+    PdfDocument(PDDocument document, int pageCount, int maxPageTextChars) {
+        this.document = document;
+        this.pageCount = pageCount;
+        this.maxPageTextChars = maxPageTextChars;
+        this.stripper = new PDFTextStripper();
+        // The same bytes must give the same page text on every platform (idempotent page blobs).
+        stripper.setLineSeparator("\n");
+    }
+
+    @Override
+    public String kind() {
+        return "pdf";
+    }
+
+    @Override
+    public int pageCount() {
+        return pageCount;
+    }
+
+    @Override
+    public WordConfidence confidence() {
+        return WordConfidence.UNKNOWN;
+    }
+
+    @Override
+    public SplitPage nextPage() throws IOException {
+        if (next > pageCount) {
+            return null;
+        }
+        int pageNumber = next++;
+        stripper.setStartPage(pageNumber);
+        stripper.setEndPage(pageNumber);
+        BoundedWriter text = new BoundedWriter(maxPageTextChars, pageNumber);
+        try {
+            stripper.writeText(document, text);
+        } catch (PipelineException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new BadInputException(SplitFailures.CORRUPT_PDF, "The text of PDF page " + pageNumber
+                    + " cannot be read: " + e.getMessage(), e);
+        }
+        return SplitPage.ofText(pageNumber, text.toString().stripTrailing());
+    }
+
+    @Override
+    public void close() throws IOException {
+        document.close();
+    }
+
+    /** Collects a page's text and stops a page that decompresses into an absurd amount of text. */
+    private static final class BoundedWriter extends Writer {
+
+        private final StringBuilder text = new StringBuilder();
+        private final int max;
+        private final int pageNumber;
+
+        BoundedWriter(int max, int pageNumber) {
+            this.max = max;
+            this.pageNumber = pageNumber;
+        }
+
+        @Override
+        public void write(char[] chars, int offset, int length) {
+            if (text.length() + length > max) {
+                throw new BadInputException(SplitFailures.PAGE_TEXT_TOO_LARGE, "PDF page " + pageNumber
+                        + " has more than " + max + " characters of text");
+            }
+            text.append(chars, offset, length);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+}

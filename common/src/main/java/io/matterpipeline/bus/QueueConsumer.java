@@ -98,7 +98,9 @@ public final class QueueConsumer implements SmartLifecycle {
                     log.warn("Queue {}: settling message {} failed: {}", queue, delivery.messageId(), error.toString());
                     return Mono.empty();
                 })
-                .doFinally(signal -> inFlight.decrementAndGet());
+                // Before the completion travels downstream: a stop() that saw the run drain must see zero in flight.
+                .doOnTerminate(inFlight::decrementAndGet)
+                .doOnCancel(inFlight::decrementAndGet);
     }
 
     private Mono<Void> handleAndSettle(Delivery delivery) {

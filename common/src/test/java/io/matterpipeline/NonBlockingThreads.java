@@ -1,0 +1,24 @@
+package io.matterpipeline;
+
+import reactor.blockhound.BlockHound;
+
+/**
+ * Installs BlockHound for the JVM: a blocking call on a non-blocking thread (Reactor's parallel scheduler, Netty
+ * event loops) then fails the test that made it. Installed once; later calls do nothing. Needs the JVM flag
+ * {@code -XX:+AllowRedefinitionToAddDeleteMethods} (set in common's surefire configuration).
+ */
+public final class NonBlockingThreads {
+
+    private NonBlockingThreads() {
+    }
+
+    /** Installs BlockHound unless it already is. */
+    public static synchronized void enforce() {
+        BlockHound.install(builder -> builder
+                // Test logging writes to a stream; it is not the code under test.
+                .allowBlockingCallsInside("ch.qos.logback.classic.Logger", "callAppenders")
+                .allowBlockingCallsInside("org.slf4j.helpers.SubstituteLogger", "info")
+                // Test-side waits.
+                .allowBlockingCallsInside("org.assertj.core.api.AbstractAssert", "satisfies"));
+    }
+}

@@ -1,0 +1,127 @@
+package io.matterpipeline.blob.filesystem;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.NonBlockingThreads;
+import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.BlobStoreContractTests;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.error.ConflictException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+class FileSystemBlobStoreTests extends BlobStoreContractTests {
+
+    @TempDir
+    Path root;
+
+    private FileSystemBlobStore store;
+
+    @BeforeAll
+    static void failOnBlockingCalls() {
+        NonBlockingThreads.enforce();
+    }
+
+    @AfterEach
+    void close() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    @Override
+    protected BlobStore store() {
+        if (store == null) {
+            store = FileSystemBlobStore.create(root);
+        }
+        return store;
+    }
+
+    @Test
+    void blobsAreReadableAsPlainFilesUnderTheRoot() throws IOException {
+        store().putBytes(prefix + "result.json", utf8("{}"), PutCondition.none()).block(timeout());
+
+        assertThat(Files.readString(root.resolve("blobs").resolve(prefix + "result.json"))).isEqualTo("{}");
+    }
+
+    @Test
+    void aFailedBodyLeavesNeitherABlobNorATemporaryFile() throws IOException {
+        String path = prefix + "documents/d/source";
+        Flux<ByteBuffer> failing = Flux.concat(Flux.just(ByteBuffer.wrap(new byte[1024])),
+                Flux.error(new IllegalStateException("upload aborted")));
+
+        StepVerifier.create(store().put(path, failing, PutCondition.none(), Map.of()))
+                .expectErrorMessage("upload aborted")
+                .verify(timeout());
+
+        assertThat(store().stat(path).blockOptional(timeout())).isEmpty();
+        try (Stream<Path> files = Files.walk(root.resolve("blobs"))) {
+            assertThat(files.filter(Files::isRegularFile).toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void storesOnTheSameRootShareTheirConditionalWrites() {
+        String path = prefix + "progress.json";
+        try (FileSystemBlobStore other = FileSystemBlobStore.create(root)) {
+            BlobInfo first = store().putBytes(path, utf8("v1"), PutCondition.ifAbsent()).block(timeout());
+
+            StepVerifier.create(other.putBytes(path, utf8("v1 again"), PutCondition.ifAbsent()))
+                    .expectError(ConflictException.class)
+                    .verify(timeout());
+            BlobInfo second = other.putBytes(path, utf8("v2"), PutCondition.ifMatch(first.etag())).block(timeout());
+            assertThat(store().read(path).block(timeout()).etag()).isEqualTo(second.etag());
+        }
+    }
+
+    @Test
+    void aFilePutThereByHandGetsAnEtagThatChangesWithIt() throws IOException {
+        Path file = root.resolve("blobs").resolve(prefix + "by-hand.txt");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "one");
+        String before = store().stat(prefix + "by-hand.txt").block(timeout()).etag();
+
+        BlobInfo replaced = store().putBytes(prefix + "by-hand.txt", utf8("two"), PutCondition.ifMatch(before))
+                .block(timeout());
+
+        assertThat(replaced.etag()).isNotEqualTo(before);
+        assertThat(store().list(prefix).map(BlobInfo::path).collectList().block(timeout()))
+                .containsExactly(prefix + "by-hand.txt");
+    }
+
+    @Test
+    void fileIoNeverRunsOnTheCallersNonBlockingThread() {
+        // BlockHound is installed: any file access on this parallel thread would fail the chain.
+        String path = prefix + "on-parallel.json";
+        List<String> etags = Mono.defer(() -> store().putBytes(path, utf8("x"), PutCondition.ifAbsent()))
+                .flatMap(info -> store().read(path).map(content -> List.of(info.etag(), content.etag())))
+                .flatMap(pair -> store().list(prefix).then(store().get(path).then())
+                        .then(store().deleteAll(List.of(path))).thenReturn(pair))
+                .subscribeOn(Schedulers.parallel())
+                .block(timeout());
+
+        assertThat(etags.get(0)).isEqualTo(etags.get(1));
+    }
+
+    @Test
+    void blockHoundIsActive() {
+        StepVerifier.create(Mono.fromCallable(() -> { Thread.sleep(1); return 1; }).subscribeOn(Schedulers.parallel()))
+                .expectErrorSatisfies(error -> assertThat(error.getClass().getName())
+                        .isEqualTo("reactor.blockhound.BlockingOperationError"))
+                .verify(timeout());
+    }
+}

@@ -1,0 +1,219 @@
+package io.matterpipeline.bus.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.NonBlockingThreads;
+import io.matterpipeline.bus.Delivery;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.MessageBusContractTests;
+import io.matterpipeline.bus.ReceiveOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+class InMemoryMessageBusTests extends MessageBusContractTests {
+
+    private static final Duration CHECK = Duration.ofMillis(20);
+    private static final AtomicInteger QUEUES = new AtomicInteger();
+
+    private final InMemoryMessageBus bus =
+            InMemoryMessageBus.create(InMemoryBusOptions.defaults().withLockCheckInterval(CHECK));
+    private final Map<String, Integer> deadLettersRead = new ConcurrentHashMap<>();
+
+    @BeforeAll
+    static void failOnBlockingCalls() {
+        NonBlockingThreads.enforce();
+    }
+
+    @AfterEach
+    void close() {
+        bus.close();
+    }
+
+    @Override
+    protected MessageBus bus() {
+        return bus;
+    }
+
+    @Override
+    protected String createQueue(Duration lockDuration, int maxDeliveryCount) {
+        String queue = "queue-" + QUEUES.incrementAndGet();
+        bus.declareQueue(queue, lockDuration, maxDeliveryCount);
+        return queue;
+    }
+
+    @Override
+    protected Mono<DeadLetter> nextDeadLetter(String queue) {
+        int index = deadLettersRead.merge(queue, 1, Integer::sum) - 1;
+        return Flux.interval(Duration.ZERO, CHECK)
+                .map(tick -> bus.deadLetters(queue))
+                .filter(deadLetters -> deadLetters.size() > index)
+                .next()
+                .map(deadLetters -> deadLetters.get(index))
+                .map(dead -> new DeadLetter(dead.messageId(), dead.reason(), dead.description(), dead.body()));
+    }
+
+    @Test
+    void deadLetterInspectionShowsDeliveryCountAndReplayMovesMessagesBack() {
+        String queue = createQueue(lockDuration(), 2);
+        bus.publish(queue, message("m-1")).block(timeout());
+        receiveOne(queue).abandon().block(timeout());
+        receiveOne(queue).abandon().block(timeout());
+
+        assertThat(bus.activeCount(queue)).isZero();
+        List<DeadLetteredMessage> deadLetters = bus.deadLetters(queue);
+        assertThat(deadLetters).singleElement().satisfies(dead -> {
+            assertThat(dead.messageId()).isEqualTo("m-1");
+            assertThat(dead.reason()).isEqualTo(InMemoryMessageBus.MAX_DELIVERY_COUNT_EXCEEDED);
+            assertThat(dead.deliveryCount()).isEqualTo(2);
+            assertThat(dead.properties()).containsEntry("origin", "contract");
+        });
+
+        assertThat(bus.replayDeadLetters(queue)).isEqualTo(1);
+
+        assertThat(bus.deadLetters(queue)).isEmpty();
+        Delivery replayed = receiveOne(queue);
+        assertThat(replayed.messageId()).isEqualTo("m-1");
+        assertThat(replayed.deliveryCount()).isZero();
+    }
+
+    @Test
+    void activeCountIncludesWaitingAndLockedMessages() {
+        String queue = createQueue(Duration.ofSeconds(30), 5);
+        bus.publishAll(queue, List.of(message("a"), message("b"), message("c"))).block(timeout());
+        Delivery locked = receiveOne(queue);
+
+        assertThat(bus.activeCount(queue)).isEqualTo(3);
+        locked.complete().block(timeout());
+        assertThat(bus.activeCount(queue)).isEqualTo(2);
+        assertThat(bus.activeCount("never-used")).isZero();
+    }
+
+    @Test
+    void prefetchIsHandedOutOnTopOfDemandButNoMore() {
+        String queue = createQueue(Duration.ofSeconds(30), 5);
+        bus.publishAll(queue, Flux.range(0, 10).map(i -> message("m-" + i)).collectList().block()).block(timeout());
+
+        List<Delivery> handedOut = new CopyOnWriteArrayList<>();
+        BaseSubscriber<Delivery> oneAtATime = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                subscription.request(1);
+            }
+
+            @Override
+            protected void hookOnNext(Delivery delivery) {
+                handedOut.add(delivery);
+            }
+        };
+        bus.receive(queue, new ReceiveOptions(2)).subscribe(oneAtATime);
+        try {
+            // One requested and two prefetched are locked; a competing receiver gets exactly the other seven.
+            List<Delivery> rest = bus.receive(queue, ReceiveOptions.defaults())
+                    .take(Duration.ofMillis(500))
+                    .collectList()
+                    .block(timeout());
+
+            assertThat(rest).hasSize(7);
+            assertThat(handedOut).hasSize(1);
+        } finally {
+            oneAtATime.dispose();
+        }
+    }
+
+    @Test
+    void duplicateDeliveryRateDeliversPublishedMessagesTwice() {
+        InMemoryMessageBus faulty = InMemoryMessageBus.create(InMemoryBusOptions.defaults()
+                .withLockCheckInterval(CHECK)
+                .withFaults(1.0, 0, 42L));
+        try {
+            faulty.publish("q", message("m-1")).block(timeout());
+
+            List<Delivery> deliveries = faulty.receive("q", ReceiveOptions.defaults())
+                    .take(2)
+                    .collectList()
+                    .block(timeout());
+
+            assertThat(deliveries).extracting(Delivery::messageId).containsExactly("m-1", "m-1");
+        } finally {
+            faulty.close();
+        }
+    }
+
+    @Test
+    void handlerCrashRateLosesCompletionsSoTheMessageIsRedeliveredAfterItsLock() {
+        InMemoryMessageBus faulty = InMemoryMessageBus.create(InMemoryBusOptions.defaults()
+                .withLockCheckInterval(CHECK)
+                .withLockDuration(lockDuration())
+                .withFaults(0, 1.0, 42L));
+        try {
+            faulty.publish("q", message("m-1")).block(timeout());
+            Delivery first = faulty.receive("q", ReceiveOptions.defaults()).take(1).next().block(timeout());
+            first.complete().block(timeout());
+
+            Delivery again = faulty.receive("q", ReceiveOptions.defaults()).take(1).next().block(timeout());
+
+            assertThat(again.messageId()).isEqualTo("m-1");
+            assertThat(again.deliveryCount()).isEqualTo(1);
+        } finally {
+            faulty.close();
+        }
+    }
+
+    @Test
+    void faultInjectionIsReproducibleWithASeed() {
+        assertThat(duplicatesPublished(7L)).isEqualTo(duplicatesPublished(7L)).isBetween(10, 90);
+    }
+
+    @Test
+    void closingCompletesReceiversAndRejectsPublishing() {
+        String queue = createQueue(lockDuration(), 5);
+
+        StepVerifier.create(bus.receive(queue, ReceiveOptions.defaults()))
+                .expectSubscription()
+                .then(bus::close)
+                .expectComplete()
+                .verify(timeout());
+        StepVerifier.create(bus.publish(queue, message("late")))
+                .expectError(IllegalStateException.class)
+                .verify(timeout());
+    }
+
+    @Test
+    void settlingTwiceFailsWithLockLost() {
+        String queue = createQueue(lockDuration(), 5);
+        bus.publish(queue, message("m-1")).block(timeout());
+        Delivery delivery = receiveOne(queue);
+        delivery.complete().block(timeout());
+
+        StepVerifier.create(delivery.abandon())
+                .expectError(io.matterpipeline.bus.LockLostException.class)
+                .verify(timeout());
+    }
+
+    private int duplicatesPublished(long seed) {
+        InMemoryMessageBus faulty = InMemoryMessageBus.create(InMemoryBusOptions.defaults().withFaults(0.5, 0, seed));
+        try {
+            faulty.publishAll("q", Flux.range(0, 100).map(i -> message("m-" + i)).collectList().block())
+                    .block(timeout());
+            return faulty.activeCount("q") - 100;
+        } finally {
+            faulty.close();
+        }
+    }
+
+    private Delivery receiveOne(String queue) {
+        return bus.receive(queue, ReceiveOptions.defaults()).take(1).next().block(timeout());
+    }
+}

@@ -1,0 +1,98 @@
+package io.matterpipeline.ingest.matter;
+
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.contract.DocumentReceived;
+import io.matterpipeline.contract.MatterSealed;
+import io.matterpipeline.contract.SealedDocument;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The ingest service's durable record of a Matter, at {@code BlobPaths.matterManifest}. It is the source of truth for
+ * which documents a Matter has and whether it was sealed; every change is an ETag compare-and-swap, so concurrent
+ * uploads and a seal never lose each other's writes. The {@code published} flags make publishing at-least-once: a
+ * message whose flag is still false after a crash is published again on seal (deterministic message ids make the
+ * repeat harmless).
+ *
+ * @param tenant the owner; a caller of another tenant sees the Matter as missing
+ * @param sealedAt null while open
+ * @param sealPublished true once {@link MatterSealed} was accepted by the bus
+ */
+record MatterManifest(
+        String matterId,
+        String tenant,
+        String name,
+        Instant createdAt,
+        MatterState state,
+        List<ManifestDocument> documents,
+        Instant sealedAt,
+        boolean sealPublished) {
+
+    MatterManifest {
+        documents = documents == null ? List.of() : List.copyOf(documents);
+    }
+
+    static MatterManifest open(String matterId, String tenant, String name, Instant createdAt) {
+        return new MatterManifest(matterId, tenant, name, createdAt, MatterState.OPEN, List.of(), null, false);
+    }
+
+    boolean isSealed() {
+        return state == MatterState.SEALED;
+    }
+
+    MatterManifest withDocument(ManifestDocument document) {
+        List<ManifestDocument> all = new ArrayList<>(documents);
+        all.add(document);
+        return new MatterManifest(matterId, tenant, name, createdAt, state, all, sealedAt, sealPublished);
+    }
+
+    MatterManifest withDocumentsPublished(Set<String> documentIds) {
+        List<ManifestDocument> all = documents.stream()
+                .map(d -> documentIds.contains(d.documentId()) ? d.asPublished() : d)
+                .toList();
+        return new MatterManifest(matterId, tenant, name, createdAt, state, all, sealedAt, sealPublished);
+    }
+
+    MatterManifest sealed(Instant at) {
+        return new MatterManifest(matterId, tenant, name, createdAt, MatterState.SEALED, documents, at, false);
+    }
+
+    MatterManifest withSealPublished() {
+        return new MatterManifest(matterId, tenant, name, createdAt, state, documents, sealedAt, true);
+    }
+
+    List<ManifestDocument> unpublishedDocuments() {
+        return documents.stream().filter(d -> !d.published()).toList();
+    }
+
+    MatterSealed sealedMessage() {
+        return new MatterSealed(matterId, documents.stream()
+                .map(d -> new SealedDocument(d.documentId(), d.fileName()))
+                .toList());
+    }
+
+    /**
+     * One uploaded document.
+     *
+     * @param published true once its {@link DocumentReceived} was accepted by the bus
+     */
+    record ManifestDocument(
+            String documentId,
+            String fileName,
+            String declaredContentType,
+            long sizeBytes,
+            Instant uploadedAt,
+            boolean published) {
+
+        ManifestDocument asPublished() {
+            return new ManifestDocument(documentId, fileName, declaredContentType, sizeBytes, uploadedAt, true);
+        }
+
+        DocumentReceived receivedMessage(String matterId) {
+            return new DocumentReceived(matterId, documentId, fileName, BlobPaths.documentSource(matterId, documentId),
+                    sizeBytes, declaredContentType);
+        }
+    }
+}

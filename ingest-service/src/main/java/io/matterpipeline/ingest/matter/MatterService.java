@@ -1,0 +1,379 @@
+package io.matterpipeline.ingest.matter;
+
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.contract.Ids;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.error.BadInputException;
+import io.matterpipeline.error.ConflictException;
+import io.matterpipeline.error.NotFoundException;
+import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.error.TransientException;
+import io.matterpipeline.ingest.IngestProperties;
+import io.matterpipeline.ingest.matter.MatterManifest.ManifestDocument;
+import io.matterpipeline.progress.DocumentProgress;
+import io.matterpipeline.progress.DocumentStatus;
+import io.matterpipeline.progress.FailureNote;
+import io.matterpipeline.progress.MatterProgress;
+import io.matterpipeline.progress.MatterStatus;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The Matter lifecycle: create a Matter, add documents, seal it, follow its progress, fetch its result. Used by the
+ * HTTP API and, without HTTP, by the standalone command line.
+ *
+ * <p>Every method validates its arguments and reports every failure inside the returned publisher as a
+ * {@link PipelineException}: {@code invalid-id}, {@code invalid-name}, {@code empty-document} (bad input),
+ * {@code matter-not-found}, {@code result-not-ready} (not found), {@code matter-sealed},
+ * {@code matter-already-sealed}, {@code too-many-documents} (conflict), {@code document-too-large} (too large),
+ * {@code manifest-contention}, {@code publish-failed} (transient).
+ *
+ * <p>Durability: a document is accepted once its bytes are stored and it is recorded in the Matter manifest; its
+ * {@code DocumentReceived} is published right after, and published again on seal if that did not happen (messages
+ * have deterministic ids, so a repeat is harmless). A seal is recorded first and announced second; a seal whose
+ * announcement failed is completed by the next seal call.
+ */
+public final class MatterService {
+
+    private static final Logger log = LoggerFactory.getLogger(MatterService.class);
+    private static final String DEFAULT_FILE_NAME = "document";
+    private static final int MAX_FILE_NAME_LENGTH = 255;
+    private static final int MAX_CONTENT_TYPE_LENGTH = 255;
+
+    private final BlobStore blobs;
+    private final MessageBus bus;
+    private final String documentsQueue;
+    private final String resultsQueue;
+    private final IngestProperties properties;
+    private final Clock clock;
+    private final JsonMapper mapper;
+    private final ManifestStore manifests;
+
+    /**
+     * @param documentsQueue where {@code DocumentReceived} goes (the page-splitter's queue)
+     * @param resultsQueue where {@code MatterSealed} goes (the aggregator's queue)
+     */
+    public MatterService(BlobStore blobs, MessageBus bus, String documentsQueue, String resultsQueue,
+            IngestProperties properties, Clock clock) {
+        this.blobs = blobs;
+        this.bus = bus;
+        this.documentsQueue = documentsQueue;
+        this.resultsQueue = resultsQueue;
+        this.properties = properties;
+        this.clock = clock;
+        this.mapper = MessageCodec.mapper();
+        this.manifests = new ManifestStore(blobs, mapper, properties.manifestUpdateAttempts(),
+                properties.manifestUpdateBackoff());
+    }
+
+    /**
+     * Creates an open Matter.
+     *
+     * @param name an optional label (null or blank for none); at most the configured length, no control characters
+     */
+    public Mono<MatterView> create(String name) {
+        return Mono.defer(() -> {
+            String label = validName(name);
+            MatterManifest manifest = MatterManifest.open(Ids.newMatterId(), tenant(), label, clock.instant());
+            return manifests.create(manifest).map(MatterView::of);
+        });
+    }
+
+    /**
+     * The Matter if it accepts documents now: lets a caller refuse an upload before reading its body. Fails with
+     * {@code matter-not-found}, {@code matter-sealed} or {@code too-many-documents}; {@link #addDocument} checks again.
+     */
+    public Mono<MatterView> acceptingDocuments(String matterId) {
+        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant()))
+                .doOnNext(this::requireAcceptsDocuments)
+                .map(MatterView::of);
+    }
+
+    /**
+     * Streams a document into an open Matter. The content is written to the blob store as it arrives, counted on the
+     * way: past the configured maximum the upload is cut off ({@code document-too-large}) and whatever was written is
+     * deleted; an empty upload fails with {@code empty-document}. A Matter sealed while the upload streamed refuses
+     * it ({@code matter-sealed}) and the stored bytes are deleted.
+     *
+     * @param fileName the uploader's file name; only its last path segment is kept, as a label
+     * @param declaredContentType the uploader's claim; may be null
+     * @param content the bytes, consumed once; buffers are not retained after they were written
+     */
+    public Mono<DocumentView> addDocument(String matterId, String fileName, String declaredContentType,
+            Flux<ByteBuffer> content) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            String name = cleanFileName(fileName);
+            String contentType = cleanContentType(declaredContentType);
+            // Refuse early, before reading a possibly large body into a Matter that cannot take it; the manifest
+            // update below checks again, since the Matter may be sealed while the body streams.
+            return manifests.read(id, tenant())
+                    .doOnNext(this::requireAcceptsDocuments)
+                    .then(Mono.defer(() -> storeDocument(id, name, contentType, content)));
+        }).checkpoint("add document to Matter " + matterId);
+    }
+
+    /**
+     * Seals a Matter: no more documents, and the pipeline learns which documents the Matter has. Sealing an empty
+     * Matter is allowed (it ends FAILED).
+     *
+     * @return {@link SealView#resumed()} false when this call sealed the Matter, true when it completed an earlier
+     *     seal whose announcement had failed; a Matter sealed and announced before fails with
+     *     {@code matter-already-sealed}
+     */
+    public Mono<SealView> seal(String matterId) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            Instant now = clock.instant();
+            AtomicBoolean resumed = new AtomicBoolean();
+            return manifests.update(id, tenant(), manifest -> {
+                        if (!manifest.isSealed()) {
+                            resumed.set(false);
+                            return manifest.sealed(now);
+                        }
+                        if (manifest.sealPublished()) {
+                            throw new ConflictException("matter-already-sealed",
+                                    "Matter " + id + " was sealed at " + manifest.sealedAt());
+                        }
+                        resumed.set(true);
+                        return manifest;
+                    })
+                    .flatMap(this::announceSeal)
+                    .map(manifest -> new SealView(id, manifest.sealedAt(), manifest.documents().size(),
+                            resumed.get()));
+        }).checkpoint("seal Matter " + matterId);
+    }
+
+    /** The Matter's status, with the progress of each document as far as the pipeline got. */
+    public Mono<MatterStatusView> status(String matterId) {
+        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant()))
+                .flatMap(manifest -> readProgress(BlobPaths.matterProgress(manifest.matterId()), MatterProgress.class)
+                        .flatMap(progress -> statusOf(manifest, progress)));
+    }
+
+    /**
+     * Streams the Matter result (JSON) once the Matter reached its final status; before that it fails with
+     * {@code result-not-ready}.
+     */
+    public Flux<ByteBuffer> result(String matterId) {
+        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant()))
+                .flatMap(manifest -> blobs.stat(BlobPaths.matterResult(manifest.matterId()))
+                        .switchIfEmpty(Mono.error(() -> new NotFoundException("result-not-ready",
+                                "Matter " + manifest.matterId() + " has no result yet: it is "
+                                        + (manifest.isSealed() ? "being processed" : "open; seal it first")))))
+                .flatMapMany(info -> blobs.get(info.path()));
+    }
+
+    private Mono<DocumentView> storeDocument(String matterId, String fileName, String contentType,
+            Flux<ByteBuffer> content) {
+        String documentId = Ids.newDocumentId();
+        String source = BlobPaths.documentSource(matterId, documentId);
+        UploadGuard guard = new UploadGuard(properties.maxDocumentSize().toBytes(), "Document " + fileName);
+        return blobs.put(source, guard.guard(content), PutCondition.ifAbsent(), Map.of())
+                .onErrorResume(error -> deleteQuietly(source).then(Mono.error(guard.explain(error))))
+                .flatMap(stored -> {
+                    ManifestDocument document = new ManifestDocument(documentId, fileName, contentType,
+                            stored.size(), clock.instant(), false);
+                    return manifests.update(matterId, tenant(), manifest -> {
+                                requireAcceptsDocuments(manifest);
+                                return manifest.withDocument(document);
+                            })
+                            // Refused by the Matter (sealed, full, gone): the bytes belong to nothing.
+                            .onErrorResume(PipelineException.class, error -> error.kind() == PipelineException.Kind.TRANSIENT
+                                    ? Mono.error(error)
+                                    : deleteQuietly(source).then(Mono.error(error)))
+                            .then(announceDocument(matterId, document))
+                            .thenReturn(DocumentView.of(matterId, document));
+                });
+    }
+
+    /**
+     * Publishes the document's DocumentReceived and records that it was. The document is accepted already; a failure
+     * here only delays it until the seal publishes it again, so it is logged, not returned.
+     */
+    private Mono<Void> announceDocument(String matterId, ManifestDocument document) {
+        return publish(documentsQueue, document.receivedMessage(matterId))
+                .then(manifests.update(matterId, tenant(),
+                        manifest -> manifest.withDocumentsPublished(Set.of(document.documentId()))))
+                .then()
+                .onErrorResume(error -> {
+                    log.warn("Document {} of Matter {} is stored but not announced yet; sealing will announce it: {}",
+                            document.documentId(), matterId, error.toString());
+                    return Mono.empty();
+                });
+    }
+
+    private Mono<MatterManifest> announceSeal(MatterManifest sealed) {
+        String matterId = sealed.matterId();
+        List<ManifestDocument> pending = sealed.unpublishedDocuments();
+        Mono<MatterManifest> documentsAnnounced = pending.isEmpty()
+                ? Mono.just(sealed)
+                : bus.publishAll(documentsQueue, pending.stream()
+                                .map(document -> MessageCodec.encode(document.receivedMessage(matterId)))
+                                .toList())
+                        .onErrorMap(MatterService::publishFailure)
+                        .then(manifests.update(matterId, tenant(), manifest -> manifest.withDocumentsPublished(
+                                pending.stream().map(ManifestDocument::documentId).collect(Collectors.toSet()))));
+        return documentsAnnounced
+                .flatMap(manifest -> publish(resultsQueue, manifest.sealedMessage()))
+                .then(manifests.update(matterId, tenant(), MatterManifest::withSealPublished));
+    }
+
+    private Mono<Void> publish(String queue, PipelineMessage message) {
+        return Mono.defer(() -> bus.publish(queue, MessageCodec.encode(message)))
+                .onErrorMap(MatterService::publishFailure);
+    }
+
+    private static Throwable publishFailure(Throwable error) {
+        return error instanceof PipelineException ? error
+                : new TransientException("publish-failed", "The message bus did not accept a message; try again",
+                        error);
+    }
+
+    private Mono<MatterStatusView> statusOf(MatterManifest manifest, Optional<MatterProgress> matterProgress) {
+        Map<String, DocumentStatus> settled = matterProgress.map(MatterProgress::settledDocuments).orElse(Map.of());
+        return Flux.fromIterable(manifest.documents())
+                .flatMapSequential(document -> readProgress(
+                                BlobPaths.documentProgress(manifest.matterId(), document.documentId()),
+                                DocumentProgress.class)
+                                .map(progress -> documentStatus(document, progress,
+                                        settled.get(document.documentId()))),
+                        properties.statusReadConcurrency())
+                .collectList()
+                .map(documents -> {
+                    MatterStatus status = matterStatus(manifest, matterProgress);
+                    return new MatterStatusView(manifest.matterId(), manifest.name(), manifest.state(), status,
+                            manifest.createdAt(), manifest.sealedAt(),
+                            matterProgress.map(MatterProgress::completedAt).orElse(null), status.isFinal(),
+                            MatterStatusView.Totals.of(documents), documents);
+                });
+    }
+
+    private static MatterStatus matterStatus(MatterManifest manifest, Optional<MatterProgress> progress) {
+        if (!manifest.isSealed()) {
+            return MatterStatus.OPEN;
+        }
+        MatterStatus known = progress.map(MatterProgress::status).orElse(MatterStatus.OPEN);
+        // Sealed here but not yet seen sealed by the aggregator: it is on its way.
+        return known == MatterStatus.OPEN ? MatterStatus.PROCESSING : known;
+    }
+
+    private static DocumentStatusView documentStatus(ManifestDocument document, Optional<DocumentProgress> found,
+            DocumentStatus settledStatus) {
+        DocumentProgress progress = found.orElse(null);
+        DocumentStatus status = settledStatus != null ? settledStatus
+                : progress != null ? progress.status() : DocumentStatus.PENDING;
+        return new DocumentStatusView(document.documentId(), document.fileName(), document.sizeBytes(),
+                document.uploadedAt(), status,
+                progress == null ? null : progress.kind(),
+                progress == null ? null : progress.pageCount(),
+                progress == null ? 0 : progress.extractedPages().size(),
+                progress == null ? 0 : progress.failedPages().size(),
+                progress == null ? null : progress.averageWordConfidence(),
+                progress == null ? null : progress.documentFailure());
+    }
+
+    /**
+     * A progress blob, empty when it does not exist yet. An unreadable one is logged and treated as missing: status
+     * is a view, and the aggregator rewrites progress as work settles.
+     */
+    private <T> Mono<Optional<T>> readProgress(String path, Class<T> type) {
+        return blobs.read(path)
+                .map(content -> {
+                    try {
+                        return Optional.of(mapper.readValue(content.bytes(), type));
+                    } catch (JacksonException e) {
+                        log.warn("Unreadable progress blob {}: {}", path, e.getOriginalMessage());
+                        return Optional.<T>empty();
+                    }
+                })
+                .defaultIfEmpty(Optional.empty());
+    }
+
+    private void requireAcceptsDocuments(MatterManifest manifest) {
+        if (manifest.isSealed()) {
+            throw new ConflictException("matter-sealed",
+                    "Matter " + manifest.matterId() + " is sealed and accepts no more documents");
+        }
+        if (manifest.documents().size() >= properties.maxDocumentsPerMatter()) {
+            throw new ConflictException("too-many-documents", "Matter " + manifest.matterId() + " already has "
+                    + manifest.documents().size() + " documents, the most allowed");
+        }
+    }
+
+    private Mono<Long> deleteQuietly(String path) {
+        return blobs.deleteAll(List.of(path))
+                .onErrorResume(error -> {
+                    log.warn("Could not delete {} after a refused upload: {}", path, error.toString());
+                    return Mono.just(0L);
+                });
+    }
+
+    private String validName(String name) {
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        String label = name.strip();
+        if (label.codePointCount(0, label.length()) > properties.maxNameLength()
+                || label.codePoints().anyMatch(Character::isISOControl)) {
+            throw new BadInputException("invalid-name", "A Matter name must be at most " + properties.maxNameLength()
+                    + " characters without control characters");
+        }
+        return label;
+    }
+
+    /** The last path segment, without control characters, bounded: a label, never used as a path. */
+    static String cleanFileName(String fileName) {
+        if (fileName == null) {
+            return DEFAULT_FILE_NAME;
+        }
+        String lastSegment = fileName.substring(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+        String name = withoutControls(lastSegment).strip();
+        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+            return DEFAULT_FILE_NAME;
+        }
+        return truncate(name, MAX_FILE_NAME_LENGTH);
+    }
+
+    private static String cleanContentType(String contentType) {
+        if (contentType == null) {
+            return null;
+        }
+        String cleaned = withoutControls(contentType).strip();
+        return cleaned.isEmpty() ? null : truncate(cleaned, MAX_CONTENT_TYPE_LENGTH);
+    }
+
+    private static String withoutControls(String text) {
+        return text.codePoints()
+                .filter(codePoint -> !Character.isISOControl(codePoint))
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                .toString();
+    }
+
+    private static String truncate(String text, int maxCodePoints) {
+        return text.codePointCount(0, text.length()) <= maxCodePoints ? text
+                : text.substring(0, text.offsetByCodePoints(0, maxCodePoints));
+    }
+
+    private String tenant() {
+        // Scoped tokens will name the caller's tenant; until then every Matter belongs to the default one.
+        return properties.defaultTenant();
+    }
+}

@@ -1,0 +1,480 @@
+package io.matterpipeline.ingest.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.contract.DocumentReceived;
+import io.matterpipeline.contract.MatterSealed;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.contract.Queues;
+import io.matterpipeline.contract.SealedDocument;
+import io.matterpipeline.ingest.IngestApplication;
+import io.matterpipeline.progress.DocumentProgress;
+import io.matterpipeline.progress.FailureNote;
+import io.matterpipeline.progress.MatterProgress;
+import io.matterpipeline.progress.MatterStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.BodyInserters;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/**
+ * The ingest HTTP API end to end, on a real server over loopback, with the in-memory bus and a filesystem blob store
+ * in a temporary directory (both from the common adapters' auto-configuration). One Spring context for all tests.
+ */
+@SpringBootTest(classes = IngestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"matter-pipeline.ingest.max-document-size=64KB", "matter-pipeline.ingest.max-documents-per-matter=5"})
+class IngestApiTests {
+
+    private static final Path BLOB_ROOT = createTempDirectory();
+    private static final long LIMIT = 64 * 1024;
+
+    @DynamicPropertySource
+    static void blobRoot(DynamicPropertyRegistry registry) {
+        registry.add("matter-pipeline.blob.filesystem.root", BLOB_ROOT::toString);
+    }
+
+    @AfterAll
+    static void deleteBlobRoot() throws IOException {
+        try (Stream<Path> files = Files.walk(BLOB_ROOT)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    /** Every message published during the tests, received from the bus and completed, by Matter id. */
+    private static final Map<String, List<PipelineMessage>> RECEIVED = new ConcurrentHashMap<>();
+    private static Disposable receiving;
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    BlobStore blobs;
+
+    @Autowired
+    MessageBus bus;
+
+    WebTestClient client;
+
+    @BeforeEach
+    void setUp() {
+        client = WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + port)
+                .responseTimeout(Duration.ofSeconds(20))
+                .build();
+        synchronized (RECEIVED) {
+            if (receiving == null) {
+                receiving = Flux.just(Queues.DOCUMENTS, Queues.RESULTS)
+                        .flatMap(queue -> bus.receive(queue, ReceiveOptions.defaults()))
+                        .concatMap(delivery -> {
+                            PipelineMessage message = MessageCodec.decode(delivery.body());
+                            RECEIVED.computeIfAbsent(message.matterId(), id -> new CopyOnWriteArrayList<>())
+                                    .add(message);
+                            return delivery.complete();
+                        })
+                        .subscribe();
+            }
+        }
+    }
+
+    @Test
+    void createUploadSealAndStatusPublishTheDocumentsAndTheSeal() {
+        String created = client.post().uri("/v1/matters")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"name\": \"Acme v. Roadrunner\"}")
+                .exchange()
+                .expectStatus().isCreated()
+                .expectHeader().value(HttpHeaders.LOCATION,
+                        location -> assertThat(location).startsWith("/v1/matters/m-"))
+                .expectBody(String.class).returnResult().getResponseBody();
+        String matterId = jsonField(created, "matterId");
+        assertThat(jsonField(created, "name")).isEqualTo("Acme v. Roadrunner");
+        assertThat(jsonField(created, "state")).isEqualTo("OPEN");
+
+        byte[] brief = "The parties met on 1 March 2024.\fPage two.".getBytes(StandardCharsets.UTF_8);
+        String uploaded = upload(matterId, "C:\\fakepath\\brief.txt", MediaType.TEXT_PLAIN, brief)
+                .expectStatus().isCreated()
+                .expectHeader().value(HttpHeaders.LOCATION,
+                        location -> assertThat(location).startsWith("/v1/matters/" + matterId + "/documents/d-"))
+                .expectBody(String.class).returnResult().getResponseBody();
+        String documentId = jsonField(uploaded, "documentId");
+        assertThat(jsonField(uploaded, "fileName")).isEqualTo("brief.txt");
+        assertThat(jsonField(uploaded, "declaredContentType")).isEqualTo("text/plain");
+        assertThat(MessageCodec.mapper().readTree(uploaded).path("sizeBytes").asLong()).isEqualTo(brief.length);
+        String secondId = uploadExpectingCreated(matterId, "notes.txt", "Second document".getBytes(StandardCharsets.UTF_8));
+
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange()
+                .expectStatus().isAccepted()
+                .expectBody()
+                .jsonPath("$.matterId").isEqualTo(matterId)
+                .jsonPath("$.documentCount").isEqualTo(2)
+                .jsonPath("$.resumed").isEqualTo(false);
+
+        client.get().uri("/v1/matters/{id}", matterId).exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.state").isEqualTo("SEALED")
+                .jsonPath("$.status").isEqualTo("PROCESSING")
+                .jsonPath("$.resultReady").isEqualTo(false)
+                .jsonPath("$.totals.documents").isEqualTo(2)
+                .jsonPath("$.documents[0].documentId").isEqualTo(documentId)
+                .jsonPath("$.documents[0].fileName").isEqualTo("brief.txt")
+                .jsonPath("$.documents[0].status").isEqualTo("PENDING")
+                .jsonPath("$.documents[0].pageCount").doesNotExist()
+                .jsonPath("$.documents[1].documentId").isEqualTo(secondId);
+
+        assertThat(blobs.get(BlobPaths.documentSource(matterId, documentId)).map(buffer -> {
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
+        }).reduce(new ByteArrayOutputStream(), (out, bytes) -> {
+            out.writeBytes(bytes);
+            return out;
+        }).map(ByteArrayOutputStream::toByteArray).block(Duration.ofSeconds(5))).isEqualTo(brief);
+
+        List<PipelineMessage> messages = awaitMessages(matterId,
+                received -> received.stream().anyMatch(MatterSealed.class::isInstance)
+                        && received.stream().filter(DocumentReceived.class::isInstance).map(PipelineMessage::messageId)
+                                .distinct().count() == 2);
+        assertThat(messages).contains(new DocumentReceived(matterId, documentId, "brief.txt",
+                BlobPaths.documentSource(matterId, documentId), brief.length, "text/plain"));
+        assertThat(messages).contains(new MatterSealed(matterId, List.of(new SealedDocument(documentId, "brief.txt"),
+                new SealedDocument(secondId, "notes.txt"))));
+    }
+
+    @Test
+    void createWithoutBodyIsFine() {
+        client.post().uri("/v1/matters").exchange()
+                .expectStatus().isCreated()
+                .expectBody().jsonPath("$.matterId").value(id -> assertThat((String) id).startsWith("m-"))
+                .jsonPath("$.name").doesNotExist();
+    }
+
+    @Test
+    void uploadToSealedMatterIsAConflict() {
+        String matterId = createMatter("sealed");
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange().expectStatus().isAccepted();
+
+        expectProblem(upload(matterId, "late.txt", MediaType.TEXT_PLAIN, "late".getBytes(StandardCharsets.UTF_8)),
+                HttpStatus.CONFLICT, "matter-sealed");
+        assertThat(blobPaths(matterId)).containsExactly(BlobPaths.matterManifest(matterId));
+    }
+
+    @Test
+    void sealingTwiceIsAConflict() {
+        String matterId = createMatter(null);
+        uploadExpectingCreated(matterId, "a.txt", "a".getBytes(StandardCharsets.UTF_8));
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange().expectStatus().isAccepted();
+
+        expectProblem(client.post().uri("/v1/matters/{id}/seal", matterId).exchange(), HttpStatus.CONFLICT,
+                "matter-already-sealed");
+    }
+
+    @Test
+    void unknownMatterIsNotFoundEverywhere() {
+        String unknown = "m-doesnotexist";
+        expectProblem(client.get().uri("/v1/matters/{id}", unknown).exchange(), HttpStatus.NOT_FOUND,
+                "matter-not-found");
+        expectProblem(client.post().uri("/v1/matters/{id}/seal", unknown).exchange(), HttpStatus.NOT_FOUND,
+                "matter-not-found");
+        expectProblem(client.get().uri("/v1/matters/{id}/result", unknown).exchange(), HttpStatus.NOT_FOUND,
+                "matter-not-found");
+        expectProblem(upload(unknown, "a.txt", MediaType.TEXT_PLAIN, "a".getBytes(StandardCharsets.UTF_8)),
+                HttpStatus.NOT_FOUND, "matter-not-found");
+        assertThat(blobPaths(unknown)).isEmpty();
+    }
+
+    @Test
+    void idsThatAreNotIdsAreBadRequests() {
+        for (String id : List.of("../x", "x".repeat(200), "a\u0001b", ".hidden")) {
+            expectProblem(client.get().uri("/v1/matters/{id}", id).exchange(), HttpStatus.BAD_REQUEST, "invalid-id");
+            expectProblem(client.post().uri("/v1/matters/{id}/seal", id).exchange(), HttpStatus.BAD_REQUEST,
+                    "invalid-id");
+            expectProblem(upload(id, "a.txt", MediaType.TEXT_PLAIN, "a".getBytes(StandardCharsets.UTF_8)),
+                    HttpStatus.BAD_REQUEST, "invalid-id");
+        }
+    }
+
+    @Test
+    void emptyUploadIsABadRequestAndLeavesNothing() {
+        String matterId = createMatter(null);
+        expectProblem(upload(matterId, "empty.pdf", MediaType.APPLICATION_PDF, new byte[0]), HttpStatus.BAD_REQUEST,
+                "empty-document");
+        assertThat(blobPaths(matterId)).containsExactly(BlobPaths.matterManifest(matterId));
+        client.get().uri("/v1/matters/{id}", matterId).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.documents.length()").isEqualTo(0);
+    }
+
+    @Test
+    void streamedUploadPastTheLimitIsTooLargeAndLeavesNothing() {
+        String matterId = createMatter(null);
+        // 100 KB: past the 64 KB limit, but within the multipart allowance, so the streaming count must catch it.
+        expectProblem(upload(matterId, "big.bin", MediaType.APPLICATION_OCTET_STREAM, new byte[100 * 1024]),
+                HttpStatus.CONTENT_TOO_LARGE, "document-too-large");
+        assertThat(blobPaths(matterId)).containsExactly(BlobPaths.matterManifest(matterId));
+
+        // A document of exactly the limit is accepted.
+        uploadExpectingCreated(matterId, "limit.bin", new byte[(int) LIMIT]);
+    }
+
+    @Test
+    void declaredLengthPastTheLimitIsRefusedBeforeReading() {
+        String matterId = createMatter(null);
+        byte[] body = multipartBody("B0undary", "huge.bin", new byte[1024 * 1024]);
+        expectProblem(client.post().uri("/v1/matters/{id}/documents", matterId)
+                        .contentType(MediaType.parseMediaType("multipart/form-data; boundary=B0undary"))
+                        .contentLength(body.length)
+                        .bodyValue(body)
+                        .exchange(),
+                HttpStatus.CONTENT_TOO_LARGE, "document-too-large");
+        assertThat(blobPaths(matterId)).containsExactly(BlobPaths.matterManifest(matterId));
+    }
+
+    @Test
+    void moreDocumentsThanAllowedIsAConflict() {
+        String matterId = createMatter(null);
+        for (int i = 0; i < 5; i++) {
+            uploadExpectingCreated(matterId, "doc" + i + ".txt", ("document " + i).getBytes(StandardCharsets.UTF_8));
+        }
+        expectProblem(upload(matterId, "one-too-many.txt", MediaType.TEXT_PLAIN, "x".getBytes(StandardCharsets.UTF_8)),
+                HttpStatus.CONFLICT, "too-many-documents");
+    }
+
+    @Test
+    void malformedJsonIsABadRequest() {
+        byte[] body = expectProblem(client.post().uri("/v1/matters")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"name\": ")
+                        .exchange(),
+                HttpStatus.BAD_REQUEST, "malformed-body");
+        assertThat(new String(body, StandardCharsets.UTF_8)).doesNotContain("at io.", "at org.", "Exception");
+    }
+
+    @Test
+    void nameWithControlCharactersIsABadRequest() {
+        expectProblem(client.post().uri("/v1/matters")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"name\": \"bad\\u0000name\"}")
+                        .exchange(),
+                HttpStatus.BAD_REQUEST, "invalid-name");
+    }
+
+    @Test
+    void wrongMediaTypesAreUnsupported() {
+        expectProblem(client.post().uri("/v1/matters")
+                        .contentType(MediaType.TEXT_PLAIN)
+                        .bodyValue("name")
+                        .exchange(),
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+        String matterId = createMatter(null);
+        expectProblem(client.post().uri("/v1/matters/{id}/documents", matterId)
+                        .contentType(MediaType.APPLICATION_PDF)
+                        .bodyValue("%PDF-1.7".getBytes(StandardCharsets.US_ASCII))
+                        .exchange(),
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type");
+    }
+
+    @Test
+    void multipartWithoutFilePartIsABadRequest() {
+        String matterId = createMatter(null);
+        MultipartBodyBuilder parts = new MultipartBodyBuilder();
+        parts.part("document", "not the file part");
+        expectProblem(client.post().uri("/v1/matters/{id}/documents", matterId)
+                        .body(BodyInserters.fromMultipartData(parts.build()))
+                        .exchange(),
+                HttpStatus.BAD_REQUEST, "missing-file-part");
+    }
+
+    @Test
+    void wrongMethodAndUnknownPathAreProblems() {
+        expectProblem(client.method(HttpMethod.PUT).uri("/v1/matters/m-x/seal").exchange(),
+                HttpStatus.METHOD_NOT_ALLOWED, "method-not-allowed");
+        client.method(HttpMethod.PUT).uri("/v1/matters/m-x/seal").exchange()
+                .expectHeader().value(HttpHeaders.ALLOW, allow -> assertThat(allow).contains("POST"));
+        expectProblem(client.get().uri("/v1/nothing-here").exchange(), HttpStatus.NOT_FOUND, "not-found");
+    }
+
+    @Test
+    void resultIsNotReadyUntilWrittenThenStreamed() {
+        String matterId = createMatter(null);
+        expectProblem(client.get().uri("/v1/matters/{id}/result", matterId).exchange(), HttpStatus.NOT_FOUND,
+                "result-not-ready");
+
+        byte[] result = ("{\"matterId\":\"" + matterId + "\",\"status\":\"COMPLETED\"}").getBytes(StandardCharsets.UTF_8);
+        blobs.putBytes(BlobPaths.matterResult(matterId), result, PutCondition.none()).block(Duration.ofSeconds(5));
+
+        client.get().uri("/v1/matters/{id}/result", matterId).exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+                .expectBody(byte[].class).isEqualTo(result);
+    }
+
+    @Test
+    void statusCombinesTheManifestWithTheAggregatorsProgress() throws Exception {
+        String matterId = createMatter("with progress");
+        String first = uploadExpectingCreated(matterId, "a.pdf", "%PDF-1.7 a".getBytes(StandardCharsets.UTF_8));
+        String second = uploadExpectingCreated(matterId, "b.pdf", "%PDF-1.7 b".getBytes(StandardCharsets.UTF_8));
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange().expectStatus().isAccepted();
+
+        DocumentProgress firstProgress = DocumentProgress.empty(matterId, first)
+                .withSplit("pdf", 3, null)
+                .withPageExtracted(1)
+                .withPageFailed(2, new FailureNote("model-timeout", "no answer"));
+        DocumentProgress secondProgress = DocumentProgress.empty(matterId, second)
+                .withDocumentFailure(new FailureNote("encrypted-pdf", "The PDF is encrypted"));
+        writeJson(BlobPaths.documentProgress(matterId, first), firstProgress);
+        writeJson(BlobPaths.documentProgress(matterId, second), secondProgress);
+        writeJson(BlobPaths.matterProgress(matterId), new MatterProgress(matterId,
+                List.of(new SealedDocument(first, "a.pdf"), new SealedDocument(second, "b.pdf")),
+                Map.of(), MatterStatus.PROCESSING, null));
+
+        client.get().uri("/v1/matters/{id}", matterId).exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("PROCESSING")
+                .jsonPath("$.documents[0].status").isEqualTo("EXTRACTING")
+                .jsonPath("$.documents[0].kind").isEqualTo("pdf")
+                .jsonPath("$.documents[0].pageCount").isEqualTo(3)
+                .jsonPath("$.documents[0].pagesDone").isEqualTo(1)
+                .jsonPath("$.documents[0].pagesFailed").isEqualTo(1)
+                .jsonPath("$.documents[1].status").isEqualTo("FAILED")
+                .jsonPath("$.documents[1].failure.reason").isEqualTo("encrypted-pdf")
+                .jsonPath("$.totals.documents").isEqualTo(2)
+                .jsonPath("$.totals.documentsSettled").isEqualTo(1)
+                .jsonPath("$.totals.pageCount").isEqualTo(3)
+                .jsonPath("$.totals.pagesDone").isEqualTo(1)
+                .jsonPath("$.totals.pagesFailed").isEqualTo(1);
+
+        Instant completedAt = Instant.parse("2026-01-02T03:04:05Z");
+        writeJson(BlobPaths.matterProgress(matterId), new MatterProgress(matterId,
+                List.of(new SealedDocument(first, "a.pdf"), new SealedDocument(second, "b.pdf")),
+                Map.of(), MatterStatus.PARTIAL, completedAt));
+        client.get().uri("/v1/matters/{id}", matterId).exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("PARTIAL")
+                .jsonPath("$.resultReady").isEqualTo(true)
+                .jsonPath("$.completedAt").isEqualTo("2026-01-02T03:04:05Z");
+    }
+
+    // --- helpers
+
+    private String createMatter(String name) {
+        WebTestClient.RequestBodySpec request = client.post().uri("/v1/matters");
+        WebTestClient.ResponseSpec response = name == null ? request.exchange()
+                : request.contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("name", name)).exchange();
+        String body = response.expectStatus().isCreated().expectBody(String.class).returnResult().getResponseBody();
+        return jsonField(body, "matterId");
+    }
+
+    private WebTestClient.ResponseSpec upload(String matterId, String fileName, MediaType type, byte[] content) {
+        MultipartBodyBuilder parts = new MultipartBodyBuilder();
+        parts.part("file", content).filename(fileName).contentType(type);
+        return client.post().uri("/v1/matters/{id}/documents", matterId)
+                .body(BodyInserters.fromMultipartData(parts.build()))
+                .exchange();
+    }
+
+    private String uploadExpectingCreated(String matterId, String fileName, byte[] content) {
+        String body = upload(matterId, fileName, MediaType.APPLICATION_OCTET_STREAM, content)
+                .expectStatus().isCreated()
+                .expectBody(String.class).returnResult().getResponseBody();
+        return jsonField(body, "documentId");
+    }
+
+    /** Asserts an RFC 9457 problem with the given status and type; returns the body. */
+    private static byte[] expectProblem(WebTestClient.ResponseSpec response, HttpStatus status, String reason) {
+        return response.expectStatus().isEqualTo(status)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.type").isEqualTo(ProblemDetailsHandler.TYPE_BASE + reason)
+                .jsonPath("$.status").isEqualTo(status.value())
+                .jsonPath("$.title").isNotEmpty()
+                .jsonPath("$.detail").isNotEmpty()
+                .jsonPath("$.instance").value(instance -> assertThat((String) instance).startsWith("/v1/"))
+                .returnResult().getResponseBodyContent();
+    }
+
+    private List<String> blobPaths(String matterId) {
+        return blobs.list(BlobPaths.matterPrefix(matterId)).map(BlobInfo::path).collectList()
+                .block(Duration.ofSeconds(5));
+    }
+
+    private void writeJson(String path, Object value) {
+        blobs.putBytes(path, MessageCodec.mapper().writeValueAsBytes(value), PutCondition.none())
+                .block(Duration.ofSeconds(5));
+    }
+
+    private static String jsonField(String json, String field) {
+        return MessageCodec.mapper().readTree(json).path(field).asString();
+    }
+
+    private static List<PipelineMessage> awaitMessages(String matterId, Predicate<List<PipelineMessage>> complete) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<PipelineMessage> received = List.of();
+        while (System.nanoTime() < deadline) {
+            received = new ArrayList<>(RECEIVED.getOrDefault(matterId, List.of()));
+            if (complete.test(received)) {
+                return received;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError("Messages of Matter " + matterId + " did not arrive; received: " + received);
+    }
+
+    private static byte[] multipartBody(String boundary, String fileName, byte[] content) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+                + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(content);
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return body.toByteArray();
+    }
+
+    private static Path createTempDirectory() {
+        try {
+            return Files.createTempDirectory("ingest-api-tests");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package io.matterpipeline.ingest.matter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
+import io.matterpipeline.bus.Delivery;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.OutboundMessage;
+import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.contract.DocumentReceived;
+import io.matterpipeline.contract.MatterSealed;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.error.ConflictException;
+import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.error.TooLargeException;
+import io.matterpipeline.error.TransientException;
+import io.matterpipeline.ingest.IngestProperties;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/** The Matter lifecycle's durability rules, without HTTP: retried announcements, contention, streaming limits. */
+class MatterServiceTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path root;
+
+    FileSystemBlobStore blobs;
+    RecordingBus bus;
+    MatterService matters;
+
+    @BeforeEach
+    void setUp() {
+        blobs = FileSystemBlobStore.create(root);
+        bus = new RecordingBus();
+        IngestProperties properties = new IngestProperties(DataSize.ofKilobytes(1), 50, 200, "default", 50,
+                Duration.ofMillis(1), 4);
+        matters = new MatterService(blobs, bus, "documents", "results", properties, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        blobs.close();
+    }
+
+    @Test
+    void aSealWhoseAnnouncementFailedIsCompletedByTheNextSeal() {
+        String matterId = matters.create("m").block(TIMEOUT).matterId();
+        DocumentView document = upload(matterId, "a.txt", "alpha");
+        bus.failWhen(message -> message.type().equals(MatterSealed.TYPE));
+
+        StepVerifier.create(matters.seal(matterId))
+                .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(TransientException.class)
+                        .extracting(e -> ((PipelineException) e).reason()).isEqualTo("publish-failed"))
+                .verify(TIMEOUT);
+        // Sealed already: no more documents, even though nobody heard of it yet.
+        StepVerifier.create(matters.addDocument(matterId, "late.txt", null, bytes("late")))
+                .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason()).isEqualTo("matter-sealed"))
+                .verify(TIMEOUT);
+
+        bus.failWhen(message -> false);
+        StepVerifier.create(matters.seal(matterId))
+                .assertNext(sealed -> {
+                    assertThat(sealed.resumed()).isTrue();
+                    assertThat(sealed.documentCount()).isEqualTo(1);
+                })
+                .verifyComplete();
+        assertThat(bus.published("results")).containsExactly(new MatterSealed(matterId,
+                List.of(new io.matterpipeline.contract.SealedDocument(document.documentId(), "a.txt"))));
+
+        StepVerifier.create(matters.seal(matterId))
+                .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(ConflictException.class)
+                        .extracting(e -> ((PipelineException) e).reason()).isEqualTo("matter-already-sealed"))
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void aDocumentNotAnnouncedAtUploadIsAnnouncedOnSeal() {
+        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        bus.failWhen(message -> message.type().equals(DocumentReceived.TYPE));
+        DocumentView document = upload(matterId, "a.txt", "alpha");
+        assertThat(bus.published("documents")).isEmpty();
+
+        bus.failWhen(message -> false);
+        matters.seal(matterId).block(TIMEOUT);
+
+        assertThat(bus.published("documents")).containsExactly(new DocumentReceived(matterId, document.documentId(),
+                "a.txt", BlobPaths.documentSource(matterId, document.documentId()), 5, "text/plain"));
+        assertThat(bus.published("results")).hasSize(1);
+    }
+
+    @Test
+    void concurrentUploadsToOneMatterAreAllRecorded() {
+        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        List<DocumentView> uploaded = Flux.range(0, 12)
+                .flatMap(i -> matters.addDocument(matterId, "doc" + i + ".txt", null, bytes("document " + i)), 12)
+                .collectList()
+                .block(TIMEOUT);
+
+        MatterStatusView status = matters.status(matterId).block(TIMEOUT);
+        assertThat(status.documents()).extracting(DocumentStatusView::documentId)
+                .containsExactlyInAnyOrderElementsOf(uploaded.stream().map(DocumentView::documentId).toList());
+        assertThat(bus.published("documents")).hasSize(12);
+    }
+
+    @Test
+    void anOversizedStreamIsCutOffAndNothingIsKept() {
+        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        AtomicLong produced = new AtomicLong();
+        // An endless body: the limit must stop reading it, not wait for its end.
+        Flux<ByteBuffer> endless = Flux.generate(sink -> {
+            produced.incrementAndGet();
+            sink.next(ByteBuffer.wrap(new byte[100]));
+        });
+
+        StepVerifier.create(matters.addDocument(matterId, "endless.bin", null, endless))
+                .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(TooLargeException.class)
+                        .extracting(e -> ((PipelineException) e).reason()).isEqualTo("document-too-large"))
+                .verify(TIMEOUT);
+        assertThat(produced.get()).isLessThan(1000);
+        assertThat(blobs.list(BlobPaths.matterPrefix(matterId)).map(BlobInfo::path).collectList().block(TIMEOUT))
+                .containsExactly(BlobPaths.matterManifest(matterId));
+    }
+
+    @Test
+    void argumentErrorsArriveInsideThePublisher() {
+        StepVerifier.create(matters.status("../x"))
+                .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason()).isEqualTo("invalid-id"))
+                .verify(TIMEOUT);
+        StepVerifier.create(matters.create("x".repeat(201)))
+                .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason()).isEqualTo("invalid-name"))
+                .verify(TIMEOUT);
+    }
+
+    @Test
+    void fileNamesAreLabelsWithoutDirectoriesOrControlCharacters() {
+        assertThat(MatterService.cleanFileName("C:\\fakepath\\contract.pdf")).isEqualTo("contract.pdf");
+        assertThat(MatterService.cleanFileName("../../etc/passwd")).isEqualTo("passwd");
+        assertThat(MatterService.cleanFileName("a\u0000b\nc.txt")).isEqualTo("abc.txt");
+        assertThat(MatterService.cleanFileName("..")).isEqualTo("document");
+        assertThat(MatterService.cleanFileName("dir/")).isEqualTo("document");
+        assertThat(MatterService.cleanFileName(null)).isEqualTo("document");
+        assertThat(MatterService.cleanFileName("n".repeat(1000))).hasSize(255);
+    }
+
+    private DocumentView upload(String matterId, String fileName, String text) {
+        return matters.addDocument(matterId, fileName, "text/plain", bytes(text)).block(TIMEOUT);
+    }
+
+    private static Flux<ByteBuffer> bytes(String text) {
+        return Flux.just(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Records what was published; fails publishes on demand, as a broker outage would. */
+    static final class RecordingBus implements MessageBus {
+
+        private final List<Published> published = new CopyOnWriteArrayList<>();
+        private volatile Predicate<OutboundMessage> failing = message -> false;
+        private final AtomicInteger failures = new AtomicInteger();
+
+        void failWhen(Predicate<OutboundMessage> failing) {
+            this.failing = failing;
+        }
+
+        List<PipelineMessage> published(String queue) {
+            return published.stream().filter(p -> p.queue().equals(queue))
+                    .map(p -> MessageCodec.decode(p.message().body()))
+                    .toList();
+        }
+
+        @Override
+        public Mono<Void> publish(String queue, OutboundMessage message) {
+            return publishAll(queue, List.of(message));
+        }
+
+        @Override
+        public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
+            return Mono.defer(() -> {
+                if (messages.stream().anyMatch(failing)) {
+                    failures.incrementAndGet();
+                    return Mono.error(new IllegalStateException("broker unavailable"));
+                }
+                messages.forEach(message -> published.add(new Published(queue, message)));
+                return Mono.empty();
+            });
+        }
+
+        @Override
+        public Flux<Delivery> receive(String queue, ReceiveOptions options) {
+            return Flux.error(new UnsupportedOperationException("publish only"));
+        }
+
+        record Published(String queue, OutboundMessage message) {
+        }
+    }
+}

@@ -47,8 +47,8 @@ final class ClientConnection {
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
     private static final int MAX_FRAME_SIZE = 65_536;
     private static final int RECEIVE_CREDIT = 100;
-    /** Proton-j sends an empty frame once half the client's idle timeout has passed silently; this checks often. */
-    private static final long TICK_MILLIS = 2_000;
+    /** How often to look again while the client's idle timeout is still unknown (before its Open). */
+    private static final long IDLE_CHECK_MILLIS = 1_000;
 
     private final NetSocket socket;
     private final Namespace namespace;
@@ -62,7 +62,7 @@ final class ClientConnection {
     private final Sasl sasl;
     private final List<Sender> replyLinks = new ArrayList<>();
     private final Map<Sender, Consumer> consumers = new LinkedHashMap<>();
-    private final long tickTimer;
+    private long tickTimer;
     private long replyTag;
     private boolean processing;
     private boolean closed;
@@ -90,7 +90,7 @@ final class ClientConnection {
             LOG.debug("Socket error, closing the connection", error);
             socket.close();
         });
-        tickTimer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
+        tickTimer = vertx.setTimer(IDLE_CHECK_MILLIS, id -> tick());
     }
 
     /** Closes the connection as a restarting broker would: Close with amqp:connection:forced, then the socket. */
@@ -436,11 +436,19 @@ final class ClientConnection {
         }
     }
 
+    /**
+     * Lets proton-j write an empty frame when half the client's idle timeout (30 s for the Java SDK) has passed
+     * without output, and schedules itself for the next deadline it reports.
+     */
     private void tick() {
-        if (!closed) {
-            transport.tick(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()));
-            flush();
+        if (closed) {
+            return;
         }
+        long now = TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+        long deadline = transport.tick(now);
+        flush();
+        long delay = deadline == 0 ? IDLE_CHECK_MILLIS : Math.max(1, deadline - now);
+        tickTimer = vertx.setTimer(delay, id -> tick());
     }
 
     private void onSocketClosed() {

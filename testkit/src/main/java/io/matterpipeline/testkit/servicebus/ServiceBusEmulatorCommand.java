@@ -44,17 +44,7 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServiceBusEmulatorOptions options = ServiceBusEmulatorOptions.defaults().withPort(port)
-                .withMaxMessageSize(maxMessageSize);
-        for (String name : queues) {
-            QueueOptions queue = QueueOptions.named(name.trim()).withLockDuration(lockDuration)
-                    .withMaxDeliveryCount(maxDeliveryCount);
-            if (duplicateDetectionWindow != null) {
-                queue = queue.withDuplicateDetection(duplicateDetectionWindow);
-            }
-            options = options.withQueue(queue);
-        }
-        ServiceBusEmulator emulator = ServiceBusEmulator.start(options);
+        ServiceBusEmulator emulator = ServiceBusEmulator.start(options());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             emulator.close();
@@ -66,6 +56,21 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The emulator options the flags describe; every queue gets the same settings. */
+    ServiceBusEmulatorOptions options() {
+        ServiceBusEmulatorOptions options = ServiceBusEmulatorOptions.defaults().withPort(port)
+                .withMaxMessageSize(maxMessageSize);
+        for (String name : queues) {
+            QueueOptions queue = QueueOptions.named(name.trim()).withLockDuration(lockDuration)
+                    .withMaxDeliveryCount(maxDeliveryCount);
+            if (duplicateDetectionWindow != null) {
+                queue = queue.withDuplicateDetection(duplicateDetectionWindow);
+            }
+            options = options.withQueue(queue);
+        }
+        return options;
+    }
+
     /** Accepts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} and ISO-8601 ({@code PT30S}). */
     static final class DurationConverter implements ITypeConverter<Duration> {
 
@@ -73,7 +78,7 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
         public Duration convert(String value) {
             String text = value.trim().toLowerCase(Locale.ROOT);
             try {
-                if (text.startsWith("pt") || text.startsWith("p")) {
+                if (text.startsWith("p")) {
                     return Duration.parse(value.trim().toUpperCase(Locale.ROOT));
                 }
                 if (text.endsWith("ms")) {

@@ -1,0 +1,366 @@
+package io.matterpipeline.split;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
+import io.matterpipeline.bus.ConsumerSettings;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;
+import io.matterpipeline.bus.OutboundMessage;
+import io.matterpipeline.bus.QueueConsumer;
+import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.bus.Delivery;
+import io.matterpipeline.bus.memory.DeadLetteredMessage;
+import io.matterpipeline.bus.memory.InMemoryBusOptions;
+import io.matterpipeline.bus.memory.InMemoryMessageBus;
+import io.matterpipeline.contract.DocumentFailed;
+import io.matterpipeline.contract.DocumentReceived;
+import io.matterpipeline.contract.DocumentSplit;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageContent;
+import io.matterpipeline.contract.PageTask;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.contract.Queues;
+import io.matterpipeline.split.pdf.PdfFixtures;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.util.unit.DataSize;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
+
+class DocumentSplitHandlerTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final DeliveryAttempt FIRST = new DeliveryAttempt(0, 10);
+    private static final String MATTER = "m-test";
+
+    @TempDir
+    Path dir;
+
+    private InMemoryMessageBus bus;
+    private RecordingBus recording;
+    private FileSystemBlobStore blobs;
+    private SplitterProperties properties;
+    private DocumentSplitHandler handler;
+
+    @BeforeEach
+    void setUp() {
+        bus = InMemoryMessageBus.create(InMemoryBusOptions.defaults());
+        recording = new RecordingBus(bus);
+        blobs = FileSystemBlobStore.create(dir.resolve("blobs"));
+        properties = new SplitterProperties(2, 4, 200, 40, 0.8, DataSize.ofMegabytes(8), 10_000, 1_000_000, 64, 2,
+                dir.resolve("tmp"));
+        handler = new DocumentSplitHandler(blobs, recording, DocumentSplitter.of(properties), properties,
+                SplitterQueues.defaults());
+    }
+
+    @AfterEach
+    void tearDown() {
+        bus.close();
+        blobs.close();
+    }
+
+    @Test
+    void aPdfBecomesPageBlobsThenPageTasksInBatchesThenOneDocumentSplit() throws IOException {
+        DocumentReceived received = upload("d-pdf", Files.readAllBytes(PdfFixtures.write(dir.resolve("five.pdf"), 5)));
+
+        StepVerifier.create(handler.handle(received, FIRST)).expectComplete().verify(TIMEOUT);
+
+        List<PageContent> pages = pageBlobs("d-pdf");
+        assertThat(pages).hasSize(5);
+        for (PageContent page : pages) {
+            assertThat(page.kind()).isEqualTo("pdf");
+            assertThat(page.pageCount()).isEqualTo(5);
+            assertThat(page.text()).contains(PdfFixtures.marker(page.pageNumber()));
+            assertThat(page.averageWordConfidence()).isNull();
+        }
+        assertThat(pages.get(0).precedingText()).isEmpty();
+        assertThat(pages.get(1).precedingText()).isNotEmpty().isSubstringOf(pages.get(0).text());
+        assertThat(pages.get(0).followingText()).isNotEmpty().isSubstringOf(pages.get(1).text());
+        assertThat(pages.get(4).followingText()).isEmpty();
+
+        List<PipelineMessage> tasks = drain(Queues.PAGES);
+        assertThat(tasks).hasSize(5).allSatisfy(task -> assertThat(task).isInstanceOf(PageTask.class));
+        assertThat(tasks).extracting(task -> ((PageTask) task).pageBlob())
+                .containsExactlyInAnyOrder(BlobPaths.page(MATTER, "d-pdf", 1), BlobPaths.page(MATTER, "d-pdf", 2),
+                        BlobPaths.page(MATTER, "d-pdf", 3), BlobPaths.page(MATTER, "d-pdf", 4),
+                        BlobPaths.page(MATTER, "d-pdf", 5));
+        assertThat(tasks).extracting(task -> ((PageTask) task).pageCount()).containsOnly(5);
+        assertThat(drain(Queues.RESULTS)).containsExactly(new DocumentSplit(MATTER, "d-pdf", "pdf", 5, null));
+        // Batches of the configured size, and the page count only after every task.
+        assertThat(recording.calls).containsExactly("pages:2", "pages:2", "pages:1", "results:document-split");
+        assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    void processingTheSameMessageTwiceGivesTheSameBlobsAndIds() throws IOException {
+        DocumentReceived received = upload("d-twice", Files.readAllBytes(PdfFixtures.write(dir.resolve("3.pdf"), 3)));
+
+        StepVerifier.create(handler.handle(received, FIRST)).expectComplete().verify(TIMEOUT);
+        Map<String, byte[]> firstBlobs = pageBlobBytes("d-twice");
+        List<String> firstIds = messageIds(drain(Queues.PAGES), drain(Queues.RESULTS));
+
+        StepVerifier.create(handler.handle(received, new DeliveryAttempt(1, 10))).expectComplete().verify(TIMEOUT);
+        Map<String, byte[]> secondBlobs = pageBlobBytes("d-twice");
+        List<String> secondIds = messageIds(drain(Queues.PAGES), drain(Queues.RESULTS));
+
+        assertThat(firstBlobs).hasSize(3);
+        assertThat(secondBlobs.keySet()).isEqualTo(firstBlobs.keySet());
+        firstBlobs.forEach((path, bytes) -> assertThat(secondBlobs.get(path)).as(path).isEqualTo(bytes));
+        assertThat(firstIds).hasSize(4).containsExactlyInAnyOrderElementsOf(secondIds);
+    }
+
+    @Test
+    void theAnalyzeResultFixtureCarriesItsWordsAndConfidence() throws IOException {
+        byte[] fixture;
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/analyze-result-2page.json")) {
+            fixture = in.readAllBytes();
+        }
+        DocumentReceived received = upload("d-ocr", fixture);
+
+        StepVerifier.create(handler.handle(received, FIRST)).expectComplete().verify(TIMEOUT);
+
+        List<PageContent> pages = pageBlobs("d-ocr");
+        assertThat(pages).hasSize(2);
+        assertThat(pages.get(0).averageWordConfidence()).isCloseTo(0.9786, within(0.00005));
+        assertThat(pages.get(0).minWordConfidence()).isCloseTo(0.93, within(0.00005));
+        assertThat(pages.get(0).words()).hasSize(19);
+        assertThat(pages.get(1).averageWordConfidence()).isCloseTo(0.8911, within(0.00005));
+        assertThat(pages.get(1).minWordConfidence()).isCloseTo(0.57, within(0.00005));
+        assertThat(pages.get(1).lowConfidenceWordShare()).isCloseTo(2.0 / 11, within(0.00005));
+        assertThat(pages.get(1).words()).hasSize(11);
+        assertThat(drain(Queues.PAGES)).hasSize(2);
+        List<PipelineMessage> results = drain(Queues.RESULTS);
+        assertThat(results).singleElement().isInstanceOfSatisfying(DocumentSplit.class, split -> {
+            assertThat(split.kind()).isEqualTo("analyze-result");
+            assertThat(split.pageCount()).isEqualTo(2);
+            assertThat(split.averageWordConfidence()).isCloseTo(0.9465, within(0.00005));
+        });
+    }
+
+    @Test
+    void plainTextIsSplitAtFormFeedsWhateverTheFileIsCalled() throws IOException {
+        DocumentReceived received = upload("d-text", "Page one.\fPage two.\fPage three.".getBytes(StandardCharsets.UTF_8));
+
+        StepVerifier.create(handler.handle(received, FIRST)).expectComplete().verify(TIMEOUT);
+
+        assertThat(pageBlobs("d-text")).extracting(PageContent::text)
+                .containsExactly("Page one.", "Page two.", "Page three.");
+        assertThat(pageBlobs("d-text").get(1).precedingText()).isEqualTo("Page one.");
+        assertThat(drain(Queues.PAGES)).hasSize(3);
+        assertThat(drain(Queues.RESULTS)).containsExactly(new DocumentSplit(MATTER, "d-text", "text", 3, null));
+    }
+
+    static Stream<Arguments> badDocuments() throws IOException {
+        byte[] garbage = new byte[2048];
+        new Random(7).nextBytes(garbage);
+        garbage[0] = 0x01;
+        return Stream.of(
+                Arguments.of("0-byte", new byte[0], "empty-document"),
+                Arguments.of("empty file", "  \n\n  ".getBytes(StandardCharsets.UTF_8), "empty-document"),
+                Arguments.of("corrupt PDF", "%PDF-1.7\nnot really a PDF\n%%EOF".getBytes(StandardCharsets.US_ASCII),
+                        "corrupt-pdf"),
+                Arguments.of("encrypted PDF", null, "encrypted-pdf"),
+                Arguments.of("JSON that is not analyzeResult", "{\"invoice\":{\"total\":1}}".getBytes(StandardCharsets.UTF_8),
+                        "unsupported-document"),
+                Arguments.of("v2.1 analyzeResult", ("{\"status\":\"succeeded\",\"analyzeResult\":{\"version\":\"2.1.0\","
+                        + "\"readResults\":[]}}").getBytes(StandardCharsets.UTF_8), "unsupported-analyze-result"),
+                Arguments.of("binary garbage", garbage, "unsupported-document"),
+                Arguments.of("deep nesting", ("{\"a\":".repeat(10_000) + "1" + "}".repeat(10_000))
+                        .getBytes(StandardCharsets.UTF_8), "json-limits-exceeded"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badDocuments")
+    void aDocumentThatCannotBeSplitEndsFailedWithItsReasonAndNothingElse(String name, byte[] content, String reason)
+            throws IOException {
+        byte[] bytes = content != null ? content
+                : Files.readAllBytes(PdfFixtures.writeWithUserPassword(dir.resolve("locked.pdf"), 2));
+        DocumentReceived received = upload("d-bad", bytes);
+
+        // The handler completes: a bad document is an outcome, the message is done.
+        StepVerifier.create(handler.handle(received, FIRST)).expectComplete().verify(TIMEOUT);
+
+        List<PipelineMessage> results = drain(Queues.RESULTS);
+        assertThat(results).singleElement().isInstanceOfSatisfying(DocumentFailed.class, failed -> {
+            assertThat(failed.documentId()).isEqualTo("d-bad");
+            assertThat(failed.reason()).isEqualTo(reason);
+            assertThat(failed.description()).isNotBlank();
+        });
+        assertThat(bus.activeCount(Queues.PAGES)).isZero();
+        assertThat(pageBlobs("d-bad")).isEmpty();
+        assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    void aDocumentLargerThanTheLimitFailsWhileStreaming() throws IOException {
+        SplitterProperties small = new SplitterProperties(2, 4, 200, 40, 0.8, DataSize.ofKilobytes(64), 10_000,
+                1_000_000, 64, 2, dir.resolve("tmp"));
+        handler = new DocumentSplitHandler(blobs, recording, DocumentSplitter.of(small), small,
+                SplitterQueues.defaults());
+        byte[] big = "x ".repeat(50 * 1024).getBytes(StandardCharsets.UTF_8); // 100 KB, limit 64 KB
+        blobs.putBytes(BlobPaths.documentSource(MATTER, "d-big"), big, PutCondition.none()).block(TIMEOUT);
+        // The declared size is wrong on purpose: the bytes are what counts.
+        DocumentReceived received = new DocumentReceived(MATTER, "d-big", "big.txt",
+                BlobPaths.documentSource(MATTER, "d-big"), 10, "text/plain");
+
+        StepVerifier.create(handler.handle(received, FIRST)).expectComplete().verify(TIMEOUT);
+
+        assertThat(drain(Queues.RESULTS)).singleElement().isInstanceOfSatisfying(DocumentFailed.class,
+                failed -> assertThat(failed.reason()).isEqualTo("document-too-large"));
+        assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    void aMissingSourceIsDeadLetteredAndStillReportedAsDocumentFailed() {
+        DocumentReceived received = new DocumentReceived(MATTER, "d-gone", "gone.pdf",
+                BlobPaths.documentSource(MATTER, "d-gone"), 100, "application/pdf");
+        bus.publish(Queues.DOCUMENTS, MessageCodec.encode(received)).block(TIMEOUT);
+        QueueConsumer consumer = new QueueConsumer(bus, Queues.DOCUMENTS,
+                ConsumerSettings.of(1).withRetryBackoff(Duration.ofMillis(1), Duration.ofMillis(1)), handler);
+        Sinks.Empty<Void> stop = Sinks.empty();
+
+        consumer.run(stop.asMono()).subscribe();
+        PipelineMessage failure = bus.receive(Queues.RESULTS, ReceiveOptions.defaults()).next()
+                .flatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
+                .block(TIMEOUT);
+        stop.tryEmitEmpty();
+
+        assertThat(failure).isInstanceOfSatisfying(DocumentFailed.class, failed -> {
+            assertThat(failed.documentId()).isEqualTo("d-gone");
+            assertThat(failed.reason()).isEqualTo("blob-not-found");
+        });
+        assertThat(bus.deadLetters(Queues.DOCUMENTS)).extracting(DeadLetteredMessage::reason)
+                .containsExactly("blob-not-found");
+        assertThat(bus.activeCount(Queues.PAGES)).isZero();
+    }
+
+    @Test
+    void aBadDocumentThroughTheConsumerIsCompletedNotDeadLettered() {
+        DocumentReceived received = upload("d-zero", new byte[0]);
+        bus.publish(Queues.DOCUMENTS, MessageCodec.encode(received)).block(TIMEOUT);
+        QueueConsumer consumer = new QueueConsumer(bus, Queues.DOCUMENTS, ConsumerSettings.of(1), handler);
+        Sinks.Empty<Void> stop = Sinks.empty();
+
+        consumer.run(stop.asMono()).subscribe();
+        PipelineMessage failure = bus.receive(Queues.RESULTS, ReceiveOptions.defaults()).next()
+                .flatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
+                .block(TIMEOUT);
+        Mono.delay(Duration.ofMillis(50)).repeat(() -> bus.activeCount(Queues.DOCUMENTS) > 0).blockLast(TIMEOUT);
+        stop.tryEmitEmpty();
+
+        assertThat(failure).isEqualTo(new DocumentFailed(MATTER, "d-zero", "empty-document", "The document has 0 bytes"));
+        assertThat(bus.activeCount(Queues.DOCUMENTS)).isZero();
+        assertThat(bus.deadLetters(Queues.DOCUMENTS)).isEmpty();
+    }
+
+    private DocumentReceived upload(String documentId, byte[] content) {
+        String source = BlobPaths.documentSource(MATTER, documentId);
+        blobs.putBytes(source, content, PutCondition.none()).block(TIMEOUT);
+        // A misleading name: the content decides.
+        return new DocumentReceived(MATTER, documentId, "upload.bin", source, content.length, "application/octet-stream");
+    }
+
+    private List<PageContent> pageBlobs(String documentId) {
+        List<PageContent> pages = new ArrayList<>();
+        pageBlobBytes(documentId).values().forEach(bytes ->
+                pages.add(MessageCodec.mapper().readValue(bytes, PageContent.class)));
+        return pages;
+    }
+
+    private Map<String, byte[]> pageBlobBytes(String documentId) {
+        Map<String, byte[]> bytes = new LinkedHashMap<>();
+        List<BlobInfo> infos = blobs.list(BlobPaths.documentPrefix(MATTER, documentId) + "pages/").collectList()
+                .block(TIMEOUT);
+        for (BlobInfo info : infos) {
+            bytes.put(info.path(), blobs.read(info.path()).block(TIMEOUT).bytes());
+        }
+        return bytes;
+    }
+
+    /** Everything waiting on a queue, completed and decoded. */
+    private List<PipelineMessage> drain(String queue) {
+        int count = bus.activeCount(queue);
+        if (count == 0) {
+            return List.of();
+        }
+        return bus.receive(queue, ReceiveOptions.defaults())
+                .take(count)
+                .concatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
+                .collectList()
+                .block(TIMEOUT);
+    }
+
+    private static List<String> messageIds(List<PipelineMessage> first, List<PipelineMessage> second) {
+        List<String> ids = new ArrayList<>();
+        first.forEach(message -> ids.add(message.messageId()));
+        second.forEach(message -> ids.add(message.messageId()));
+        return ids;
+    }
+
+    private List<Path> tempFiles() throws IOException {
+        Path temp = dir.resolve("tmp");
+        if (!Files.exists(temp)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(temp)) {
+            return files.toList();
+        }
+    }
+
+    /** Records the order and batch sizes of publications, then delegates. */
+    private static final class RecordingBus implements MessageBus {
+
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        private final MessageBus delegate;
+
+        RecordingBus(MessageBus delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Mono<Void> publish(String queue, OutboundMessage message) {
+            return Mono.defer(() -> {
+                calls.add(queue + ":" + message.type());
+                return delegate.publish(queue, message);
+            });
+        }
+
+        @Override
+        public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
+            return Mono.defer(() -> {
+                calls.add(queue + ":" + messages.size());
+                return delegate.publishAll(queue, messages);
+            });
+        }
+
+        @Override
+        public Flux<Delivery> receive(String queue, ReceiveOptions options) {
+            return delegate.receive(queue, options);
+        }
+    }
+}

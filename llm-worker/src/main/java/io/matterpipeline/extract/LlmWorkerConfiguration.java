@@ -4,6 +4,7 @@ import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
+import io.matterpipeline.config.PipelineProperties;
 import io.matterpipeline.extract.ollama.OllamaClientOptions;
 import io.matterpipeline.extract.ollama.OllamaModelClients;
 import io.matterpipeline.model.ModelClient;
@@ -17,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
  * standalone can import this next to the other services.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(WorkerProperties.class)
+@EnableConfigurationProperties({WorkerProperties.class, PipelineProperties.class})
 public class LlmWorkerConfiguration {
 
     /** The model server client; at most {@code concurrency} calls in flight. */
@@ -32,13 +33,13 @@ public class LlmWorkerConfiguration {
     /** Consumes PageTasks with {@code concurrency} pages at once; started and stopped with the context. */
     @Bean
     public QueueConsumer workerPageConsumer(MessageBus bus, BlobStore blobStore, ModelClient workerModelClient,
-            WorkerProperties properties) {
+            WorkerProperties properties, PipelineProperties pipeline) {
         PageExtractor extractor = new PageExtractor(workerModelClient, ExtractionSchema.legal(), properties);
-        PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, properties.resultsQueue());
+        PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, pipeline.queues().results());
         WorkerProperties.Consumer consumer = properties.consumer();
         ConsumerSettings settings = new ConsumerSettings(properties.concurrency(), consumer.prefetch(),
                 consumer.maxDeliveries(), consumer.redeliveryBackoff(), consumer.maxRedeliveryBackoff(),
                 consumer.shutdownGrace());
-        return new QueueConsumer(bus, properties.pagesQueue(), settings, handler);
+        return new QueueConsumer(bus, pipeline.queues().pages(), settings, handler);
     }
 }

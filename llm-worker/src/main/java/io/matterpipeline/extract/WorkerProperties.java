@@ -1,6 +1,5 @@
 package io.matterpipeline.extract;
 
-import io.matterpipeline.contract.Queues;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -16,9 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retry backoff between attempts of one page
  * @param contextChars characters of the previous page's tail and the next page's head shown to the model as context
  * @param charsPerToken characters per token assumed when estimating a prompt's size before sending it (low = cautious)
- * @param consumer how the pages queue is consumed
- * @param pagesQueue the queue of PageTasks
- * @param resultsQueue the queue PageExtracted and PageFailed go to
+ * @param consumer how the pages queue is consumed (the queue names are {@code matter-pipeline.queues.*})
  */
 @ConfigurationProperties("matter-pipeline.worker")
 public record WorkerProperties(
@@ -29,9 +26,7 @@ public record WorkerProperties(
         @DefaultValue Retry retry,
         @DefaultValue("600") int contextChars,
         @DefaultValue("3.0") double charsPerToken,
-        @DefaultValue Consumer consumer,
-        @DefaultValue(Queues.PAGES) String pagesQueue,
-        @DefaultValue(Queues.RESULTS) String resultsQueue) {
+        @DefaultValue Consumer consumer) {
 
     public WorkerProperties {
         if (concurrency < 1) {

@@ -76,8 +76,8 @@ class PageTaskHandlerTests {
                 worker.model().temperature(), worker.model().seed(), worker.model().timeout(), worker.concurrency(),
                 false));
         handler = new PageTaskHandler(blobs, bus, new PageExtractor(model, ExtractionSchema.legal(), worker),
-                worker.resultsQueue());
-        consumer = new QueueConsumer(bus, worker.pagesQueue(), ConsumerSettings.of(worker.concurrency())
+                Queues.RESULTS);
+        consumer = new QueueConsumer(bus, Queues.PAGES, ConsumerSettings.of(worker.concurrency())
                 .withMaxDeliveries(worker.consumer().maxDeliveries())
                 .withRetryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)), handler);
     }

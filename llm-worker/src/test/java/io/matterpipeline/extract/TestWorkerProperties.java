@@ -1,6 +1,5 @@
 package io.matterpipeline.extract;
 
-import io.matterpipeline.contract.Queues;
 import java.time.Duration;
 
 /** Worker properties for tests: fast retries, small knobs settable one by one. */
@@ -24,7 +23,6 @@ final class TestWorkerProperties {
                 new WorkerProperties.Retry(firstBackoff, maxBackoff, 0.5),
                 600, 3.0,
                 new WorkerProperties.Consumer(0, maxDeliveries, Duration.ofMillis(5), Duration.ofMillis(20),
-                        Duration.ofSeconds(5)),
-                Queues.PAGES, Queues.RESULTS);
+                        Duration.ofSeconds(5)));
     }
 }

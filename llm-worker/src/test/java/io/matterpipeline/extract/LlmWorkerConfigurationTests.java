@@ -1,0 +1,88 @@
+package io.matterpipeline.extract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.QueueConsumer;
+import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.config.PipelineInfrastructureAutoConfiguration;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageContent;
+import io.matterpipeline.contract.PageExtracted;
+import io.matterpipeline.contract.PageTask;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.model.ModelClient;
+import io.matterpipeline.model.ModelLimits;
+import io.matterpipeline.testkit.ollama.OllamaSimulator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+class LlmWorkerConfigurationTests {
+
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path root;
+
+    ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PipelineInfrastructureAutoConfiguration.class))
+                .withUserConfiguration(LlmWorkerConfiguration.class)
+                .withPropertyValues("matter-pipeline.blob.filesystem.root=" + root);
+    }
+
+    @Test
+    void defaultsAreSafeForALocalOllama() {
+        runner().run(context -> {
+            assertThat(context).hasNotFailed();
+            WorkerProperties properties = context.getBean(WorkerProperties.class);
+            assertThat(properties.model().baseUrl()).isEqualTo("http://localhost:11434");
+            assertThat(properties.model().name()).isEqualTo("llama3.1:8b");
+            assertThat(properties.model().numCtx()).isEqualTo(8192);
+            assertThat(properties.model().numPredict()).isEqualTo(2048);
+            assertThat(properties.model().temperature()).isZero();
+            assertThat(properties.model().timeout()).isEqualTo(Duration.ofSeconds(120));
+            assertThat(properties.concurrency()).isEqualTo(4);
+            assertThat(properties.maxAttempts()).isEqualTo(3);
+            assertThat(properties.repairAttempts()).isEqualTo(2);
+            assertThat(context.getBean("workerModelClient", ModelClient.class).limits())
+                    .isEqualTo(new ModelLimits(8192, 2048));
+            assertThat(context.getBean("workerPageConsumer", QueueConsumer.class).isRunning()).isTrue();
+        });
+    }
+
+    @Test
+    void workerPointedAtAModelServerReadsPagesFromTheQueue() {
+        try (OllamaSimulator simulator = OllamaSimulator.start()) {
+            runner().withPropertyValues("matter-pipeline.worker.model.base-url=" + simulator.baseUrl(),
+                            "matter-pipeline.worker.model.num-ctx=4096", "matter-pipeline.worker.model.num-predict=1024",
+                            "matter-pipeline.worker.concurrency=2")
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        BlobStore blobs = context.getBean(BlobStore.class);
+                        MessageBus bus = context.getBean(MessageBus.class);
+                        PageContent page = new PageContent("m1", "d1", 1, 1, "text", PageTaskHandlerTests.TEXT,
+                                List.of(), null, null, null, "", "");
+                        String path = BlobPaths.page("m1", "d1", 1);
+                        blobs.putBytes(path, MessageCodec.mapper().writeValueAsBytes(page), PutCondition.none())
+                                .block(WAIT);
+                        bus.publish("pages", MessageCodec.encode(new PageTask("m1", "d1", 1, 1, path))).block(WAIT);
+
+                        PipelineMessage result = bus.receive("results", ReceiveOptions.defaults()).next()
+                                .flatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
+                                .block(WAIT);
+
+                        assertThat(result).isEqualTo(new PageExtracted("m1", "d1", 1, BlobPaths.extraction("m1", "d1", 1)));
+                        assertThat(simulator.stats().totalCalls()).isEqualTo(1);
+                    });
+        }
+    }
+}

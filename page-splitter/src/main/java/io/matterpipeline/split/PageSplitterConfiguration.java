@@ -1,7 +1,6 @@
 package io.matterpipeline.split;
 
 import io.matterpipeline.blob.BlobStore;
-import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
@@ -30,6 +29,6 @@ public class PageSplitterConfiguration {
     QueueConsumer pageSplitterConsumer(MessageBus messageBus, DocumentSplitHandler pageSplitterHandler,
             SplitterProperties properties, PipelineProperties pipeline) {
         return new QueueConsumer(messageBus, pipeline.queues().documents(),
-                ConsumerSettings.of(properties.concurrency()), pageSplitterHandler);
+                properties.consumerSettings(), pageSplitterHandler);
     }
 }

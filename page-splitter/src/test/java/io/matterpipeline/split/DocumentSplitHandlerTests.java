@@ -38,6 +38,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,7 +74,7 @@ class DocumentSplitHandlerTests {
         recording = new RecordingBus(bus);
         blobs = FileSystemBlobStore.create(dir.resolve("blobs"));
         properties = new SplitterProperties(2, 4, 200, 40, 0.8, DataSize.ofMegabytes(8), 10_000, 1_000_000, 64, 2,
-                dir.resolve("tmp"));
+                dir.resolve("tmp"), null);
         handler = new DocumentSplitHandler(blobs, recording, DocumentSplitter.of(properties), properties,
                 SplitterQueues.defaults());
     }
@@ -219,7 +220,7 @@ class DocumentSplitHandlerTests {
     @Test
     void aDocumentLargerThanTheLimitFailsWhileStreaming() throws IOException {
         SplitterProperties small = new SplitterProperties(2, 4, 200, 40, 0.8, DataSize.ofKilobytes(64), 10_000,
-                1_000_000, 64, 2, dir.resolve("tmp"));
+                1_000_000, 64, 2, dir.resolve("tmp"), null);
         handler = new DocumentSplitHandler(blobs, recording, DocumentSplitter.of(small), small,
                 SplitterQueues.defaults());
         byte[] big = "x ".repeat(50 * 1024).getBytes(StandardCharsets.UTF_8); // 100 KB, limit 64 KB
@@ -248,6 +249,8 @@ class DocumentSplitHandlerTests {
         PipelineMessage failure = bus.receive(Queues.RESULTS, ReceiveOptions.defaults()).next()
                 .flatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
                 .block(TIMEOUT);
+        // onGiveUp publishes before the consumer dead-letters: wait for the second step.
+        awaitTrue(() -> !bus.deadLetters(Queues.DOCUMENTS).isEmpty());
         stop.tryEmitEmpty();
 
         assertThat(failure).isInstanceOfSatisfying(DocumentFailed.class, failed -> {
@@ -270,12 +273,16 @@ class DocumentSplitHandlerTests {
         PipelineMessage failure = bus.receive(Queues.RESULTS, ReceiveOptions.defaults()).next()
                 .flatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
                 .block(TIMEOUT);
-        Mono.delay(Duration.ofMillis(50)).repeat(() -> bus.activeCount(Queues.DOCUMENTS) > 0).blockLast(TIMEOUT);
+        awaitTrue(() -> bus.activeCount(Queues.DOCUMENTS) == 0);
         stop.tryEmitEmpty();
 
         assertThat(failure).isEqualTo(new DocumentFailed(MATTER, "d-zero", "empty-document", "The document has 0 bytes"));
         assertThat(bus.activeCount(Queues.DOCUMENTS)).isZero();
         assertThat(bus.deadLetters(Queues.DOCUMENTS)).isEmpty();
+    }
+
+    private static void awaitTrue(BooleanSupplier condition) {
+        Mono.delay(Duration.ofMillis(20)).repeat(() -> !condition.getAsBoolean()).blockLast(TIMEOUT);
     }
 
     private DocumentReceived upload(String documentId, byte[] content) {

@@ -18,7 +18,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param webSockets whether AMQP runs over web sockets on port 443 (for networks that block 5671)
  * @param maxRetries retries of one SDK operation (send, settle, renew, link creation) after its first try
  * @param retryDelay delay before the first retry of an SDK operation; grows exponentially
- * @param maxRetryDelay longest delay between retries of an SDK operation
+ * @param maxRetryDelay longest delay between retries of an SDK operation; at least retry-delay + 4 s (the SDK waits
+ *     that long before re-creating a link)
  * @param tryTimeout time one try of an SDK operation may take before it counts as failed
  * @param lockDuration the queues' lock duration, when set; otherwise it is derived from each message's locked-until
  *     at receive time (consumers renew locks every half lock duration)
@@ -48,6 +49,8 @@ public record ServiceBusProperties(
         @DefaultValue("10m") Duration duplicateDetectionWindow) {
 
     private static final String PREFIX = "matter-pipeline.bus.servicebus.";
+    /** What azure-core-amqp adds to the retry delay when it re-creates a link. */
+    private static final Duration SDK_SERVER_BUSY_WAIT = Duration.ofSeconds(4);
 
     public ServiceBusProperties {
         connectionString = blankToNull(connectionString);
@@ -72,6 +75,12 @@ public record ServiceBusProperties(
         requirePositive("reconnect-delay", reconnectDelay);
         requirePositive("max-reconnect-delay", maxReconnectDelay);
         requirePositive("dead-letter-wait", deadLetterWait);
+        if (maxRetryDelay.compareTo(retryDelay.plus(SDK_SERVER_BUSY_WAIT)) < 0) {
+            // The SDK re-creates links with a backoff from retry-delay + 4 s up to max-retry-delay; a smaller maximum
+            // makes its jitter computation throw ("bound must be greater than origin") and the link never returns.
+            throw new IllegalArgumentException(PREFIX + "max-retry-delay must be at least retry-delay + 4s, was "
+                    + maxRetryDelay);
+        }
         if (lockDuration != null) {
             requirePositive("lock-duration", lockDuration);
         }

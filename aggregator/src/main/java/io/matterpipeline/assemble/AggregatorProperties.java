@@ -73,17 +73,17 @@ public record AggregatorProperties(
      * Merging.
      *
      * @param readConcurrency page and extraction blobs read at once while a document result is assembled
-     * @param keyIgnoredFields item fields besides {@code quote} that do not make two items different (for example
-     *     per-occurrence confidences added by the worker)
+     * @param keyIgnoredFields item fields besides {@code quote} that describe one occurrence (its page, the worker's
+     *     quote check and confidence): they never make two items different and move into the {@code quotes} entries
      */
     public record Merge(
             @DefaultValue("8") int readConcurrency,
-            @DefaultValue({"confidence", "quoteConfidence", "quoteFound", "quoteVerified", "quoteMatch"})
+            @DefaultValue({"page", "confidence", "quoteConfidence", "quoteFound", "quoteVerified", "quoteMatch"})
             List<String> keyIgnoredFields) {
 
         /** Fields the worker may add per occurrence of an item; they never distinguish two items. */
         static final List<String> DEFAULT_KEY_IGNORED_FIELDS =
-                List.of("confidence", "quoteConfidence", "quoteFound", "quoteVerified", "quoteMatch");
+                List.of("page", "confidence", "quoteConfidence", "quoteFound", "quoteVerified", "quoteMatch");
 
         public Merge {
             if (readConcurrency < 1) {

@@ -58,7 +58,7 @@ final class DocumentMerge {
                     if (element.isNull() || element.isMissingNode()) {
                         continue;
                     }
-                    items.computeIfAbsent(keys.ofItem(element), k -> new Item(element)).add(pageNumber, element);
+                    items.computeIfAbsent(keys.ofItem(element), k -> new Item(element, keys.occurrenceFields())).add(pageNumber, element);
                 }
             } else {
                 vote.add(keys.ofValue(value), value, pageNumber);
@@ -80,11 +80,14 @@ final class DocumentMerge {
         private final Set<Integer> pages = new TreeSet<>();
         private final Set<String> seenQuotes = new LinkedHashSet<>();
         private final ArrayNode quotes = NODES.arrayNode();
+        private final Set<String> occurrenceFields;
 
-        Item(JsonNode first) {
+        Item(JsonNode first, Set<String> occurrenceFields) {
+            this.occurrenceFields = occurrenceFields;
             if (first.isObject()) {
                 base = ((ObjectNode) first).deepCopy();
                 base.remove(MergeKey.PROVENANCE_FIELDS);
+                base.remove(occurrenceFields);
             } else {
                 base = NODES.objectNode();
                 base.set("value", first.deepCopy());
@@ -96,7 +99,13 @@ final class DocumentMerge {
             JsonNode quote = element.path("quote");
             if (quote.isString() && !quote.stringValue().isBlank()
                     && seenQuotes.add(pageNumber + "\u0000" + quote.stringValue())) {
-                quotes.addObject().put("page", pageNumber).put("quote", quote.stringValue());
+                ObjectNode cited = quotes.addObject().put("page", pageNumber).put("quote", quote.stringValue());
+                for (String field : occurrenceFields) {
+                    JsonNode value = element.get(field);
+                    if (value != null && !cited.has(field)) {
+                        cited.set(field, value.deepCopy());
+                    }
+                }
             }
         }
 

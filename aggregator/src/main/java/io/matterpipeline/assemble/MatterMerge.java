@@ -2,6 +2,7 @@ package io.matterpipeline.assemble;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -54,7 +55,7 @@ final class MatterMerge {
                 array = true;
                 for (JsonNode element : value.values()) {
                     if (element.isObject()) {
-                        items.computeIfAbsent(keys.ofItem(element), k -> new Item(element))
+                        items.computeIfAbsent(keys.ofItem(element), k -> new Item(element, keys.occurrenceFields()))
                                 .add(documentId, fileName, element);
                     }
                 }
@@ -78,9 +79,13 @@ final class MatterMerge {
         private final Map<String, DocumentRef> documents = new LinkedHashMap<>();
         private final ArrayNode quotes = NODES.arrayNode();
 
-        Item(JsonNode first) {
+        private final Set<String> occurrenceFields;
+
+        Item(JsonNode first, Set<String> occurrenceFields) {
+            this.occurrenceFields = occurrenceFields;
             base = ((ObjectNode) first).deepCopy();
             base.remove(MergeKey.PROVENANCE_FIELDS);
+            base.remove(occurrenceFields);
         }
 
         void add(String documentId, String fileName, JsonNode element) {
@@ -92,8 +97,7 @@ final class MatterMerge {
             }
             for (JsonNode quote : element.path("quotes").values()) {
                 ObjectNode cited = quotes.addObject().put("documentId", documentId);
-                cited.set("page", quote.path("page").deepCopy());
-                cited.set("quote", quote.path("quote").deepCopy());
+                quote.forEachEntry((field, value) -> cited.set(field, value.deepCopy()));
             }
         }
 

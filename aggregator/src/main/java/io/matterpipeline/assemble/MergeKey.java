@@ -30,6 +30,14 @@ final class MergeKey {
     }
 
     /**
+     * Fields that describe one occurrence of an item (its page, whether its quote was found, the OCR confidence under
+     * it): they move from the merged item into its {@code quotes} entries.
+     */
+    Set<String> occurrenceFields() {
+        return ignoredFields;
+    }
+
+    /**
      * The key of an array element. An object is keyed by its identifying fields; when it has none (only a quote), by
      * its quote, so quote-only items are not all merged into one.
      */

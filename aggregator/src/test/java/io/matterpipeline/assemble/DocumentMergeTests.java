@@ -34,6 +34,23 @@ class DocumentMergeTests {
     }
 
     @Test
+    void occurrenceFieldsOfTheWorkerMoveIntoTheQuotesAndNeverSplitAnItem() {
+        DocumentMerge withOccurrences = new DocumentMerge(
+                new MergeKey(Set.copyOf(AggregatorProperties.Merge.DEFAULT_KEY_IGNORED_FIELDS)));
+        withOccurrences.addPage(1, json("{'parties':[{'name':'Acme','role':'buyer','quote':'Acme (Buyer)','page':1,"
+                + "'quoteFound':true,'quoteMatch':'exact'}]}"));
+        withOccurrences.addPage(3, json("{'parties':[{'name':'Acme','role':'buyer','quote':'ACME','page':3,"
+                + "'quoteFound':false}]}"));
+
+        JsonNode parties = withOccurrences.result().path("parties");
+
+        assertThat(parties).hasSize(1);
+        assertThat(parties.get(0)).isEqualTo(json("{'name':'Acme','role':'buyer','pages':[1,3],'quotes':["
+                + "{'page':1,'quote':'Acme (Buyer)','quoteFound':true,'quoteMatch':'exact'},"
+                + "{'page':3,'quote':'ACME','quoteFound':false}]}"));
+    }
+
+    @Test
     void sameQuoteOnOnePageIsListedOnce() {
         merge.addPage(4, json("{'dates':[{'date':'2024-01-01','quote':'1 Jan'},{'date':'2024-01-01','quote':'1 Jan'}]}"));
 

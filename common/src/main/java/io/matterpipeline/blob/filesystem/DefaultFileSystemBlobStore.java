@@ -201,8 +201,9 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             sidecarTemp.write(ByteBuffer.wrap(MessageCodec.mapper().writeValueAsBytes(sidecar)));
             sidecarTemp.finish();
             try (PathLocks.Held held = locks.lock(blobPath)) {
-                Sidecar current = currentSidecar(blobPath);
-                requireCondition(blobPath, condition, current);
+                if (!(condition instanceof PutCondition.Unconditional)) {
+                    requireCondition(blobPath, condition, currentSidecar(blobPath));
+                }
                 move(temp.path(), target);
                 move(sidecarTemp.path(), sidecarFile);
             }
@@ -358,7 +359,9 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         }
 
         static TempFile beside(Path target) throws IOException {
-            Files.createDirectories(target.getParent());
+            if (!Files.isDirectory(target.getParent())) {
+                Files.createDirectories(target.getParent());
+            }
             while (true) {
                 Path candidate = target.resolveSibling("." + target.getFileName() + "."
                         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");

@@ -17,7 +17,7 @@ import reactor.core.publisher.Mono;
  * The ingest HTTP API, version 1:
  * <pre>
  * POST /v1/matters                  create a Matter; optional JSON body {"name": ...}   201 + Location
- * POST /v1/matters/{id}/documents   multipart/form-data, part "file", streamed           201 + Location
+ * POST /v1/matters/{id}/documents   multipart/form-data, part "file", streamed           201
  * POST /v1/matters/{id}/seal        no more documents; processing starts                 202 (200 if completing an earlier seal)
  * GET  /v1/matters/{id}             status and progress                                  200
  * GET  /v1/matters/{id}/result      the Matter result JSON once final                    200 (404 result-not-ready before)

@@ -88,8 +88,8 @@ final class MatterHandler {
                         ? Mono.error(new BadInputException("missing-file-part",
                                 "The multipart body has no file part named '" + FILE_PART + "'"))
                         : Mono.just(documents.get(0)))
-                .flatMap(document -> ServerResponse
-                        .created(URI.create(matterUri(matterId) + "/documents/" + document.documentId()))
+                // No Location: a document has no resource of its own yet; it shows in the Matter's status.
+                .flatMap(document -> ServerResponse.status(HttpStatus.CREATED)
                         .contentType(MediaType.APPLICATION_JSON)
                         .bodyValue(document));
     }

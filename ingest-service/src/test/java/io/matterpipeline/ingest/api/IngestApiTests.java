@@ -2,6 +2,7 @@ package io.matterpipeline.ingest.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
@@ -59,6 +60,11 @@ import reactor.core.publisher.Flux;
 @SpringBootTest(classes = IngestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"matter-pipeline.ingest.max-document-size=64KB", "matter-pipeline.ingest.max-documents-per-matter=5"})
 class IngestApiTests {
+
+    static {
+        // Before the server's threads exist: a blocking call on an event loop fails the request that made it.
+        NonBlockingThreads.enforce();
+    }
 
     private static final Path BLOB_ROOT = createTempDirectory();
     private static final long LIMIT = 64 * 1024;
@@ -128,8 +134,6 @@ class IngestApiTests {
         byte[] brief = "The parties met on 1 March 2024.\fPage two.".getBytes(StandardCharsets.UTF_8);
         String uploaded = upload(matterId, "C:\\fakepath\\brief.txt", MediaType.TEXT_PLAIN, brief)
                 .expectStatus().isCreated()
-                .expectHeader().value(HttpHeaders.LOCATION,
-                        location -> assertThat(location).startsWith("/v1/matters/" + matterId + "/documents/d-"))
                 .expectBody(String.class).returnResult().getResponseBody();
         String documentId = jsonField(uploaded, "documentId");
         assertThat(jsonField(uploaded, "fileName")).isEqualTo("brief.txt");

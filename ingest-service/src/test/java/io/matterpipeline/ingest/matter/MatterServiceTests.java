@@ -2,6 +2,7 @@ package io.matterpipeline.ingest.matter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,11 @@ import reactor.test.StepVerifier;
 class MatterServiceTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @BeforeAll
+    static void noBlockingOnReactorThreads() {
+        NonBlockingThreads.enforce();
+    }
 
     @TempDir
     Path root;

@@ -126,7 +126,8 @@ final class ClientConnection {
                 offset += length;
                 transport.process();
             }
-            if (sasl.getState() == Sasl.SaslState.PN_SASL_IDLE && sasl.getRemoteMechanisms().length > 0) {
+            // Any mechanism is accepted once the client has chosen one (ANONYMOUS or MSSBCBS): auth is CBS.
+            if (sasl.getOutcome() == Sasl.SaslOutcome.PN_SASL_NONE && sasl.getRemoteMechanisms().length > 0) {
                 sasl.done(Sasl.SaslOutcome.PN_SASL_OK);
             }
             processEvents();
@@ -340,10 +341,10 @@ final class ClientConnection {
             AmqpCodec.SectionedMessage sections = namespace.codec().parse(bytes);
             if (format == AmqpCodec.BATCH_MESSAGE_FORMAT) {
                 for (AmqpCodec.SectionedMessage inner : namespace.codec().unbatch(sections)) {
-                    entity.send(StoredMessage.from(inner));
+                    entity.send(StoredMessage.from(inner, namespace.codec()));
                 }
             } else {
-                entity.send(StoredMessage.from(sections));
+                entity.send(StoredMessage.from(sections, namespace.codec()));
             }
             return Accepted.getInstance();
         } catch (RuntimeException e) {

@@ -15,7 +15,8 @@ import org.apache.qpid.proton.amqp.transport.ErrorCondition;
 /**
  * How a settlement is applied to a locked message, whether it arrives as an AMQP outcome on the receive link or as
  * a {@code $management} update-disposition: complete = Accepted, abandon = Modified, defer = Modified
- * undeliverable-here, dead-letter = Rejected {@code com.microsoft:dead-letter}.
+ * undeliverable-here, dead-letter = Rejected {@code com.microsoft:dead-letter}. The echo is settled and of the same
+ * outcome type; an expired lock is answered with Rejected {@code com.microsoft:message-lock-lost}.
  */
 final class Dispositions {
 
@@ -56,7 +57,11 @@ final class Dispositions {
                 reason = String.valueOf(error.getCondition());
                 description = error.getDescription();
             }
-            queue.deadLetter(lock, stringOrNull(reason), stringOrNull(description), info, outcome);
+            // Echo the outcome type without the error: the Java SDK checks the type, the Node SDK fails the
+            // settlement when the echoed state carries an error.
+            Rejected echo = new Rejected();
+            queue.deadLetter(lock, stringOrNull(reason), stringOrNull(description), info, echo);
+            return echo;
         } else if (outcome instanceof Released) {
             queue.abandon(lock, Map.of(), false, outcome);
         } else {
@@ -83,9 +88,7 @@ final class Dispositions {
                 queue.defer(lock, propertiesToModify, deferred);
             }
             case "suspended" -> {
-                Rejected rejected = new Rejected();
-                rejected.setError(new ErrorCondition(DEAD_LETTER, description));
-                queue.deadLetter(lock, reason, description, propertiesToModify, rejected);
+                queue.deadLetter(lock, reason, description, propertiesToModify, new Rejected());
             }
             default -> throw new IllegalArgumentException("Unknown disposition-status '" + status + "'");
         }

@@ -94,7 +94,8 @@ final class ManagementNode {
         for (int i = 0; i < entries.size(); i++) {
             Binary binary = (Binary) ((Map<?, ?>) entries.get(i)).get("message");
             StoredMessage message = StoredMessage.from(
-                    namespace.codec().parse(binary.getArray(), binary.getArrayOffset(), binary.getLength()));
+                    namespace.codec().parse(binary.getArray(), binary.getArrayOffset(), binary.getLength()),
+                    namespace.codec());
             Instant at = message.requestedEnqueueTime();
             sequenceNumbers[i] = entity.schedule(message, at == null ? namespace.now() : at);
         }

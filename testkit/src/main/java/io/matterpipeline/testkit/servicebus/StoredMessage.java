@@ -4,12 +4,14 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 import org.apache.qpid.proton.amqp.Symbol;
 import org.apache.qpid.proton.amqp.UnsignedInteger;
 import org.apache.qpid.proton.amqp.messaging.ApplicationProperties;
 import org.apache.qpid.proton.amqp.messaging.Header;
 import org.apache.qpid.proton.amqp.messaging.MessageAnnotations;
+import org.apache.qpid.proton.amqp.messaging.Properties;
 
 /**
  * A message held by a queue: the sender's raw bare message plus the broker state Service Bus reports in the header
@@ -61,7 +63,11 @@ final class StoredMessage {
         this.messageId = messageId;
     }
 
-    static StoredMessage from(AmqpCodec.SectionedMessage sections) {
+    /**
+     * Stores a sent message. Like Service Bus, the broker assigns a MessageId (32 hex digits) when the sender set
+     * none; only then is the properties section re-encoded, otherwise the sender's bytes are kept.
+     */
+    static StoredMessage from(AmqpCodec.SectionedMessage sections, AmqpCodec codec) {
         Map<Symbol, Object> annotations = new LinkedHashMap<>();
         if (sections.annotations() != null && sections.annotations().getValue() != null) {
             annotations.putAll(sections.annotations().getValue());
@@ -70,10 +76,17 @@ final class StoredMessage {
         if (sections.applicationProperties() != null && sections.applicationProperties().getValue() != null) {
             applicationProperties.putAll(sections.applicationProperties().getValue());
         }
-        Object id = sections.properties() == null ? null : sections.properties().getMessageId();
-        return new StoredMessage(sections.header(), annotations, sections.rawProperties(),
+        Properties properties = sections.properties();
+        byte[] rawProperties = sections.rawProperties();
+        if (properties == null || properties.getMessageId() == null) {
+            Properties assigned = properties == null ? new Properties() : new Properties(properties);
+            assigned.setMessageId(UUID.randomUUID().toString().replace("-", ""));
+            properties = assigned;
+            rawProperties = codec.encode(assigned);
+        }
+        return new StoredMessage(sections.header(), annotations, rawProperties,
                 sections.rawApplicationProperties(), applicationProperties, sections.rawBody(),
-                id == null ? null : id.toString());
+                properties.getMessageId().toString());
     }
 
     /** A copy for another entity (the dead-letter queue), keeping the sender's sections and the delivery count. */

@@ -98,7 +98,7 @@ class ServiceBusEmulatorProtocolTests {
         byte[] bare = codec.encode(properties, new ApplicationProperties(Map.of("page", 3)),
                 new Data(new Binary("{\"a\":1}".getBytes(StandardCharsets.UTF_8))));
 
-        StoredMessage message = StoredMessage.from(codec.parse(bare));
+        StoredMessage message = StoredMessage.from(codec.parse(bare), codec);
         message.enqueuedTime = java.time.Instant.now();
         message.sequenceNumber = 7;
         byte[] delivered = message.encode(codec, null);
@@ -108,6 +108,22 @@ class ServiceBusEmulatorProtocolTests {
                 .containsEntry(Symbol.valueOf("x-opt-sequence-number"), 7L)
                 .containsEntry(Symbol.valueOf("x-opt-message-state"), 0);
         assertThat(codec.parse(delivered).header().getDeliveryCount()).isEqualTo(UnsignedInteger.ZERO);
+    }
+
+    @Test
+    void assignsAMessageIdWhenTheSenderSetNone() {
+        AmqpCodec codec = new AmqpCodec();
+        Properties properties = new Properties();
+        properties.setSubject("page");
+        byte[] bare = codec.encode(properties, new AmqpValue("body"));
+
+        StoredMessage message = StoredMessage.from(codec.parse(bare), codec);
+
+        assertThat(message.messageId()).matches("[0-9a-f]{32}");
+        message.enqueuedTime = java.time.Instant.now();
+        Properties delivered = codec.parse(message.encode(codec, null)).properties();
+        assertThat(delivered.getMessageId()).isEqualTo(message.messageId());
+        assertThat(delivered.getSubject()).isEqualTo("page");
     }
 
     @Test

@@ -23,6 +23,8 @@ final class ManifestStore {
 
     /** The reason a {@link PutCondition} failed, as every blob store adapter reports it. */
     private static final String PRECONDITION_FAILED = "precondition-failed";
+    /** The reason when every compare-and-swap attempt lost: nothing was written. */
+    static final String CONTENTION = "manifest-contention";
 
     private final BlobStore blobs;
     private final JsonMapper mapper;
@@ -67,7 +69,7 @@ final class ManifestStore {
                 }))
                 .retryWhen(Retry.backoff(attempts - 1L, backoff)
                         .filter(ManifestStore::isLostRace)
-                        .onRetryExhaustedThrow((spec, signal) -> new TransientException("manifest-contention",
+                        .onRetryExhaustedThrow((spec, signal) -> new TransientException(CONTENTION,
                                 "Matter " + matterId + " is being changed by too many requests at once; try again",
                                 signal.failure())));
     }

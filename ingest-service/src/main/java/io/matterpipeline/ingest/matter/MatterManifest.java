@@ -42,6 +42,10 @@ record MatterManifest(
         return state == MatterState.SEALED;
     }
 
+    boolean hasDocument(String documentId) {
+        return documents.stream().anyMatch(d -> d.documentId().equals(documentId));
+    }
+
     MatterManifest withDocument(ManifestDocument document) {
         List<ManifestDocument> all = new ArrayList<>(documents);
         all.add(document);

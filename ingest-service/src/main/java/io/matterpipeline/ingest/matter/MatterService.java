@@ -192,16 +192,30 @@ public final class MatterService {
                     ManifestDocument document = new ManifestDocument(documentId, fileName, contentType,
                             stored.size(), clock.instant(), false);
                     return manifests.update(matterId, tenant(), manifest -> {
+                                if (manifest.hasDocument(documentId)) {
+                                    // An earlier attempt landed although its answer was lost.
+                                    return manifest;
+                                }
                                 requireAcceptsDocuments(manifest);
                                 return manifest.withDocument(document);
                             })
-                            // Refused by the Matter (sealed, full, gone): the bytes belong to nothing.
-                            .onErrorResume(PipelineException.class, error -> error.kind() == PipelineException.Kind.TRANSIENT
-                                    ? Mono.error(error)
-                                    : deleteQuietly(source).then(Mono.error(error)))
+                            .onErrorResume(error -> isSurelyNotRecorded(error)
+                                    ? deleteQuietly(source).then(Mono.error(error))
+                                    : Mono.error(error))
                             .then(announceDocument(matterId, document))
                             .thenReturn(DocumentView.of(matterId, document));
                 });
+    }
+
+    /**
+     * True when the manifest certainly does not name the document: the Matter refused it (sealed, full, gone) or
+     * every compare-and-swap lost. Then its bytes belong to nothing and are deleted. After any other failure the write
+     * may have landed, so the bytes stay (an unreferenced source blob is harmless; a referenced missing one is not).
+     */
+    private static boolean isSurelyNotRecorded(Throwable error) {
+        return error instanceof PipelineException pipeline
+                && (pipeline.kind() != PipelineException.Kind.TRANSIENT
+                        || ManifestStore.CONTENTION.equals(pipeline.reason()));
     }
 
     /**

@@ -117,6 +117,23 @@ class MatterServiceTests {
     }
 
     @Test
+    void aMatterSealedWhileAnUploadStreamsRefusesItAndKeepsNoBytes() {
+        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        // The seal lands after the upload passed its early check, while its body is being read.
+        Flux<ByteBuffer> sealMidway = Flux.concat(
+                matters.seal(matterId).then(Mono.<ByteBuffer>empty()),
+                bytes("arrived too late"));
+
+        StepVerifier.create(matters.addDocument(matterId, "late.txt", null, sealMidway))
+                .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(ConflictException.class)
+                        .extracting(e -> ((PipelineException) e).reason()).isEqualTo("matter-sealed"))
+                .verify(TIMEOUT);
+        assertThat(blobs.list(BlobPaths.matterPrefix(matterId)).map(BlobInfo::path).collectList().block(TIMEOUT))
+                .containsExactly(BlobPaths.matterManifest(matterId));
+        assertThat(bus.published("results")).containsExactly(new MatterSealed(matterId, List.of()));
+    }
+
+    @Test
     void concurrentUploadsToOneMatterAreAllRecorded() {
         String matterId = matters.create(null).block(TIMEOUT).matterId();
         List<DocumentView> uploaded = Flux.range(0, 12)

@@ -1,9 +1,11 @@
 package io.matterpipeline.testkit.servicebus;
 
+import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.apache.qpid.proton.amqp.Binary;
 import org.apache.qpid.proton.amqp.messaging.ApplicationProperties;
@@ -55,7 +57,7 @@ final class AmqpCodec {
     }
 
     /** Encodes into a heap buffer, doubling it until the encoding fits. */
-    private static byte[] encodeGrowing(java.util.function.Consumer<WritableBuffer> writer) {
+    private static byte[] encodeGrowing(Consumer<WritableBuffer> writer) {
         int size = 1024;
         while (true) {
             ByteBuffer buffer = ByteBuffer.allocate(size);
@@ -65,7 +67,7 @@ final class AmqpCodec {
                 buffer.flip();
                 buffer.get(bytes);
                 return bytes;
-            } catch (java.nio.BufferOverflowException e) {
+            } catch (BufferOverflowException e) {
                 size *= 2;
             }
         }

@@ -61,7 +61,7 @@ final class ClientConnection {
     private final Collector collector = Proton.collector();
     private final Sasl sasl;
     private final List<Sender> replyLinks = new ArrayList<>();
-    private final Map<Sender, Consumer> consumers = new LinkedHashMap<>();
+    private final Map<Sender, QueueConsumer> consumers = new LinkedHashMap<>();
     private long tickTimer;
     private long replyTag;
     private boolean processing;
@@ -178,7 +178,7 @@ final class ClientConnection {
             case LINK_REMOTE_DETACH -> detach(event.getLink(), false);
             case LINK_REMOTE_CLOSE -> detach(event.getLink(), true);
             case LINK_FLOW -> {
-                Consumer consumer = consumers.get(event.getLink());
+                QueueConsumer consumer = consumers.get(event.getLink());
                 if (consumer != null) {
                     consumer.queue().dispatch();
                 }
@@ -258,7 +258,7 @@ final class ClientConnection {
         }
         sender.setSource(source);
         sender.open();
-        Consumer consumer = new Consumer(sender, this, entity,
+        QueueConsumer consumer = new QueueConsumer(sender, this, entity,
                 sender.getRemoteSenderSettleMode() == SenderSettleMode.SETTLED);
         consumers.put(sender, consumer);
         entity.addConsumer(consumer);
@@ -278,7 +278,7 @@ final class ClientConnection {
     }
 
     private void detach(Link link, boolean close) {
-        Consumer consumer = consumers.remove(link);
+        QueueConsumer consumer = consumers.remove(link);
         if (consumer != null) {
             // Its locks stay: the SDK settles them through $management after the link is gone.
             consumer.queue().removeConsumer(consumer);
@@ -455,7 +455,7 @@ final class ClientConnection {
     private void onSocketClosed() {
         closed = true;
         vertx.cancelTimer(tickTimer);
-        for (Consumer consumer : consumers.values()) {
+        for (QueueConsumer consumer : consumers.values()) {
             consumer.queue().removeConsumer(consumer);
         }
         consumers.clear();

@@ -1,7 +1,9 @@
 package io.matterpipeline.testkit.servicebus;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -14,8 +16,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
-import org.apache.qpid.proton.engine.Delivery;
 import org.apache.qpid.proton.amqp.transport.DeliveryState;
+import org.apache.qpid.proton.engine.Delivery;
 
 /**
  * A queue or a dead-letter sub-queue: available messages in sequence order, locks, deferred and scheduled messages,
@@ -39,7 +41,7 @@ final class EntityQueue {
     private final Map<Long, StoredMessage> scheduled = new HashMap<>();
     private final Map<Long, Long> scheduleTimers = new HashMap<>();
     private final LinkedHashMap<String, Instant> recentMessageIds = new LinkedHashMap<>();
-    private final List<Consumer> consumers = new ArrayList<>();
+    private final List<QueueConsumer> consumers = new ArrayList<>();
     private int nextConsumer;
 
     EntityQueue(String path, QueueOptions options, EntityQueue deadLetterQueue, Namespace namespace) {
@@ -129,11 +131,11 @@ final class EntityQueue {
 
     // ---- delivering ----
 
-    void addConsumer(Consumer consumer) {
+    void addConsumer(QueueConsumer consumer) {
         consumers.add(consumer);
     }
 
-    void removeConsumer(Consumer consumer) {
+    void removeConsumer(QueueConsumer consumer) {
         consumers.remove(consumer);
         for (MessageLock lock : locks.values()) {
             if (lock.consumer == consumer) {
@@ -153,7 +155,7 @@ final class EntityQueue {
         while (delivered && !available.isEmpty()) {
             delivered = false;
             for (int i = 0; i < consumers.size() && !available.isEmpty(); i++) {
-                Consumer consumer = consumers.get(Math.floorMod(nextConsumer++, consumers.size()));
+                QueueConsumer consumer = consumers.get(Math.floorMod(nextConsumer++, consumers.size()));
                 if (consumer.hasCredit()) {
                     deliver(consumer, available.pollFirstEntry().getValue());
                     touched.add(consumer.connection());
@@ -161,16 +163,17 @@ final class EntityQueue {
                 }
             }
         }
-        for (Consumer consumer : consumers) {
-            consumer.drainIfRequested();
-            touched.add(consumer.connection());
+        for (QueueConsumer consumer : consumers) {
+            if (consumer.drainIfRequested()) {
+                touched.add(consumer.connection());
+            }
         }
         touched.forEach(ClientConnection::flush);
     }
 
-    private void deliver(Consumer consumer, StoredMessage message) {
+    private void deliver(QueueConsumer consumer, StoredMessage message) {
         if (consumer.receiveAndDelete()) {
-            byte[] tag = Long.toString(message.sequenceNumber).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] tag = Long.toString(message.sequenceNumber).getBytes(StandardCharsets.US_ASCII);
             consumer.send(message.encode(namespace.codec(), null), tag, null);
             return;
         }
@@ -320,7 +323,7 @@ final class EntityQueue {
         List<Map.Entry<StoredMessage, MessageLock>> received = new ArrayList<>();
         for (Long sequenceNumber : sequenceNumbers) {
             StoredMessage message = deferred.remove(sequenceNumber);
-            received.add(new java.util.AbstractMap.SimpleImmutableEntry<>(message, peekLock ? lock(message) : null));
+            received.add(new AbstractMap.SimpleImmutableEntry<>(message, peekLock ? lock(message) : null));
         }
         return received;
     }

@@ -17,7 +17,7 @@ final class MessageLock {
     Instant lockedUntil;
     long expiryTimer;
     /** The consumer and unsettled delivery that carried the lock, while that link is attached; else null. */
-    Consumer consumer;
+    QueueConsumer consumer;
     Delivery delivery;
 
     MessageLock(UUID token, StoredMessage message, EntityQueue queue, Instant lockedUntil) {

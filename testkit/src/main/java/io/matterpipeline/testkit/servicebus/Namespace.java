@@ -2,7 +2,6 @@ package io.matterpipeline.testkit.servicebus;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -53,10 +52,6 @@ final class Namespace {
     /** The queue declared under a name (not its dead-letter queue); null when there is none. */
     EntityQueue queue(String name) {
         return queues.get(name.toLowerCase(Locale.ROOT));
-    }
-
-    Collection<EntityQueue> entities() {
-        return entities.values();
     }
 
     /** Finds a lock by token in any entity: the management node of the entity is not required to match. */

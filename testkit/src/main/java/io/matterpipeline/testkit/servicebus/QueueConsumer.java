@@ -5,14 +5,14 @@ import org.apache.qpid.proton.engine.EndpointState;
 import org.apache.qpid.proton.engine.Sender;
 
 /** A client's receive link on a queue: our sending end of it, which never sends beyond the granted credit. */
-final class Consumer {
+final class QueueConsumer {
 
     private final Sender link;
     private final ClientConnection connection;
     private final EntityQueue queue;
     private final boolean receiveAndDelete;
 
-    Consumer(Sender link, ClientConnection connection, EntityQueue queue, boolean receiveAndDelete) {
+    QueueConsumer(Sender link, ClientConnection connection, EntityQueue queue, boolean receiveAndDelete) {
         this.link = link;
         this.connection = connection;
         this.queue = queue;
@@ -48,10 +48,12 @@ final class Consumer {
         return delivery;
     }
 
-    /** Answers a drain request once nothing is left to send. */
-    void drainIfRequested() {
+    /** Answers a drain request (the Node SDK drains after a batch receive) once nothing is left to send. */
+    boolean drainIfRequested() {
         if (link.getDrain() && link.getCredit() > 0 && link.getLocalState() == EndpointState.ACTIVE) {
             link.drained();
+            return true;
         }
+        return false;
     }
 }

@@ -6,6 +6,8 @@ package io.matterpipeline.blob;
  *
  * <pre>
  * matters/{m}/matter.json                          Matter manifest (ingest)
+ * matters/{m}/schema.json                          the Matter's own extraction JSON Schema, if any (ingest; read by
+ *                                                  llm-worker; absent = the default legal schema)
  * matters/{m}/progress.json                        Matter progress (aggregator, ETag-guarded)
  * matters/{m}/result.json                          Matter result (aggregator)
  * matters/{m}/documents/{d}/source                 original bytes (ingest)
@@ -27,6 +29,15 @@ public final class BlobPaths {
 
     public static String matterManifest(String matterId) {
         return matterPrefix(matterId) + "matter.json";
+    }
+
+    /**
+     * The extraction JSON Schema a Matter was created with (UTF-8 JSON, one JSON Schema 2020-12 object). Written once
+     * by ingest when the Matter is created, before any document is added, and never changed; when it is absent the
+     * llm-worker uses its default legal schema.
+     */
+    public static String matterSchema(String matterId) {
+        return matterPrefix(matterId) + "schema.json";
     }
 
     public static String matterProgress(String matterId) {

@@ -55,6 +55,30 @@ final class ExtractionSchema {
         return new ExtractionSchema(schemaJson);
     }
 
+    /**
+     * A schema a Matter brought: it must be a JSON object describing an object (the model answers one JSON object
+     * per page).
+     *
+     * @throws IllegalArgumentException if it is not
+     */
+    static ExtractionSchema ofMatter(String schemaJson) {
+        JsonNode tree;
+        try {
+            tree = MessageCodec.mapper().readTree(schemaJson);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new IllegalArgumentException("a JSON Schema must be a JSON object");
+        }
+        JsonNode type = tree.get("type");
+        if (type != null && !(type.isString() && "object".equals(type.stringValue()))) {
+            throw new IllegalArgumentException("the schema must describe a JSON object (\"type\": \"object\"), not "
+                    + type);
+        }
+        return new ExtractionSchema(schemaJson);
+    }
+
     /** The schema as JSON text, as sent to the model server. */
     String text() {
         return text;

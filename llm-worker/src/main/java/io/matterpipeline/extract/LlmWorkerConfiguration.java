@@ -7,37 +7,76 @@ import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
 import io.matterpipeline.extract.ollama.OllamaClientOptions;
 import io.matterpipeline.extract.ollama.OllamaModelClients;
+import io.matterpipeline.extract.openai.OpenAiClientOptions;
+import io.matterpipeline.extract.openai.OpenAiModelClients;
+import io.matterpipeline.extract.route.ModelRouter;
+import io.matterpipeline.extract.route.RoutedEndpoint;
+import io.matterpipeline.extract.route.RoutingPolicy;
 import io.matterpipeline.model.ModelClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Every bean of the llm-worker: the model client and the consumer of the pages queue. Needs a {@link MessageBus} and
- * a {@link BlobStore} bean (common's auto-configuration provides them). Bean names start with {@code worker} so the
- * standalone can import this next to the other services.
+ * Every bean of the llm-worker: the model router over the configured endpoints and the consumer of the pages queue.
+ * Needs a {@link MessageBus} and a {@link BlobStore} bean (common's auto-configuration provides them); uses the
+ * {@link MeterRegistry} when there is one. Bean names start with {@code worker} so the standalone can import this next
+ * to the other services.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({WorkerProperties.class, PipelineProperties.class})
 public class LlmWorkerConfiguration {
 
-    /** The model server client; at most {@code concurrency} calls in flight. */
+    private static final Logger log = LoggerFactory.getLogger(LlmWorkerConfiguration.class);
+
+    /**
+     * The model client: a router over {@code matter-pipeline.worker.endpoints} (or the one {@code model.base-url}),
+     * each endpoint at most its slots in flight.
+     */
     @Bean
-    public ModelClient workerModelClient(WorkerProperties properties) {
+    public ModelRouter workerModelClient(WorkerProperties properties, ObjectProvider<MeterRegistry> meters) {
         WorkerProperties.Model model = properties.model();
-        return OllamaModelClients.create(new OllamaClientOptions(model.baseUrl(), model.name(), model.numCtx(),
-                model.numPredict(), model.temperature(), model.seed(), model.timeout(), properties.concurrency(),
-                model.logRequests()));
+        List<RoutedEndpoint> endpoints = properties.effectiveEndpoints().stream()
+                .map(endpoint -> new RoutedEndpoint(endpoint.url(), client(endpoint, model), endpoint.slots()))
+                .toList();
+        WorkerProperties.Routing routing = properties.routing();
+        WorkerProperties.Breaker breaker = routing.breaker();
+        RoutingPolicy policy = new RoutingPolicy(routing.maxWaiting(), routing.maxWait(),
+                breaker.failureRateThreshold(), breaker.slidingWindow(), breaker.minimumCalls(),
+                breaker.openDuration(), breaker.halfOpenCalls());
+        log.info("Model endpoints: {}; {} pages at once", properties.effectiveEndpoints(),
+                properties.effectiveConcurrency());
+        return ModelRouter.create(endpoints, policy, meters.getIfAvailable(SimpleMeterRegistry::new));
     }
 
-    /** Consumes PageTasks with {@code concurrency} pages at once; started and stopped with the context. */
+    private static ModelClient client(WorkerProperties.Endpoint endpoint, WorkerProperties.Model model) {
+        String name = endpoint.modelOr(model.name());
+        return switch (endpoint.api()) {
+            case OLLAMA -> OllamaModelClients.create(new OllamaClientOptions(endpoint.url(), name, model.numCtx(),
+                    model.numPredict(), model.temperature(), model.seed(), model.timeout(), endpoint.slots(),
+                    model.logRequests()));
+            case OPENAI -> OpenAiModelClients.create(new OpenAiClientOptions(endpoint.url(), endpoint.apiKey(), name,
+                    model.numCtx(), model.numPredict(), model.temperature(), model.seed(), model.timeout(),
+                    endpoint.slots(), model.logRequests()));
+        };
+    }
+
+    /** Consumes PageTasks with the effective concurrency; started and stopped with the context. */
     @Bean
-    public QueueConsumer workerPageConsumer(MessageBus bus, BlobStore blobStore, ModelClient workerModelClient,
+    public QueueConsumer workerPageConsumer(MessageBus bus, BlobStore blobStore, ModelRouter workerModelClient,
             WorkerProperties properties, PipelineProperties pipeline) {
-        PageExtractor extractor = new PageExtractor(workerModelClient, ExtractionSchema.legal(), properties);
-        PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, pipeline.queues().results());
+        ExtractionSchema legal = ExtractionSchema.legal();
+        PageExtractor extractor = new PageExtractor(workerModelClient, legal, properties);
+        MatterSchemas schemas = new MatterSchemas(blobStore, legal, properties.schemas().cacheSize());
+        PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, schemas, pipeline.queues().results());
         WorkerProperties.Consumer consumer = properties.consumer();
-        ConsumerSettings settings = new ConsumerSettings(properties.concurrency(), consumer.prefetch(),
+        ConsumerSettings settings = new ConsumerSettings(properties.effectiveConcurrency(), consumer.prefetch(),
                 consumer.maxDeliveries(), consumer.redeliveryBackoff(), consumer.maxRedeliveryBackoff(),
                 consumer.shutdownGrace());
         return new QueueConsumer(bus, pipeline.queues().pages(), settings, handler);

@@ -52,6 +52,7 @@ final class PageExtractor {
     private static final int MAX_DESCRIPTION = 1024;
 
     private final ModelClient model;
+    /** The default schema, for callers that do not pass one. */
     private final ExtractionSchema schema;
     private final TokenEstimate tokens;
     private final int maxAttempts;
@@ -73,8 +74,13 @@ final class PageExtractor {
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
 
-    /** Reads {@code page}; emits its outcome. */
+    /** Reads {@code page} with the default schema; emits its outcome. */
     Mono<PageOutcome> extract(PageContent page) {
+        return extract(page, schema);
+    }
+
+    /** Reads {@code page}, asking for answers that follow {@code schema}; emits its outcome. */
+    Mono<PageOutcome> extract(PageContent page, ExtractionSchema schema) {
         return Mono.defer(() -> {
             Page run = new Page(page);
             ModelLimits limits = model.limits();
@@ -87,7 +93,7 @@ final class PageExtractor {
                         + " for the answer (page text " + page.text().length() + " characters). Raise num-ctx or "
                         + "split the page; it is never cut silently."));
             }
-            return Mono.defer(() -> conversation(run, prompt, repairAttempts, true))
+            return Mono.defer(() -> conversation(run, schema, prompt, repairAttempts, true))
                     .retryWhen(retry.doBeforeRetry(signal -> log.info("Page {}: attempt {} of {} failed ({}); "
                             + "retrying", run.label, signal.totalRetries() + 1, maxAttempts,
                             signal.failure().getMessage())))
@@ -99,7 +105,8 @@ final class PageExtractor {
     }
 
     /** One attempt: a fresh conversation, repaired up to {@code repairsLeft} times. */
-    private Mono<ObjectNode> conversation(Page run, List<ModelMessage> messages, int repairsLeft, boolean firstTurn) {
+    private Mono<ObjectNode> conversation(Page run, ExtractionSchema schema, List<ModelMessage> messages,
+            int repairsLeft, boolean firstTurn) {
         int estimate = tokens.of(messages);
         return Mono.defer(() -> {
                     run.calls.incrementAndGet();
@@ -127,7 +134,7 @@ final class PageExtractor {
                     List<ModelMessage> next = fits ? withAnswer
                             : PagePrompt.repair(messages, reply.content(), verdict.errors(), false);
                     log.debug("Page {}: answer invalid ({}); asking for a repair", run.label, verdict.errors());
-                    return conversation(run, next, repairsLeft - 1, false);
+                    return conversation(run, schema, next, repairsLeft - 1, false);
                 });
     }
 

@@ -33,12 +33,15 @@ final class PageTaskHandler implements MessageHandler {
     private final BlobStore blobs;
     private final MessageBus bus;
     private final PageExtractor extractor;
+    private final MatterSchemas schemas;
     private final String resultsQueue;
 
-    PageTaskHandler(BlobStore blobs, MessageBus bus, PageExtractor extractor, String resultsQueue) {
+    PageTaskHandler(BlobStore blobs, MessageBus bus, PageExtractor extractor, MatterSchemas schemas,
+            String resultsQueue) {
         this.blobs = blobs;
         this.bus = bus;
         this.extractor = extractor;
+        this.schemas = schemas;
         this.resultsQueue = resultsQueue;
     }
 
@@ -64,7 +67,8 @@ final class PageTaskHandler implements MessageHandler {
 
     private Mono<Void> read(PageTask task, String extractionBlob) {
         return readPage(task)
-                .flatMap(extractor::extract)
+                .zipWith(schemas.forMatter(task.matterId()))
+                .flatMap(pageAndSchema -> extractor.extract(pageAndSchema.getT1(), pageAndSchema.getT2()))
                 .flatMap(outcome -> {
                     if (outcome instanceof PageOutcome.Extracted extracted) {
                         return blobs.putBytes(extractionBlob,

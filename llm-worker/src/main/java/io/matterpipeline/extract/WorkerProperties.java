@@ -1,36 +1,60 @@
 package io.matterpipeline.extract;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Configuration of the llm-worker, prefix {@code matter-pipeline.worker}.
  *
- * @param model the model server and the options pinned on every request
- * @param concurrency pages read at once by this worker; also the most model calls it has in flight
+ * @param model the model and the options pinned on every request; {@code model.base-url} is the one server used when
+ *     no {@code endpoints} are listed
+ * @param endpoints the model servers (replicas) pages are spread over, each with its slots; empty means the one
+ *     server {@code model.base-url} with {@code concurrency} slots (4 if unset)
+ * @param concurrency pages read at once by this worker; unset means the sum of the endpoints' slots, which keeps
+ *     every slot busy without queueing on the servers
  * @param maxAttempts model calls per page for failures that may pass (busy, 5xx, timeout, unreachable, answer cut off
  *     at {@code num-predict}); once spent the page is reported failed
  * @param repairAttempts extra calls per attempt that show the model its invalid JSON and the validation errors
  * @param retry backoff between attempts of one page
  * @param contextChars characters of the previous page's tail and the next page's head shown to the model as context
  * @param charsPerToken characters per token assumed when estimating a prompt's size before sending it (low = cautious)
+ * @param routing how calls are queued for and spread over the endpoints, and when an endpoint is taken out
+ * @param schemas where per-Matter extraction schemas come from
  * @param consumer how the pages queue is consumed (the queue names are {@code matter-pipeline.queues.*})
  */
 @ConfigurationProperties("matter-pipeline.worker")
 public record WorkerProperties(
         @DefaultValue Model model,
-        @DefaultValue("4") int concurrency,
+        List<Endpoint> endpoints,
+        Integer concurrency,
         @DefaultValue("3") int maxAttempts,
         @DefaultValue("2") int repairAttempts,
         @DefaultValue Retry retry,
         @DefaultValue("600") int contextChars,
         @DefaultValue("3.0") double charsPerToken,
+        @DefaultValue Routing routing,
+        @DefaultValue Schemas schemas,
         @DefaultValue Consumer consumer) {
 
+    /** Slots of the single {@code model.base-url} server when neither endpoints nor concurrency are set. */
+    static final int DEFAULT_SLOTS = 4;
+
     public WorkerProperties {
-        if (concurrency < 1) {
+        endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+        if (concurrency != null && concurrency < 1) {
             throw new IllegalArgumentException("matter-pipeline.worker.concurrency must be >= 1");
+        }
+        var urls = new HashSet<String>();
+        for (Endpoint endpoint : endpoints) {
+            if (!urls.add(endpoint.url())) {
+                throw new IllegalArgumentException("matter-pipeline.worker.endpoints lists " + endpoint.url()
+                        + " twice");
+            }
         }
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("matter-pipeline.worker.max-attempts must be >= 1");
@@ -46,11 +70,125 @@ public record WorkerProperties(
         }
     }
 
+    /** The endpoints in effect: those listed, or the one {@code model.base-url} server. */
+    public List<Endpoint> effectiveEndpoints() {
+        if (!endpoints.isEmpty()) {
+            return endpoints;
+        }
+        List<Endpoint> single = new ArrayList<>(1);
+        single.add(new Endpoint(model.baseUrl(), concurrency == null ? DEFAULT_SLOTS : concurrency, Api.OLLAMA, null,
+                null));
+        return single;
+    }
+
+    /** Pages read at once: {@code concurrency} if set, else the sum of the endpoints' slots. */
+    public int effectiveConcurrency() {
+        if (concurrency != null) {
+            return concurrency;
+        }
+        return effectiveEndpoints().stream().mapToInt(Endpoint::slots).sum();
+    }
+
+    /** The API a model server speaks. */
+    public enum Api {
+        /** Ollama's {@code /api/chat}. */
+        OLLAMA,
+        /** OpenAI's {@code /v1/chat/completions}, as vLLM and llama.cpp server serve it. */
+        OPENAI
+    }
+
     /**
-     * The model server.
+     * One model server (a replica).
      *
-     * @param baseUrl the Ollama server
-     * @param name the model to use, as the server names it
+     * @param url its base URL, e.g. {@code http://gpu-1:11434} (Ollama) or {@code http://gpu-2:8000} (OpenAI API;
+     *     {@code /v1} is appended when the URL has no path)
+     * @param slots calls it generates at once: its {@code OLLAMA_NUM_PARALLEL}, or for vLLM the batch share this
+     *     worker may use; never more are in flight on it
+     * @param api the API it speaks
+     * @param model the model name on this server; unset means {@code model.name}
+     * @param apiKey bearer token for OpenAI-compatible servers that require one
+     */
+    public record Endpoint(
+            String url,
+            @DefaultValue("4") int slots,
+            @DefaultValue("ollama") Api api,
+            String model,
+            String apiKey) {
+
+        public Endpoint {
+            if (url == null || url.isBlank()) {
+                throw new IllegalArgumentException("matter-pipeline.worker.endpoints[].url is required");
+            }
+            if (slots < 1) {
+                throw new IllegalArgumentException("matter-pipeline.worker.endpoints[].slots must be >= 1, was "
+                        + slots + " for " + url);
+            }
+            api = api == null ? Api.OLLAMA : api;
+        }
+
+        /** The model name on this server. */
+        public String modelOr(String defaultModel) {
+            return model == null || model.isBlank() ? defaultModel : model;
+        }
+
+        @Override
+        public String toString() {
+            // Never print the key.
+            return "Endpoint[" + url + ", slots " + slots + ", " + api.name().toLowerCase(Locale.ROOT) + "]";
+        }
+    }
+
+    /**
+     * Spreading calls over the endpoints.
+     *
+     * @param maxWaiting model calls allowed to wait for a free slot; one more fails at once as busy (and is retried)
+     * @param maxWait the longest a call waits for a free slot
+     * @param breaker when an endpoint is taken out and probed back in
+     */
+    public record Routing(
+            @DefaultValue("1024") int maxWaiting,
+            @DefaultValue("5m") Duration maxWait,
+            @DefaultValue Breaker breaker) {
+    }
+
+    /**
+     * The circuit breaker of each endpoint. Failures are busy, 5xx, timeouts, unreachable and model-not-found; an
+     * answer the server gave to a bad request (prompt too long) is not the endpoint's fault.
+     *
+     * @param failureRateThreshold percentage of failed calls among the last {@code sliding-window} that opens it
+     * @param slidingWindow the last calls the failure rate is computed over
+     * @param minimumCalls calls needed in the window before the rate counts
+     * @param openDuration how long an open endpoint gets no calls before probes are let through
+     * @param halfOpenCalls probe calls that must all succeed to close it again
+     */
+    public record Breaker(
+            @DefaultValue("50") float failureRateThreshold,
+            @DefaultValue("10") int slidingWindow,
+            @DefaultValue("5") int minimumCalls,
+            @DefaultValue("10s") Duration openDuration,
+            @DefaultValue("2") int halfOpenCalls) {
+    }
+
+    /**
+     * Per-Matter extraction schemas: a Matter created with its own JSON Schema has it at
+     * {@code matters/{m}/schema.json}; without one, the legal schema applies.
+     *
+     * @param cacheSize Matters whose schema is kept in memory (least recently used go first)
+     */
+    public record Schemas(@DefaultValue("256") int cacheSize) {
+
+        public Schemas {
+            if (cacheSize < 1) {
+                throw new IllegalArgumentException("matter-pipeline.worker.schemas.cache-size must be >= 1");
+            }
+        }
+    }
+
+    /**
+     * The model and the options pinned on every request.
+     *
+     * @param baseUrl the Ollama server used when no {@code endpoints} are listed
+     * @param name the model to use, as the servers name it (an endpoint may override it)
      * @param numCtx context window in tokens ({@code num_ctx}); identical on every worker sharing a server, or Ollama
      *     reloads the model
      * @param numPredict the most tokens of one answer ({@code num_predict}); an answer that hits it is a failed call

@@ -50,7 +50,8 @@ class LlmWorkerConfigurationTests {
             assertThat(properties.model().numPredict()).isEqualTo(2048);
             assertThat(properties.model().temperature()).isZero();
             assertThat(properties.model().timeout()).isEqualTo(Duration.ofSeconds(120));
-            assertThat(properties.concurrency()).isEqualTo(4);
+            assertThat(properties.concurrency()).isNull();
+            assertThat(properties.effectiveConcurrency()).isEqualTo(4);
             assertThat(properties.maxAttempts()).isEqualTo(3);
             assertThat(properties.repairAttempts()).isEqualTo(2);
             assertThat(context.getBean("workerModelClient", ModelClient.class).limits())

@@ -73,11 +73,11 @@ class PageTaskHandlerTests {
         blobs = FileSystemBlobStore.create(root);
         ModelClient model = OllamaModelClients.create(new OllamaClientOptions(worker.model().baseUrl(),
                 worker.model().name(), worker.model().numCtx(), worker.model().numPredict(),
-                worker.model().temperature(), worker.model().seed(), worker.model().timeout(), worker.concurrency(),
+                worker.model().temperature(), worker.model().seed(), worker.model().timeout(), worker.effectiveConcurrency(),
                 false));
         handler = new PageTaskHandler(blobs, bus, new PageExtractor(model, ExtractionSchema.legal(), worker),
-                Queues.RESULTS);
-        consumer = new QueueConsumer(bus, Queues.PAGES, ConsumerSettings.of(worker.concurrency())
+                new MatterSchemas(blobs, ExtractionSchema.legal(), 16), Queues.RESULTS);
+        consumer = new QueueConsumer(bus, Queues.PAGES, ConsumerSettings.of(worker.effectiveConcurrency())
                 .withMaxDeliveries(worker.consumer().maxDeliveries())
                 .withRetryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)), handler);
     }

@@ -1,6 +1,7 @@
 package io.matterpipeline.extract;
 
 import java.time.Duration;
+import java.util.List;
 
 /** Worker properties for tests: fast retries, small knobs settable one by one. */
 final class TestWorkerProperties {
@@ -19,9 +20,12 @@ final class TestWorkerProperties {
     WorkerProperties build() {
         return new WorkerProperties(
                 new WorkerProperties.Model(baseUrl, "llama3.1:8b", numCtx, numPredict, 0, 42, timeout, false),
-                concurrency, maxAttempts, repairAttempts,
+                List.of(), concurrency, maxAttempts, repairAttempts,
                 new WorkerProperties.Retry(firstBackoff, maxBackoff, 0.5),
                 600, 3.0,
+                new WorkerProperties.Routing(1024, Duration.ofMinutes(1),
+                        new WorkerProperties.Breaker(50, 10, 5, Duration.ofSeconds(10), 2)),
+                new WorkerProperties.Schemas(16),
                 new WorkerProperties.Consumer(0, maxDeliveries, Duration.ofMillis(5), Duration.ofMillis(20),
                         Duration.ofSeconds(5)));
     }

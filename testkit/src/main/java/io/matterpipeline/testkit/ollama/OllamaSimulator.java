@@ -21,6 +21,8 @@ import tools.jackson.databind.node.ObjectNode;
  * deterministic {@link SimulatedExtraction} of the page in the prompt.
  *
  * <p>Endpoints: {@code POST /api/chat} (NDJSON stream by default, one JSON object with {@code "stream": false}),
+ * the OpenAI-compatible {@code POST /v1/chat/completions} and {@code GET /v1/models} (as vLLM serves them; same slots,
+ * faults and stats),
  * {@code GET /api/tags}, {@code GET /api/ps}, {@code GET /api/version}, {@code GET /} and {@code HEAD /}. Chat calls
  * take {@link OllamaSimulatorOptions#latency()} (plus jitter) on Reactor timers, at most
  * {@link OllamaSimulatorOptions#slots()} at a time; up to {@link OllamaSimulatorOptions#maxQueue()} more wait, the rest
@@ -60,11 +62,14 @@ public final class OllamaSimulator implements AutoCloseable {
         this.faults = new OllamaFaults(options.seed(), options.faultRates(), options.slowDelay());
         this.slots = new SlotQueue(options.slots(), options.maxQueue());
         ChatEndpoint chat = new ChatEndpoint(options, faults, slots, stats);
+        OpenAiChatEndpoint openAi = new OpenAiChatEndpoint(options, faults, slots, stats);
         this.server = HttpServer.create()
                 .host("127.0.0.1")
                 .port(options.port())
                 .route(routes -> routes
                         .post("/api/chat", chat::handle)
+                        .post("/v1/chat/completions", openAi::handle)
+                        .get("/v1/models", (request, response) -> json(response, openAiModels()))
                         .get("/api/tags", (request, response) -> json(response, models(false)))
                         .get("/api/ps", (request, response) -> json(response, models(true)))
                         .get("/api/version", (request, response) -> json(response, OllamaJson.object().put("version", VERSION)))
@@ -133,6 +138,13 @@ public final class OllamaSimulator implements AutoCloseable {
         return response.header(HttpHeaderNames.CONTENT_TYPE, JSON)
                 .sendString(Mono.fromCallable(() -> OllamaJson.write(body)), StandardCharsets.UTF_8)
                 .then();
+    }
+
+    private ObjectNode openAiModels() {
+        ObjectNode body = OllamaJson.object().put("object", "list");
+        body.putArray("data").addObject().put("id", MODEL).put("object", "model")
+                .put("created", startedAt.getEpochSecond()).put("owned_by", "matter-pipeline");
+        return body;
     }
 
     private ObjectNode models(boolean loaded) {

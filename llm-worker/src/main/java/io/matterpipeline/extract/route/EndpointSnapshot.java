@@ -1,0 +1,16 @@
+package io.matterpipeline.extract.route;
+
+/**
+ * What a {@link ModelRouter} knows about one endpoint at a moment.
+ *
+ * @param name the endpoint's name
+ * @param slots its slots
+ * @param inFlight calls on it now
+ * @param peakInFlight the most calls ever on it at once; never above {@code slots}
+ * @param calls calls that ended on it, however
+ * @param failures calls that ended with an error
+ * @param circuit its circuit breaker state: {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN}
+ */
+public record EndpointSnapshot(String name, int slots, int inFlight, int peakInFlight, long calls, long failures,
+        String circuit) {
+}

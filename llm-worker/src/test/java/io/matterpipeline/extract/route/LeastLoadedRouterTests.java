@@ -1,0 +1,195 @@
+package io.matterpipeline.extract.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.extract.ollama.OllamaClientOptions;
+import io.matterpipeline.extract.ollama.OllamaModelClients;
+import io.matterpipeline.model.ModelFailures;
+import io.matterpipeline.model.ModelMessage;
+import io.matterpipeline.model.ModelReply;
+import io.matterpipeline.model.ModelRequest;
+import io.matterpipeline.testkit.ollama.OllamaFault;
+import io.matterpipeline.testkit.ollama.OllamaSimulator;
+import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The router over real Ollama clients and simulated replicas on loopback. */
+class LeastLoadedRouterTests {
+
+    static final Duration WAIT = Duration.ofSeconds(60);
+    static final ModelRequest REQUEST = new ModelRequest(List.of(ModelMessage.user(
+            "<page number=\"1\">\nCase No. 1:23-cv-04567\nACME CORP., Plaintiff.\n</page>")), null, "m/d/1");
+
+    final List<OllamaSimulator> replicas = new ArrayList<>();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    @AfterEach
+    void stop() {
+        replicas.forEach(OllamaSimulator::close);
+    }
+
+    OllamaSimulator replica(OllamaSimulatorOptions.Builder options) {
+        OllamaSimulator simulator = OllamaSimulator.start(options.build());
+        replicas.add(simulator);
+        return simulator;
+    }
+
+    static RoutedEndpoint endpoint(String url, int slots) {
+        return new RoutedEndpoint(url, OllamaModelClients.create(new OllamaClientOptions(url, "llama3.1:8b", 4096,
+                1024, 0, 42, Duration.ofSeconds(20), slots, false)), slots);
+    }
+
+    static RoutingPolicy policy(int maxWaiting, Duration openDuration) {
+        return new RoutingPolicy(maxWaiting, Duration.ofSeconds(30), 50, 10, 4, openDuration, 1);
+    }
+
+    ModelRouter router(RoutingPolicy policy, RoutedEndpoint... endpoints) {
+        return ModelRouter.create(List.of(endpoints), policy, meters);
+    }
+
+    /** {@code calls} calls at once; each outcome is a reply or the error it ended with. */
+    static List<Object> fire(ModelRouter router, int calls) {
+        return Flux.range(0, calls)
+                .flatMap(i -> router.chat(REQUEST).<Object>map(Function.identity()).onErrorResume(Mono::just), calls)
+                .collectList()
+                .block(WAIT);
+    }
+
+    static Map<String, EndpointSnapshot> byName(ModelRouter router) {
+        return router.endpoints().stream().collect(Collectors.toMap(EndpointSnapshot::name, Function.identity()));
+    }
+
+    @Test
+    void callsBeyondTheSlotsWaitAndNoReplicaEverHasMoreThanItsSlots() {
+        OllamaSimulator a = replica(OllamaSimulatorOptions.builder().slots(8).latency(Duration.ofMillis(30)));
+        OllamaSimulator b = replica(OllamaSimulatorOptions.builder().slots(8).latency(Duration.ofMillis(30)));
+        ModelRouter router = router(policy(1024, Duration.ofSeconds(10)), endpoint(a.baseUrl(), 2),
+                endpoint(b.baseUrl(), 3));
+
+        List<Object> outcomes = fire(router, 60);
+
+        assertThat(outcomes).hasSize(60).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(ModelReply.class));
+        // The simulators allow 8 at once: only the router kept them at their configured 2 and 3.
+        assertThat(a.stats().peakInFlight()).isEqualTo(2);
+        assertThat(b.stats().peakInFlight()).isEqualTo(3);
+        assertThat(a.stats().totalCalls() + b.stats().totalCalls()).isEqualTo(60);
+        assertThat(a.stats().totalCalls()).isPositive();
+        assertThat(b.stats().totalCalls()).isGreaterThan(a.stats().totalCalls());
+        assertThat(byName(router).get(a.baseUrl()).peakInFlight()).isEqualTo(2);
+        assertThat(byName(router).values()).allSatisfy(endpoint -> assertThat(endpoint.inFlight()).isZero());
+        assertThat(meters.get("matterpipeline.model.calls").tag("endpoint", b.baseUrl()).tag("outcome", "success")
+                .counter().count()).isEqualTo((double) b.stats().totalCalls());
+        assertThat(meters.get("matterpipeline.model.latency").tag("endpoint", a.baseUrl()).timer().count())
+                .isEqualTo(a.stats().totalCalls());
+    }
+
+    @Test
+    void slowReplicaGetsFewerCallsThanTheFastOnes() {
+        OllamaSimulator fast = replica(OllamaSimulatorOptions.builder().slots(2).latency(Duration.ofMillis(5)));
+        OllamaSimulator slow = replica(OllamaSimulatorOptions.builder().slots(2).latency(Duration.ofMillis(250)));
+        ModelRouter router = router(policy(1024, Duration.ofSeconds(10)), endpoint(fast.baseUrl(), 2),
+                endpoint(slow.baseUrl(), 2));
+
+        // As the worker runs: as many calls at once as there are slots, each next one when one ends.
+        List<Object> outcomes = Flux.range(0, 60)
+                .flatMap(i -> router.chat(REQUEST), 4)
+                .cast(Object.class)
+                .collectList().block(WAIT);
+
+        assertThat(outcomes).hasSize(60);
+        assertThat(slow.stats().totalCalls()).isPositive();
+        assertThat(slow.stats().totalCalls() * 3).isLessThan(fast.stats().totalCalls());
+    }
+
+    @Test
+    void replicaThatIsDownIsTakenOutAndItsCallsGoToTheOthers() {
+        OllamaSimulator up = replica(OllamaSimulatorOptions.builder().slots(4).latency(Duration.ofMillis(10)));
+        OllamaSimulator down = replica(OllamaSimulatorOptions.builder().slots(4));
+        String downUrl = down.baseUrl();
+        down.close();
+        ModelRouter router = router(policy(1024, Duration.ofMinutes(5)), endpoint(up.baseUrl(), 2),
+                endpoint(downUrl, 2));
+
+        List<Object> outcomes = Flux.range(0, 40)
+                .concatMap(i -> router.chat(REQUEST).<Object>map(Function.identity()).onErrorResume(Mono::just))
+                .collectList().block(WAIT);
+
+        List<Object> failures = outcomes.stream().filter(Throwable.class::isInstance).toList();
+        assertThat(failures).isNotEmpty().allSatisfy(failure ->
+                assertThat(((PipelineException) failure).reason()).isEqualTo(ModelFailures.UNREACHABLE));
+        // Once the breaker opened after its minimum of calls, the dead replica got no more.
+        assertThat(failures).hasSizeLessThanOrEqualTo(4);
+        assertThat(byName(router).get(downUrl).circuit()).isEqualTo("OPEN");
+        assertThat(byName(router).get(up.baseUrl()).circuit()).isEqualTo("CLOSED");
+        assertThat(up.stats().totalCalls()).isEqualTo(40 - failures.size());
+        assertThat(meters.get("matterpipeline.model.circuit.state").tag("endpoint", downUrl).gauge().value())
+                .isEqualTo(2);
+        assertThat(meters.get("matterpipeline.model.calls").tag("endpoint", downUrl)
+                .tag("reason", ModelFailures.UNREACHABLE).counter().count()).isEqualTo((double) failures.size());
+    }
+
+    @Test
+    void openBreakerLetsAProbeThroughAfterItsOpenDurationAndClosesOnSuccess() throws InterruptedException {
+        OllamaSimulator flaky = replica(OllamaSimulatorOptions.builder().slots(1));
+        ModelRouter router = router(policy(1024, Duration.ofMillis(300)), endpoint(flaky.baseUrl(), 1));
+        flaky.faults().injectNext(OllamaFault.SERVER_ERROR, 4);
+
+        List<Object> failing = Flux.range(0, 5)
+                .concatMap(i -> router.chat(REQUEST).<Object>map(Function.identity()).onErrorResume(Mono::just))
+                .collectList().block(WAIT);
+
+        assertThat(failing).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(PipelineException.class));
+        assertThat(((PipelineException) failing.get(4)).reason())
+                .as("the fifth call is refused by the open breaker, not sent").isEqualTo(ModelFailures.UNREACHABLE);
+        assertThat(flaky.stats().totalCalls()).isEqualTo(4);
+        assertThat(router.endpoints().get(0).circuit()).isEqualTo("OPEN");
+
+        // The replica recovered meanwhile; once the open duration passed, the next call is the probe.
+        ModelReply reply = null;
+        for (int i = 0; i < 100 && reply == null; i++) {
+            Thread.sleep(50);
+            reply = router.chat(REQUEST).onErrorResume(error -> Mono.empty()).block(WAIT);
+        }
+        assertThat(reply).isNotNull();
+        assertThat(router.endpoints().get(0).circuit()).isEqualTo("CLOSED");
+        assertThat(flaky.stats().totalCalls()).isEqualTo(5);
+    }
+
+    @Test
+    void callsBeyondTheWaitingLimitAreRefusedAsBusy() {
+        OllamaSimulator a = replica(OllamaSimulatorOptions.builder().slots(1).latency(Duration.ofMillis(300)));
+        ModelRouter router = router(policy(2, Duration.ofSeconds(10)), endpoint(a.baseUrl(), 1));
+
+        List<Object> outcomes = fire(router, 5);
+
+        assertThat(outcomes.stream().filter(ModelReply.class::isInstance)).hasSize(3);
+        assertThat(outcomes.stream().filter(Throwable.class::isInstance))
+                .hasSize(2)
+                .allSatisfy(error -> assertThat(((PipelineException) error).reason()).isEqualTo(ModelFailures.BUSY));
+        assertThat(a.stats().totalCalls()).isEqualTo(3);
+    }
+
+    @Test
+    void endpointsPinningDifferentLimitsAreRefused() {
+        RoutedEndpoint small = endpoint("http://127.0.0.1:1", 1);
+        RoutedEndpoint large = new RoutedEndpoint("http://127.0.0.1:2", OllamaModelClients.create(
+                new OllamaClientOptions("http://127.0.0.1:2", "m", 8192, 1024, 0, 42, Duration.ofSeconds(1), 1, false)),
+                1);
+
+        Throwable error = catchThrowable(() -> router(RoutingPolicy.defaults(), small, large));
+
+        assertThat(error).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same limits");
+    }
+}

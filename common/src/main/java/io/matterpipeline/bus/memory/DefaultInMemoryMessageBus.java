@@ -43,6 +43,8 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
     private final Random random;
     private final Map<String, QueueState> queues = new ConcurrentHashMap<>();
     private final AtomicLong lockTokens = new AtomicLong();
+    private final AtomicLong duplicatesInjected = new AtomicLong();
+    private final AtomicLong crashesInjected = new AtomicLong();
     private final Disposable lockTimer;
     private volatile boolean closed;
 
@@ -74,6 +76,8 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
                 if (chance(options.duplicateDeliveryRate())) {
                     // A second copy, as a broker produces when a send's acknowledgement was lost and it was retried.
                     entries.add(new Entry(message));
+                    duplicatesInjected.incrementAndGet();
+                    log.debug("Fault injection: delivering {} on queue {} twice", message.messageId(), queue);
                 }
             }
             state.enqueue(entries);
@@ -158,6 +162,11 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
         }
         closed = true;
         lockTimer.dispose();
+        if (options.duplicateDeliveryRate() > 0 || options.handlerCrashRate() > 0) {
+            // Says what a fault-injected run went through, so its outcome can be read against it.
+            log.info("Fault injection: {} duplicate deliveries, {} lost completions (handler crashes)",
+                    duplicatesInjected.get(), crashesInjected.get());
+        }
         for (QueueState state : queues.values()) {
             for (Receiver receiver : state.receivers) {
                 receiver.sink.complete();
@@ -514,6 +523,7 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
                     // Injected crash: the work was done but the settlement never reaches the broker.
                     log.debug("Fault injection: dropping the completion of {} on queue {}", entry.messageId,
                             queue.name);
+                    crashesInjected.incrementAndGet();
                     return;
                 }
                 queue.complete(token);

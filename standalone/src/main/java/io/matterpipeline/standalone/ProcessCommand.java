@@ -1,0 +1,301 @@
+package io.matterpipeline.standalone;
+
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.progress.MatterStatus;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The main job: every file of a folder becomes a document of one Matter, which is sealed, read page by page and
+ * written to {@code <out>/result.json}. Exit code 0 on COMPLETED, 2 on PARTIAL, 1 on failure.
+ */
+@Command(name = "process", mixinStandardHelpOptions = true,
+        description = "Process every file in a folder as one Matter and write <out>/result.json.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:COMPLETED", "2:PARTIAL (some pages or documents failed; result.json lists them)",
+                "1:failure (bad arguments, model server down, Matter FAILED or not finished in time)"},
+        footer = {"%nFiles the API refuses (empty, over the size limit) are listed under \"rejected\" in result.json "
+                + "and make the run PARTIAL."})
+final class ProcessCommand implements Callable<Integer> {
+
+    static final int EXIT_COMPLETED = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_PARTIAL = 2;
+
+    private static final int READ_CHUNK = 64 * 1024;
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
+
+    @Parameters(index = "0", paramLabel = "<folder>", description = "Folder whose files form the Matter.")
+    Path folder;
+
+    @Option(names = "--out", required = true, paramLabel = "<dir>", description = "Where result.json is written.")
+    Path out;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--data-dir", paramLabel = "<dir>",
+            description = "Keep the pipeline's blobs (pages, extractions, progress) here. Default: a temporary "
+                    + "directory deleted at exit.")
+    Path dataDir;
+
+    @Option(names = "--blob", paramLabel = "<connection string>",
+            description = "Use Azure Blob Storage (or Azurite) instead of the local filesystem store.")
+    String blobConnectionString;
+
+    @Option(names = "--timeout", defaultValue = "PT24H",
+            description = "Give up when the Matter has not finished after this long (ISO-8601). Default: ${DEFAULT-VALUE}.")
+    Duration timeout;
+
+    @Option(names = "--no-progress", description = "Do not draw the progress bar.")
+    boolean noProgress;
+
+    private final PrintStream stdout = System.out;
+    private final PrintStream stderr = System.err;
+
+    @Override
+    public Integer call() throws IOException {
+        List<Path> files = documentsIn(folder);
+        if (files.isEmpty()) {
+            stderr.println("error: " + folder + " has no files to process.");
+            return EXIT_FAILED;
+        }
+        Files.createDirectories(out);
+        Path storeRoot = dataDir != null ? dataDir : Files.createTempDirectory("matter-pipeline-");
+        long started = System.nanoTime();
+        try (ModelEndpoint endpoint = resolveModel()) {
+            if (endpoint == null) {
+                return EXIT_FAILED;
+            }
+            EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(endpoint.baseUrl(),
+                    modelOptions.model, modelOptions.concurrency, storeRoot, blobConnectionString,
+                    out.resolve("pipeline.log"), Map.copyOf(modelOptions.properties));
+            try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
+                return run(pipeline.matters(), files, started);
+            }
+        } finally {
+            if (dataDir == null) {
+                deleteRecursively(storeRoot);
+            }
+        }
+    }
+
+    private ModelEndpoint resolveModel() {
+        try {
+            return ModelEndpoint.resolve(modelOptions.modelUrl, stderr);
+        } catch (IllegalStateException unreachable) {
+            stderr.println("error: " + unreachable.getMessage());
+            return null;
+        }
+    }
+
+    private int run(MatterService matters, List<Path> files, long started) throws IOException {
+        String matterId = matters.create(folder.toAbsolutePath().normalize().getFileName().toString())
+                .block().matterId();
+        List<Rejected> rejected = new ArrayList<>();
+        for (Path file : files) {
+            String fileName = file.getFileName().toString();
+            try {
+                matters.addDocument(matterId, fileName, Files.probeContentType(file), read(file)).block();
+            } catch (PipelineException refused) {
+                // The API refuses such a file (an empty one, one over the size limit) before it becomes a document;
+                // the job goes on with the others and reports it.
+                rejected.add(new Rejected(fileName, refused.reason(), refused.getMessage()));
+                stderr.printf("rejected %s: %s (%s)%n", fileName, refused.getMessage(), refused.reason());
+            }
+        }
+        matters.seal(matterId).block();
+        stderr.printf("Matter %s: %d documents sealed, processing...%n", matterId, files.size() - rejected.size());
+
+        MatterStatusView status = awaitFinal(matters, matterId);
+        if (status == null) {
+            stderr.printf("error: Matter %s did not finish within %s; its blobs are kept in the data directory.%n",
+                    matterId, timeout);
+            return EXIT_FAILED;
+        }
+        Path resultFile = out.resolve("result.json");
+        writeResult(matters, matterId, resultFile);
+        JsonNode result = MessageCodec.mapper().readTree(resultFile.toFile());
+        if (!rejected.isEmpty()) {
+            result = withRejected(result, rejected);
+            MessageCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(resultFile.toFile(), result);
+        }
+        printSummary(result, resultFile, Duration.ofNanos(System.nanoTime() - started));
+        return switch (status.status()) {
+            case COMPLETED -> rejected.isEmpty() ? EXIT_COMPLETED : EXIT_PARTIAL;
+            case PARTIAL -> EXIT_PARTIAL;
+            default -> EXIT_FAILED;
+        };
+    }
+
+    /** Polls the Matter's status, drawing the progress bar, until it is final; null on timeout. */
+    private MatterStatusView awaitFinal(MatterService matters, String matterId) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (ProgressBar bar = noProgress ? null : progressBar()) {
+            while (System.nanoTime() < deadline) {
+                MatterStatusView status = matters.status(matterId).block();
+                MatterStatusView.Totals totals = status.totals();
+                if (bar != null) {
+                    bar.maxHint(Math.max(totals.pageCount(), 1));
+                    bar.stepTo(totals.pagesDone() + totals.pagesFailed());
+                    bar.setExtraMessage(totals.pagesFailed() == 0 ? "" : totals.pagesFailed() + " failed");
+                }
+                if (status.status().isFinal() && status.resultReady()) {
+                    return status;
+                }
+                sleep(POLL_INTERVAL);
+            }
+            return null;
+        }
+    }
+
+    private ProgressBar progressBar() {
+        return new ProgressBarBuilder()
+                .setTaskName("Pages")
+                .setInitialMax(1)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis((int) POLL_INTERVAL.toMillis())
+                .setConsumer(new ConsoleProgressBarConsumer(stderr))
+                .showSpeed()
+                .setUnit(" pages", 1)
+                .build();
+    }
+
+    /** Adds the files that never became documents, so result.json accounts for every file of the folder. */
+    private static JsonNode withRejected(JsonNode result, List<Rejected> rejected) {
+        ObjectNode withRejected = ((ObjectNode) result).deepCopy();
+        ArrayNode list = withRejected.putArray("rejected");
+        rejected.forEach(file -> list.addObject()
+                .put("fileName", file.fileName())
+                .put("reason", file.reason())
+                .put("description", file.description()));
+        return withRejected;
+    }
+
+    /** A file the ingest service refused. */
+    private record Rejected(String fileName, String reason, String description) {
+    }
+
+    private static void writeResult(MatterService matters, String matterId, Path resultFile) throws IOException {
+        Path partial = resultFile.resolveSibling(resultFile.getFileName() + ".partial");
+        try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            for (ByteBuffer chunk : matters.result(matterId).toIterable()) {
+                while (chunk.hasRemaining()) {
+                    channel.write(chunk);
+                }
+            }
+        }
+        Files.move(partial, resultFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private void printSummary(JsonNode result, Path resultFile, Duration elapsed) {
+        JsonNode summary = result.path("summary");
+        long pages = summary.path("pages").asLong();
+        stdout.printf("Matter %s %s in %.1f s (model: %s)%n", result.path("matterId").asString(),
+                result.path("status").asString(), elapsed.toMillis() / 1000.0, result.path("model").asString());
+        stdout.printf("  documents: %d (%d failed)   pages: %d read, %d failed   %.1f pages/s%n",
+                summary.path("documents").asLong(), summary.path("documentsFailed").asLong(),
+                summary.path("pagesExtracted").asLong(), summary.path("pagesFailed").asLong(),
+                pages / Math.max(elapsed.toMillis() / 1000.0, 0.001));
+        for (JsonNode document : result.path("documents")) {
+            stdout.printf("  %-40s %-9s %3d pages%s%n", document.path("fileName").asString(),
+                    document.path("status").asString(), document.path("pageCount").asInt(),
+                    document.path("failure").isObject() ? "  (" + document.path("failure").path("reason").asString()
+                            + ")" : "");
+        }
+        for (JsonNode file : result.path("rejected")) {
+            stdout.printf("  rejected: %s: %s%n", file.path("fileName").asString(), file.path("reason").asString());
+        }
+        for (JsonNode failure : result.path("failures")) {
+            if (!failure.path("pageNumber").isNull() && failure.has("pageNumber")) {
+                stdout.printf("  failed: %s page %d: %s%n", failure.path("fileName").asString(),
+                        failure.path("pageNumber").asInt(), failure.path("reason").asString());
+            }
+        }
+        stdout.println("Result: " + resultFile);
+    }
+
+    private static List<Path> documentsIn(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ProcessCommand()),
+                    folder + " is not a folder");
+        }
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.filter(Files::isRegularFile)
+                    .filter(path -> !path.getFileName().toString().startsWith("."))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    /** Streams a file in chunks, off the caller's thread; the file is never read whole. */
+    static Flux<ByteBuffer> read(Path file) {
+        return Flux.using(() -> FileChannel.open(file, StandardOpenOption.READ),
+                        channel -> Flux.<ByteBuffer>generate(sink -> {
+                            try {
+                                ByteBuffer buffer = ByteBuffer.allocate(READ_CHUNK);
+                                if (channel.read(buffer) < 0) {
+                                    sink.complete();
+                                } else {
+                                    sink.next(buffer.flip());
+                                }
+                            } catch (IOException e) {
+                                sink.error(e);
+                            }
+                        }),
+                        channel -> {
+                            try {
+                                channel.close();
+                            } catch (IOException ignored) {
+                                // nothing left to do with a channel that fails to close after reading
+                            }
+                        })
+                .subscribeOn(Schedulers.boundedElastic());
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory left behind is harmless
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.matterpipeline.standalone;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Runs the HTTP API and the pipeline in one JVM until the process is stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve the ingest HTTP API with the four services in one JVM.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(names = "--address", defaultValue = "127.0.0.1",
+            description = "Address to bind. Default: ${DEFAULT-VALUE} (loopback only).")
+    String address;
+
+    @Option(names = "--data-dir", defaultValue = "data",
+            description = "Root of the filesystem blob store. Default: ${DEFAULT-VALUE}.")
+    Path dataDir;
+
+    @Option(names = "--blob", paramLabel = "<connection string>",
+            description = "Use Azure Blob Storage (or Azurite) instead of the local filesystem store.")
+    String blobConnectionString;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(dataDir);
+        ModelEndpoint endpoint;
+        try {
+            endpoint = ModelEndpoint.resolve(modelOptions.modelUrl, System.err);
+        } catch (IllegalStateException unreachable) {
+            System.err.println("error: " + unreachable.getMessage());
+            return 1;
+        }
+        Map<String, Object> web = new java.util.LinkedHashMap<>(modelOptions.properties);
+        web.put("server.port", port);
+        web.put("server.address", address);
+        EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(endpoint.baseUrl(), modelOptions.model,
+                modelOptions.concurrency, dataDir, blobConnectionString, null, web);
+        EmbeddedPipeline pipeline = EmbeddedPipeline.start(true, settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            pipeline.close();
+            endpoint.close();
+            stopped.countDown();
+        }, "matter-pipeline-shutdown"));
+        System.err.printf("matter-pipeline serving on http://%s:%d/v1/matters (model %s at %s)%n", address, port,
+                modelOptions.model, endpoint.baseUrl());
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,6 +1,7 @@
 package io.matterpipeline.extract;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
@@ -20,6 +21,10 @@ import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import io.matterpipeline.extract.route.EndpointSnapshot;
+import io.matterpipeline.extract.route.ModelRouter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -36,6 +41,7 @@ class LlmWorkerConfigurationTests {
         return new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(PipelineInfrastructureAutoConfiguration.class))
                 .withUserConfiguration(LlmWorkerConfiguration.class)
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withPropertyValues("matter-pipeline.blob.filesystem.root=" + root);
     }
 
@@ -83,6 +89,51 @@ class LlmWorkerConfigurationTests {
 
                         assertThat(result).isEqualTo(new PageExtracted("m1", "d1", 1, BlobPaths.extraction("m1", "d1", 1)));
                         assertThat(simulator.stats().totalCalls()).isEqualTo(1);
+                    });
+        }
+    }
+
+    @Test
+    void endpointsListSpreadsPagesOverReplicasOfBothApisAndConcurrencyIsTheSumOfSlots() {
+        try (OllamaSimulator ollama = OllamaSimulator.start(); OllamaSimulator vllm = OllamaSimulator.start()) {
+            runner().withPropertyValues(
+                            "matter-pipeline.worker.endpoints[0].url=" + ollama.baseUrl(),
+                            "matter-pipeline.worker.endpoints[0].slots=2",
+                            "matter-pipeline.worker.endpoints[1].url=" + vllm.baseUrl(),
+                            "matter-pipeline.worker.endpoints[1].slots=3",
+                            "matter-pipeline.worker.endpoints[1].api=openai",
+                            "matter-pipeline.worker.endpoints[1].model=meta-llama/Llama-3.1-70B-Instruct")
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        WorkerProperties properties = context.getBean(WorkerProperties.class);
+                        assertThat(properties.effectiveConcurrency()).isEqualTo(5);
+                        ModelRouter router = context.getBean(ModelRouter.class);
+                        assertThat(router.endpoints()).extracting(EndpointSnapshot::name, EndpointSnapshot::slots)
+                                .containsExactly(tuple(ollama.baseUrl(), 2), tuple(vllm.baseUrl(), 3));
+                        BlobStore blobs = context.getBean(BlobStore.class);
+                        MessageBus bus = context.getBean(MessageBus.class);
+                        for (int n = 1; n <= 10; n++) {
+                            PageContent page = new PageContent("m1", "d1", n, 10, "text", PageTaskHandlerTests.TEXT,
+                                    List.of(), null, null, null, "", "");
+                            String path = BlobPaths.page("m1", "d1", n);
+                            blobs.putBytes(path, MessageCodec.mapper().writeValueAsBytes(page), PutCondition.none())
+                                    .block(WAIT);
+                            bus.publish("pages", MessageCodec.encode(new PageTask("m1", "d1", n, 10, path)))
+                                    .block(WAIT);
+                        }
+
+                        List<PipelineMessage> results = bus.receive("results", ReceiveOptions.defaults()).take(10)
+                                .concatMap(delivery -> delivery.complete()
+                                        .thenReturn(MessageCodec.decode(delivery.body())))
+                                .collectList().block(WAIT);
+
+                        assertThat(results).allSatisfy(result -> assertThat(result).isInstanceOf(PageExtracted.class));
+                        assertThat(ollama.stats().calls(200) + vllm.stats().calls(200)).isEqualTo(10);
+                        assertThat(ollama.stats().peakInFlight()).isLessThanOrEqualTo(2);
+                        assertThat(vllm.stats().peakInFlight()).isLessThanOrEqualTo(3);
+                        MeterRegistry meters = context.getBean(MeterRegistry.class);
+                        assertThat(meters.find("matterpipeline.model.calls").tag("endpoint", vllm.baseUrl())
+                                .counters()).isNotEmpty();
                     });
         }
     }

@@ -264,6 +264,44 @@ class PageTaskHandlerTests {
     }
 
     @Test
+    void matterWithItsOwnSchemaIsHeldToItWhileOtherMattersKeepTheLegalSchema() {
+        start(OllamaSimulatorOptions.builder());
+        // The simulated model answers the legal fields only: a Matter that requires "docketSummary" never validates.
+        String own = """
+                {"type": "object", "required": ["docketSummary"],
+                 "properties": {"docketSummary": {"type": "string"}}}""";
+        blobs.putBytes(BlobPaths.matterSchema("m2"), own.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                PutCondition.none()).block(WAIT);
+        PageContent legal = page(1, TEXT);
+        PageContent custom = new PageContent("m2", "d1", 1, 1, "pdf", TEXT, List.of(), null, null, null, "", "");
+        submit(legal, custom);
+
+        List<PipelineMessage> results = results(2);
+
+        PipelineMessage m1 = results.stream().filter(r -> r.matterId().equals("m1")).findFirst().orElseThrow();
+        PipelineMessage m2 = results.stream().filter(r -> r.matterId().equals("m2")).findFirst().orElseThrow();
+        assertThat(extraction(m1).extraction().has("parties")).isTrue();
+        PageFailed failed = failure(m2);
+        assertThat(failed.reason()).isEqualTo(PageExtractor.INVALID_OUTPUT);
+        assertThat(failed.description()).contains("docketSummary");
+        assertThat(simulator.stats().totalCalls()).as("one call for m1, 1 + repairs for m2")
+                .isEqualTo(1 + 1 + properties.repairAttempts);
+    }
+
+    @Test
+    void matterWhoseSchemaIsNotAJsonSchemaObjectFailsItsPagesWithoutCallingTheModel() {
+        start(OllamaSimulatorOptions.builder());
+        blobs.putBytes(BlobPaths.matterSchema("m1"), "[1, 2]".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                PutCondition.none()).block(WAIT);
+        submit(page(1, TEXT));
+
+        PageFailed failed = failure(results(1).get(0));
+
+        assertThat(failed.reason()).isEqualTo(MatterSchemas.INVALID_SCHEMA);
+        assertThat(simulator.stats().totalCalls()).isZero();
+    }
+
+    @Test
     void neverMoreModelCallsInFlightThanTheConfiguredConcurrency() {
         properties.concurrency = 2;
         start(OllamaSimulatorOptions.builder().slots(8).latency(Duration.ofMillis(150)));

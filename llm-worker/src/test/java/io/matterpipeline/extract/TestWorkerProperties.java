@@ -10,7 +10,7 @@ final class TestWorkerProperties {
     int numCtx = 8192;
     int numPredict = 2048;
     Duration timeout = Duration.ofSeconds(10);
-    int concurrency = 2;
+    Integer concurrency = 2;
     int maxAttempts = 3;
     int repairAttempts = 2;
     Duration firstBackoff = Duration.ofMillis(5);

@@ -1,0 +1,121 @@
+package io.matterpipeline.extract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.contract.PageContent;
+import io.matterpipeline.extract.ollama.OllamaClientOptions;
+import io.matterpipeline.extract.ollama.OllamaModelClients;
+import io.matterpipeline.extract.route.EndpointSnapshot;
+import io.matterpipeline.extract.route.ModelRouter;
+import io.matterpipeline.extract.route.RoutedEndpoint;
+import io.matterpipeline.extract.route.RoutingPolicy;
+import io.matterpipeline.testkit.ollama.OllamaFault;
+import io.matterpipeline.testkit.ollama.OllamaSimulator;
+import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+/**
+ * Pages read through the router over several simulated replicas: the extractor's retries are routed afresh, so a
+ * failure on one replica is absorbed by the others.
+ */
+class ReplicatedExtractionTests {
+
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    final TestWorkerProperties properties = new TestWorkerProperties();
+    final List<OllamaSimulator> replicas = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        replicas.forEach(OllamaSimulator::close);
+    }
+
+    OllamaSimulator replica(int slots, Duration latency) {
+        OllamaSimulator simulator = OllamaSimulator.start(OllamaSimulatorOptions.builder().slots(slots)
+                .latency(latency).build());
+        replicas.add(simulator);
+        return simulator;
+    }
+
+    static RoutedEndpoint endpoint(String url, int slots) {
+        return new RoutedEndpoint(url, OllamaModelClients.create(new OllamaClientOptions(url, "llama3.1:8b", 8192,
+                2048, 0, 42, Duration.ofSeconds(20), slots, false)), slots);
+    }
+
+    ModelRouter router(RoutedEndpoint... endpoints) {
+        return ModelRouter.create(List.of(endpoints),
+                new RoutingPolicy(1024, Duration.ofSeconds(30), 50, 10, 4, Duration.ofMinutes(5), 1),
+                new SimpleMeterRegistry());
+    }
+
+    static List<PageOutcome> read(ModelRouter router, WorkerProperties worker, int pages) {
+        PageExtractor extractor = new PageExtractor(router, ExtractionSchema.legal(), worker);
+        return Flux.range(1, pages)
+                .map(n -> new PageContent("m1", "d1", n, pages, "pdf", PageTaskHandlerTests.TEXT, List.of(), null,
+                        null, null, "", ""))
+                .flatMap(extractor::extract, worker.effectiveConcurrency())
+                .collectList()
+                .block(WAIT);
+    }
+
+    @Test
+    void replicaDownLosesNoPage() {
+        OllamaSimulator a = replica(2, Duration.ofMillis(10));
+        OllamaSimulator b = replica(2, Duration.ofMillis(10));
+        OllamaSimulator c = replica(2, Duration.ofMillis(10));
+        String downUrl = c.baseUrl();
+        c.close();
+        properties.concurrency = 6;
+        ModelRouter router = router(endpoint(a.baseUrl(), 2), endpoint(b.baseUrl(), 2), endpoint(downUrl, 2));
+
+        List<PageOutcome> outcomes = read(router, properties.build(), 30);
+
+        assertThat(outcomes).hasSize(30).allSatisfy(outcome -> assertThat(outcome)
+                .isInstanceOf(PageOutcome.Extracted.class));
+        assertThat(a.stats().calls(200) + b.stats().calls(200)).isEqualTo(30);
+        EndpointSnapshot down = router.endpoints().get(2);
+        assertThat(down.circuit()).isEqualTo("OPEN");
+        assertThat(down.calls()).isEqualTo(down.failures()).isLessThanOrEqualTo(4 + 2);
+        assertThat(a.stats().peakInFlight()).isLessThanOrEqualTo(2);
+        assertThat(b.stats().peakInFlight()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void busyReplicaRetryLandsOnAnotherReplica() {
+        OllamaSimulator busy = replica(1, Duration.ZERO);
+        OllamaSimulator free = replica(1, Duration.ZERO);
+        busy.faults().rate(OllamaFault.BUSY, 1.0);
+        properties.concurrency = 1;
+        ModelRouter router = router(endpoint(busy.baseUrl(), 1), endpoint(free.baseUrl(), 1));
+
+        List<PageOutcome> outcomes = read(router, properties.build(), 3);
+
+        assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(PageOutcome.Extracted.class));
+        assertThat(busy.stats().calls(503)).isPositive();
+        assertThat(free.stats().calls(200)).isEqualTo(3);
+        // Each page that met the busy replica was retried elsewhere: no page ran out of attempts.
+        assertThat(outcomes).allSatisfy(outcome -> assertThat(((PageOutcome.Extracted) outcome).extraction().usage()
+                .attempts()).isLessThanOrEqualTo(2));
+    }
+
+    @Test
+    void slowReplicaReadsFewerPagesAndNoSlotLimitIsExceeded() {
+        OllamaSimulator fast = replica(8, Duration.ofMillis(5));
+        OllamaSimulator slow = replica(8, Duration.ofMillis(200));
+        properties.concurrency = null;
+        ModelRouter router = router(endpoint(fast.baseUrl(), 2), endpoint(slow.baseUrl(), 2));
+
+        List<PageOutcome> outcomes = read(router, properties.build(), 40);
+
+        assertThat(outcomes).hasSize(40);
+        assertThat(slow.stats().totalCalls() * 3).isLessThan(fast.stats().totalCalls());
+        assertThat(fast.stats().peakInFlight()).isEqualTo(2);
+        assertThat(slow.stats().peakInFlight()).isLessThanOrEqualTo(2);
+    }
+}

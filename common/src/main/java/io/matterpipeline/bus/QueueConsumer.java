@@ -2,161 +2,74 @@ package io.matterpipeline.bus;
 
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PipelineMessage;
-import io.matterpipeline.error.PipelineException;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Runs a {@link MessageHandler} over a queue: bounded concurrency, lock renewal while a handler runs, and
  * settlement after the handler's effects are durable — complete on success, otherwise what {@link Settlement}
  * decides. A Spring {@link SmartLifecycle}: it starts with the application context and, on shutdown, stops receiving
  * and lets in-flight deliveries finish (up to {@link ConsumerSettings#shutdownGrace()}), so a scale-set instance being
- * removed neither loses nor double-processes a message.
+ * removed neither loses nor double-processes a message. A body that is not a pipeline message is dead-lettered with
+ * reason {@code malformed-message} without calling the handler; for queues that carry another format see
+ * {@link RawQueueConsumer}.
  */
 public final class QueueConsumer implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
 
-    private final MessageBus bus;
-    private final String queue;
-    private final ConsumerSettings settings;
-    private final MessageHandler handler;
-    private final AtomicLong inFlight = new AtomicLong();
-    private volatile Sinks.Empty<Void> stopSignal;
-    private volatile Disposable subscription;
-    private volatile Sinks.Empty<Void> drained;
+    private final SettlingLoop<PipelineMessage> loop;
 
     public QueueConsumer(MessageBus bus, String queue, ConsumerSettings settings, MessageHandler handler) {
-        this.bus = bus;
-        this.queue = queue;
-        this.settings = settings;
-        this.handler = handler;
+        this.loop = new SettlingLoop<>(bus, queue, settings, new SettlingLoop.Steps<>() {
+
+            @Override
+            public PipelineMessage decode(Delivery delivery) {
+                return MessageCodec.decode(delivery.body());
+            }
+
+            @Override
+            public String describe(PipelineMessage message, Delivery delivery) {
+                return message.messageId();
+            }
+
+            @Override
+            public Mono<Void> handle(PipelineMessage message, MessageHandler.DeliveryAttempt attempt) {
+                return handler.handle(message, attempt);
+            }
+
+            @Override
+            public Mono<Void> onGiveUp(PipelineMessage message, String reason, String description) {
+                return handler.onGiveUp(message, reason, description);
+            }
+        }, log);
     }
 
     /** The receive-handle-settle loop, for callers that manage the subscription themselves (tests, benchmarks). */
     public Flux<Void> run(Mono<Void> until) {
-        return bus.receive(queue, new ReceiveOptions(settings.prefetch()))
-                .takeUntilOther(until)
-                .flatMap(this::process, settings.concurrency(), 1);
+        return loop.run(until);
     }
 
     @Override
-    public synchronized void start() {
-        if (subscription != null) {
-            return;
-        }
-        stopSignal = Sinks.empty();
-        drained = Sinks.empty();
-        Sinks.Empty<Void> done = drained;
-        subscription = run(stopSignal.asMono())
-                .doFinally(signal -> done.tryEmitEmpty())
-                .subscribe(ignored -> { }, error -> log.error("Consumer of queue {} stopped on an error", queue, error));
-        log.info("Consuming queue {} with concurrency {}", queue, settings.concurrency());
+    public void start() {
+        loop.start();
     }
 
     @Override
-    public synchronized void stop() {
-        if (subscription == null) {
-            return;
-        }
-        stopSignal.tryEmitEmpty();
-        // Draining waits for in-flight handlers; it runs on the caller's (shutdown) thread, never an event loop.
-        Boolean finished = drained.asMono().thenReturn(true)
-                .timeout(settings.shutdownGrace(), Mono.just(false))
-                .block();
-        if (!Boolean.TRUE.equals(finished)) {
-            log.warn("Queue {}: {} deliveries still in flight after {}; their locks will expire and they will be "
-                    + "redelivered", queue, inFlight.get(), settings.shutdownGrace());
-            subscription.dispose();
-        }
-        subscription = null;
+    public void stop() {
+        loop.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return subscription != null;
+        return loop.isRunning();
     }
 
     /** Deliveries being handled right now. */
     public long inFlight() {
-        return inFlight.get();
-    }
-
-    private Mono<Void> process(Delivery delivery) {
-        inFlight.incrementAndGet();
-        return Mono.defer(() -> handleAndSettle(delivery))
-                .onErrorResume(error -> {
-                    // Settlement itself failed (lock lost, connection dropped): the broker redelivers; nothing to do.
-                    log.warn("Queue {}: settling message {} failed: {}", queue, delivery.messageId(), error.toString());
-                    return Mono.empty();
-                })
-                // Before the completion travels downstream: a stop() that saw the run drain must see zero in flight.
-                .doOnTerminate(inFlight::decrementAndGet)
-                .doOnCancel(inFlight::decrementAndGet);
-    }
-
-    private Mono<Void> handleAndSettle(Delivery delivery) {
-        PipelineMessage message;
-        try {
-            message = MessageCodec.decode(delivery.body());
-        } catch (PipelineException poison) {
-            log.warn("Queue {}: dead-lettering undecodable message {}: {}", queue, delivery.messageId(),
-                    poison.getMessage());
-            return delivery.deadLetter(poison.reason(), poison.getMessage());
-        }
-        MessageHandler.DeliveryAttempt attempt =
-                new MessageHandler.DeliveryAttempt(delivery.deliveryCount(), settings.maxDeliveries());
-        Mono<Void> work = Mono.defer(() -> handler.handle(message, attempt))
-                .checkpoint("handle " + message.messageId());
-        return withLockRenewal(delivery, work)
-                .then(Mono.defer(delivery::complete))
-                .onErrorResume(failure -> !(failure instanceof LockLostException),
-                        failure -> settleFailure(delivery, message, attempt, failure));
-    }
-
-    private Mono<Void> settleFailure(Delivery delivery, PipelineMessage message,
-            MessageHandler.DeliveryAttempt attempt, Throwable failure) {
-        Settlement settlement = Settlement.of(failure);
-        if (settlement.action() == Settlement.Action.RETRY && !attempt.isLast()) {
-            Duration backoff = backoff(delivery.deliveryCount());
-            log.info("Queue {}: message {} failed on delivery {} ({}); retrying in {}", queue, message.messageId(),
-                    delivery.deliveryCount() + 1, settlement.description(), backoff);
-            return withLockRenewal(delivery, Mono.delay(backoff).then()).then(Mono.defer(delivery::abandon));
-        }
-        Settlement finalSettlement = settlement.giveUp();
-        log.warn("Queue {}: giving up on message {} after {} deliveries: {} - {}", queue, message.messageId(),
-                delivery.deliveryCount() + 1, finalSettlement.reason(), finalSettlement.description());
-        return handler.onGiveUp(message, finalSettlement.reason(), finalSettlement.description())
-                .then(Mono.defer(() -> delivery.deadLetter(finalSettlement.reason(), finalSettlement.description())));
-    }
-
-    private Duration backoff(int deliveryCount) {
-        long factor = 1L << Math.min(deliveryCount, 16);
-        Duration delay = settings.retryBackoff().multipliedBy(factor);
-        return delay.compareTo(settings.maxRetryBackoff()) > 0 ? settings.maxRetryBackoff() : delay;
-    }
-
-    /** Runs {@code work} while renewing the delivery's lock every half lock duration. */
-    private static Mono<Void> withLockRenewal(Delivery delivery, Mono<Void> work) {
-        Duration every = delivery.lockDuration().dividedBy(2);
-        if (every.isZero() || every.isNegative()) {
-            return work;
-        }
-        Flux<Object> renewals = Flux.interval(every, every, Schedulers.parallel())
-                .concatMap(tick -> delivery.renewLock()
-                        .doOnError(error -> log.warn("Renewing the lock of {} failed: {}", delivery.messageId(),
-                                error.toString()))
-                        .onErrorResume(error -> Mono.empty()));
-        return Mono.usingWhen(Mono.fromSupplier(() -> renewals.subscribe()),
-                renewer -> work,
-                renewer -> Mono.fromRunnable(renewer::dispose));
+        return loop.inFlight();
     }
 }

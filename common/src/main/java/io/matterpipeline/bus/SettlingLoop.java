@@ -1,0 +1,170 @@
+package io.matterpipeline.bus;
+
+import io.matterpipeline.error.PipelineException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The one receive-handle-settle loop behind {@link QueueConsumer} (pipeline messages) and {@link RawQueueConsumer}
+ * (bodies of foreign formats, such as Event Grid events): decoding is the only step that differs, so settlement, lock
+ * renewal, backoff and graceful shutdown exist once.
+ *
+ * @param <T> what a delivery decodes to
+ */
+final class SettlingLoop<T> {
+
+    /** What a consumer plugs into the loop. */
+    interface Steps<T> {
+
+        /** The delivery's message; throws a {@link PipelineException} when it is not one (it is dead-lettered). */
+        T decode(Delivery delivery);
+
+        /** A short name of the message for logs and checkpoints. */
+        String describe(T message, Delivery delivery);
+
+        /** Processes the message; completes when its effects are durable. */
+        Mono<Void> handle(T message, MessageHandler.DeliveryAttempt attempt);
+
+        /** Called once before the message is dead-lettered after its handler failed. */
+        Mono<Void> onGiveUp(T message, String reason, String description);
+    }
+
+    private final MessageBus bus;
+    private final String queue;
+    private final ConsumerSettings settings;
+    private final Steps<T> steps;
+    private final Logger log;
+    private final AtomicLong inFlight = new AtomicLong();
+    private volatile Sinks.Empty<Void> stopSignal;
+    private volatile Disposable subscription;
+    private volatile Sinks.Empty<Void> drained;
+
+    SettlingLoop(MessageBus bus, String queue, ConsumerSettings settings, Steps<T> steps, Logger log) {
+        this.bus = bus;
+        this.queue = queue;
+        this.settings = settings;
+        this.steps = steps;
+        this.log = log;
+    }
+
+    Flux<Void> run(Mono<Void> until) {
+        return bus.receive(queue, new ReceiveOptions(settings.prefetch()))
+                .takeUntilOther(until)
+                .flatMap(this::process, settings.concurrency(), 1);
+    }
+
+    synchronized void start() {
+        if (subscription != null) {
+            return;
+        }
+        stopSignal = Sinks.empty();
+        drained = Sinks.empty();
+        Sinks.Empty<Void> done = drained;
+        subscription = run(stopSignal.asMono())
+                .doFinally(signal -> done.tryEmitEmpty())
+                .subscribe(ignored -> { }, error -> log.error("Consumer of queue {} stopped on an error", queue, error));
+        log.info("Consuming queue {} with concurrency {}", queue, settings.concurrency());
+    }
+
+    synchronized void stop() {
+        if (subscription == null) {
+            return;
+        }
+        stopSignal.tryEmitEmpty();
+        // Draining waits for in-flight handlers; it runs on the caller's (shutdown) thread, never an event loop.
+        Boolean finished = drained.asMono().thenReturn(true)
+                .timeout(settings.shutdownGrace(), Mono.just(false))
+                .block();
+        if (!Boolean.TRUE.equals(finished)) {
+            log.warn("Queue {}: {} deliveries still in flight after {}; their locks will expire and they will be "
+                    + "redelivered", queue, inFlight.get(), settings.shutdownGrace());
+            subscription.dispose();
+        }
+        subscription = null;
+    }
+
+    boolean isRunning() {
+        return subscription != null;
+    }
+
+    long inFlight() {
+        return inFlight.get();
+    }
+
+    private Mono<Void> process(Delivery delivery) {
+        inFlight.incrementAndGet();
+        return Mono.defer(() -> handleAndSettle(delivery))
+                .onErrorResume(error -> {
+                    // Settlement itself failed (lock lost, connection dropped): the broker redelivers; nothing to do.
+                    log.warn("Queue {}: settling message {} failed: {}", queue, delivery.messageId(), error.toString());
+                    return Mono.empty();
+                })
+                // Before the completion travels downstream: a stop() that saw the run drain must see zero in flight.
+                .doOnTerminate(inFlight::decrementAndGet)
+                .doOnCancel(inFlight::decrementAndGet);
+    }
+
+    private Mono<Void> handleAndSettle(Delivery delivery) {
+        T message;
+        try {
+            message = steps.decode(delivery);
+        } catch (PipelineException poison) {
+            log.warn("Queue {}: dead-lettering undecodable message {}: {}", queue, delivery.messageId(),
+                    poison.getMessage());
+            return delivery.deadLetter(poison.reason(), poison.getMessage());
+        }
+        String name = steps.describe(message, delivery);
+        MessageHandler.DeliveryAttempt attempt =
+                new MessageHandler.DeliveryAttempt(delivery.deliveryCount(), settings.maxDeliveries());
+        Mono<Void> work = Mono.defer(() -> steps.handle(message, attempt))
+                .checkpoint("handle " + name);
+        return withLockRenewal(delivery, work)
+                .then(Mono.defer(delivery::complete))
+                .onErrorResume(failure -> !(failure instanceof LockLostException),
+                        failure -> settleFailure(delivery, message, name, attempt, failure));
+    }
+
+    private Mono<Void> settleFailure(Delivery delivery, T message, String name,
+            MessageHandler.DeliveryAttempt attempt, Throwable failure) {
+        Settlement settlement = Settlement.of(failure);
+        if (settlement.action() == Settlement.Action.RETRY && !attempt.isLast()) {
+            Duration backoff = backoff(delivery.deliveryCount());
+            log.info("Queue {}: message {} failed on delivery {} ({}); retrying in {}", queue, name,
+                    delivery.deliveryCount() + 1, settlement.description(), backoff);
+            return withLockRenewal(delivery, Mono.delay(backoff).then()).then(Mono.defer(delivery::abandon));
+        }
+        Settlement finalSettlement = settlement.giveUp();
+        log.warn("Queue {}: giving up on message {} after {} deliveries: {} - {}", queue, name,
+                delivery.deliveryCount() + 1, finalSettlement.reason(), finalSettlement.description());
+        return steps.onGiveUp(message, finalSettlement.reason(), finalSettlement.description())
+                .then(Mono.defer(() -> delivery.deadLetter(finalSettlement.reason(), finalSettlement.description())));
+    }
+
+    private Duration backoff(int deliveryCount) {
+        long factor = 1L << Math.min(deliveryCount, 16);
+        Duration delay = settings.retryBackoff().multipliedBy(factor);
+        return delay.compareTo(settings.maxRetryBackoff()) > 0 ? settings.maxRetryBackoff() : delay;
+    }
+
+    /** Runs {@code work} while renewing the delivery's lock every half lock duration. */
+    private Mono<Void> withLockRenewal(Delivery delivery, Mono<Void> work) {
+        Duration every = delivery.lockDuration().dividedBy(2);
+        if (every.isZero() || every.isNegative()) {
+            return work;
+        }
+        Flux<Object> renewals = Flux.interval(every, every, Schedulers.parallel())
+                .concatMap(tick -> delivery.renewLock()
+                        .doOnError(error -> log.warn("Renewing the lock of {} failed: {}", delivery.messageId(),
+                                error.toString()))
+                        .onErrorResume(error -> Mono.empty()));
+        return Mono.usingWhen(Mono.fromSupplier(() -> renewals.subscribe()),
+                renewer -> work,
+                renewer -> Mono.fromRunnable(renewer::dispose));
+    }
+}

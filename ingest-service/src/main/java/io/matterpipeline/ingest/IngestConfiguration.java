@@ -5,11 +5,13 @@ import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.config.PipelineProperties;
 import io.matterpipeline.ingest.api.IngestApi;
 import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.trigger.BlobTriggerConfiguration;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -25,6 +27,7 @@ import org.springframework.web.server.WebExceptionHandler;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({IngestProperties.class, PipelineProperties.class})
+@Import(BlobTriggerConfiguration.class)
 public class IngestConfiguration {
 
     @Bean

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -128,6 +129,86 @@ public final class MatterService {
                     .doOnNext(this::requireAcceptsDocuments)
                     .then(Mono.defer(() -> storeDocument(id, name, contentType, content)));
         }).checkpoint("add document to Matter " + matterId);
+    }
+
+    /**
+     * Creates an open Matter with the caller's id, or emits it when it exists already: for callers that learn a
+     * Matter's id from outside and may learn it twice (the Blob-upload trigger reads it from the inbox path). Fails with
+     * {@code invalid-id}, {@code invalid-name}, or {@code matter-not-found} when another tenant's Matter has the id.
+     */
+    public Mono<MatterView> createIfAbsent(String matterId, String name) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            String label = validName(name);
+            return manifests.read(id, tenant())
+                    .onErrorResume(MatterService::isMatterNotFound, missing -> manifests
+                            .create(MatterManifest.open(id, tenant(), label, clock.instant()))
+                            // Created by someone else in between: theirs is the Matter.
+                            .onErrorResume(MatterService::isPreconditionFailed, raced -> manifests.read(id, tenant())))
+                    .map(MatterView::of);
+        }).checkpoint("create Matter " + matterId);
+    }
+
+    /**
+     * Streams a document into an open Matter under the caller's document id, idempotently: when the Matter already has
+     * a document with this id, emits it without reading {@code content} (even if the Matter was sealed since). For
+     * callers that derive the id from something stable, so that a redelivered request never yields a second document
+     * (the Blob-upload trigger derives it from the source blob's path and ETag). Limits and failures as
+     * {@link #addDocument(String, String, String, Flux)}, plus {@code invalid-id} for a malformed document id.
+     *
+     * <p>The caller promises that one id always comes with the same bytes. The source is therefore written
+     * unconditionally (a retry or a concurrent twin writes the same bytes), and a failed write is not cleaned up
+     * (a twin may have recorded the document; an unreferenced source blob is harmless).
+     */
+    public Mono<DocumentView> addDocument(String matterId, String documentId, String fileName,
+            String declaredContentType, Flux<ByteBuffer> content) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            String docId = Ids.require("documentId", documentId);
+            String name = cleanFileName(fileName);
+            String contentType = cleanContentType(declaredContentType);
+            return manifests.read(id, tenant()).flatMap(manifest -> {
+                Optional<ManifestDocument> recorded = recordedDocument(manifest, docId);
+                if (recorded.isPresent()) {
+                    return Mono.just(DocumentView.of(id, recorded.get()));
+                }
+                requireAcceptsDocuments(manifest);
+                UploadGuard guard = new UploadGuard(properties.maxDocumentSize().toBytes(), "Document " + name);
+                return blobs.put(BlobPaths.documentSource(id, docId), guard.guard(content), PutCondition.none(),
+                                Map.of())
+                        .onErrorMap(guard::explain)
+                        .flatMap(stored -> recordOnce(id, new ManifestDocument(docId, name, contentType,
+                                stored.size(), clock.instant(), false)));
+            });
+        }).checkpoint("add document " + documentId + " to Matter " + matterId);
+    }
+
+    /** Records a document unless a twin did; announces it when this call recorded it. */
+    private Mono<DocumentView> recordOnce(String matterId, ManifestDocument document) {
+        AtomicReference<ManifestDocument> kept = new AtomicReference<>();
+        return manifests.update(matterId, tenant(), manifest -> {
+                    Optional<ManifestDocument> twin = recordedDocument(manifest, document.documentId());
+                    kept.set(twin.orElse(document));
+                    if (twin.isPresent()) {
+                        return manifest;
+                    }
+                    requireAcceptsDocuments(manifest);
+                    return manifest.withDocument(document);
+                })
+                .then(Mono.defer(() -> kept.get() == document ? announceDocument(matterId, document) : Mono.empty()))
+                .then(Mono.fromSupplier(() -> DocumentView.of(matterId, kept.get())));
+    }
+
+    private static Optional<ManifestDocument> recordedDocument(MatterManifest manifest, String documentId) {
+        return manifest.documents().stream().filter(d -> d.documentId().equals(documentId)).findFirst();
+    }
+
+    private static boolean isMatterNotFound(Throwable error) {
+        return error instanceof NotFoundException missing && "matter-not-found".equals(missing.reason());
+    }
+
+    private static boolean isPreconditionFailed(Throwable error) {
+        return error instanceof ConflictException conflict && "precondition-failed".equals(conflict.reason());
     }
 
     /**

@@ -1,0 +1,58 @@
+package io.matterpipeline.ingest.trigger;
+
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.azure.AzureBlobProperties;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.RawQueueConsumer;
+import io.matterpipeline.ingest.matter.MatterService;
+import java.time.Clock;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * The Blob-upload trigger's beans, present when {@code matter-pipeline.ingest.trigger.enabled=true}: the handler, the
+ * consumer of the Event Grid queue ({@code ingestBlobTriggerConsumer}) and, in a reactive web application, the
+ * webhook's routes ({@code ingestBlobEventRoutes}, a {@link RouterFunction} bean that a security filter can wrap like
+ * the other {@code /v1} routes). Settings: {@link BlobTriggerProperties}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnBooleanProperty("matter-pipeline.ingest.trigger.enabled")
+@EnableConfigurationProperties(BlobTriggerProperties.class)
+public class BlobTriggerConfiguration {
+
+    @Bean
+    BlobTriggerHandler ingestBlobTriggerHandler(MatterService ingestMatterService, BlobStore blobStore,
+            BlobTriggerProperties properties, Environment environment) {
+        // The inbox lives in the blob store's own container: the trigger copies documents with the store's port.
+        String container = properties.container() != null ? properties.container()
+                : environment.getProperty("matter-pipeline.blob.azure.container", AzureBlobProperties.DEFAULT_CONTAINER);
+        return new BlobTriggerHandler(ingestMatterService, blobStore, container, properties, Clock.systemUTC());
+    }
+
+    @Bean
+    @ConditionalOnBooleanProperty(name = "matter-pipeline.ingest.trigger.queue-enabled", matchIfMissing = true)
+    RawQueueConsumer ingestBlobTriggerConsumer(MessageBus messageBus, BlobTriggerHandler ingestBlobTriggerHandler,
+            BlobTriggerProperties properties) {
+        return new RawQueueConsumer(messageBus, properties.queue(), properties.consumerSettings(),
+                ingestBlobTriggerHandler);
+    }
+
+    /** The webhook, served with the ingest API. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+    @ConditionalOnBooleanProperty(name = "matter-pipeline.ingest.trigger.webhook-enabled", matchIfMissing = true)
+    static class Webhook {
+
+        @Bean
+        RouterFunction<ServerResponse> ingestBlobEventRoutes(BlobTriggerHandler ingestBlobTriggerHandler,
+                BlobTriggerProperties properties) {
+            return new BlobEventWebhook(ingestBlobTriggerHandler, properties.maxWebhookBody().toBytes()).routes();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.matterpipeline.ingest.trigger;
+
+import io.matterpipeline.bus.ConsumerSettings;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Settings of the Blob-upload trigger, prefix {@code matter-pipeline.ingest.trigger}: a blob uploaded to
+ * {@code {inbox}/{matterId}/{fileName}} becomes a document of that Matter, and a blob named {@code seal-marker} in the
+ * Matter's folder seals it. Azure reports uploads as Event Grid {@code Microsoft.Storage.BlobCreated} events, to a
+ * queue or to the webhook {@code POST /v1/events/blob}.
+ *
+ * @param enabled whether the trigger runs at all (queue consumer and webhook)
+ * @param queue the queue Event Grid delivers to (a Service Bus queue in production), read through the message bus
+ * @param queueEnabled whether to consume {@code queue}; off for a webhook-only deployment
+ * @param webhookEnabled whether to serve the webhook {@code POST /v1/events/blob} (with Event Grid's validation
+ *     handshakes) in a web application
+ * @param container the storage container whose inbox is watched; unset: {@code matter-pipeline.blob.azure.container}
+ *     (the container the pipeline's blob store uses, which must hold the inbox)
+ * @param inbox the top folder of the inbox in the container
+ * @param sealMarker the file name that seals a Matter when uploaded to its inbox folder (its content is ignored)
+ * @param concurrency events handled at once from the queue
+ * @param sealConcurrency inbox documents added at once while a seal catches up with documents whose events have not
+ *     been handled yet
+ * @param maxWebhookBody largest webhook request body read (Event Grid sends at most 1 MB per delivery)
+ * @param consumer how the queue is consumed: prefetch, delivery budget, retry backoff, shutdown grace
+ */
+@ConfigurationProperties("matter-pipeline.ingest.trigger")
+public record BlobTriggerProperties(
+        @DefaultValue("false") boolean enabled,
+        @DefaultValue("blob-events") String queue,
+        @DefaultValue("true") boolean queueEnabled,
+        @DefaultValue("true") boolean webhookEnabled,
+        String container,
+        @DefaultValue("inbox") String inbox,
+        @DefaultValue("_SEALED") String sealMarker,
+        @DefaultValue("4") int concurrency,
+        @DefaultValue("4") int sealConcurrency,
+        @DefaultValue("1MB") DataSize maxWebhookBody,
+        @DefaultValue Consumer consumer) {
+
+    public BlobTriggerProperties {
+        queue = queue == null || queue.isBlank() ? "blob-events" : queue;
+        container = container == null || container.isBlank() ? null : container;
+        inbox = inbox == null || inbox.isBlank() ? "inbox" : inbox;
+        sealMarker = sealMarker == null || sealMarker.isBlank() ? "_SEALED" : sealMarker;
+        maxWebhookBody = maxWebhookBody == null ? DataSize.ofMegabytes(1) : maxWebhookBody;
+        consumer = consumer == null ? Consumer.defaults() : consumer;
+        if (inbox.startsWith("/") || inbox.endsWith("/")) {
+            throw new IllegalArgumentException("matter-pipeline.ingest.trigger.inbox must not start or end with '/'");
+        }
+        if (sealMarker.contains("/")) {
+            throw new IllegalArgumentException("matter-pipeline.ingest.trigger.seal-marker must be a file name");
+        }
+        if (concurrency < 1 || sealConcurrency < 1) {
+            throw new IllegalArgumentException("matter-pipeline.ingest.trigger concurrencies must be >= 1");
+        }
+        if (maxWebhookBody.toBytes() < 1) {
+            throw new IllegalArgumentException("matter-pipeline.ingest.trigger.max-webhook-body must be positive");
+        }
+    }
+
+    /** The defaults, for tests and tools that build the trigger without Spring binding. */
+    public static BlobTriggerProperties defaults() {
+        return new BlobTriggerProperties(false, null, true, true, null, null, null, 4, 4, null, null);
+    }
+
+    /** These settings with the given container. */
+    public BlobTriggerProperties withContainer(String container) {
+        return new BlobTriggerProperties(enabled, queue, queueEnabled, webhookEnabled, container, inbox, sealMarker,
+                concurrency, sealConcurrency, maxWebhookBody, consumer);
+    }
+
+    /** The settings of the queue's consumer. */
+    public ConsumerSettings consumerSettings() {
+        return new ConsumerSettings(concurrency, consumer.prefetch(), consumer.maxDeliveries(), consumer.retryBackoff(),
+                consumer.maxRetryBackoff(), consumer.shutdownGrace());
+    }
+
+    /**
+     * @param prefetch deliveries the bus adapter may buffer beyond demand
+     * @param maxDeliveries the queue's max delivery count (must match the broker's); a failure on the last delivery
+     *     dead-letters the event
+     * @param retryBackoff first delay before a failed event is abandoned for redelivery; doubles per attempt
+     * @param maxRetryBackoff the longest such delay
+     * @param shutdownGrace how long a stopping consumer lets in-flight events finish
+     */
+    public record Consumer(
+            @DefaultValue("0") int prefetch,
+            @DefaultValue("10") int maxDeliveries,
+            @DefaultValue("200ms") Duration retryBackoff,
+            @DefaultValue("10s") Duration maxRetryBackoff,
+            @DefaultValue("30s") Duration shutdownGrace) {
+
+        static Consumer defaults() {
+            return new Consumer(0, 10, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        }
+    }
+}

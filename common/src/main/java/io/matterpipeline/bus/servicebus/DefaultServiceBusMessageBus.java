@@ -69,7 +69,8 @@ final class DefaultServiceBusMessageBus implements ServiceBusMessageBus {
         }
         if (properties.fullyQualifiedNamespace() != null) {
             // Managed identity in Azure, workload identity in AKS, environment or Azure CLI credentials elsewhere.
-            return builder.credential(properties.fullyQualifiedNamespace(), new DefaultAzureCredentialBuilder().build());
+            return builder.credential(properties.fullyQualifiedNamespace(),
+                    new DefaultAzureCredentialBuilder().build());
         }
         throw new IllegalArgumentException("Set matter-pipeline.bus.servicebus.connection-string or "
                 + "matter-pipeline.bus.servicebus.fully-qualified-namespace");
@@ -155,7 +156,7 @@ final class DefaultServiceBusMessageBus implements ServiceBusMessageBus {
                     .map(message -> {
                         session.handedOut();
                         return (Delivery) new ServiceBusDelivery(session, message, lockDuration(queue, message),
-                                observed -> observeLockDuration(queue, observed));
+                                properties.settleTimeout(), observed -> observeLockDuration(queue, observed));
                     })
                     .doFinally(signal -> session.stopReceiving());
         });
@@ -278,8 +279,8 @@ final class DefaultServiceBusMessageBus implements ServiceBusMessageBus {
                                 int count = matched.incrementAndGet();
                                 if (!window.isZero() && message.getEnqueuedTime() != null && message.getEnqueuedTime()
                                         .toInstant().plus(window).isAfter(Instant.now())) {
-                                    log.warn("Not replaying message {} of queue {} yet: the broker saw its id less than "
-                                            + "the duplicate detection window ({}) ago and would drop it",
+                                    log.warn("Not replaying message {} of queue {} yet: the broker saw its id less "
+                                            + "than the duplicate detection window ({}) ago and would drop it",
                                             message.getMessageId(), queue, window);
                                     skipped.add(message.getMessageId());
                                     held.add(message);

@@ -25,16 +25,18 @@ final class ServiceBusDelivery implements Delivery {
     private final ServiceBusReceivedMessage message;
     private final Map<String, String> properties;
     private final Duration lockDuration;
+    private final Duration settleTimeout;
     private final Consumer<Duration> lockDurationObserved;
     private final AtomicBoolean settled = new AtomicBoolean();
     private volatile Instant lockedUntil;
 
     ServiceBusDelivery(ReceiverSession session, ServiceBusReceivedMessage message, Duration lockDuration,
-            Consumer<Duration> lockDurationObserved) {
+            Duration settleTimeout, Consumer<Duration> lockDurationObserved) {
         this.session = session;
         this.message = message;
         this.properties = Map.copyOf(MessageMapping.properties(message));
         this.lockDuration = lockDuration;
+        this.settleTimeout = settleTimeout;
         this.lockDurationObserved = lockDurationObserved;
         OffsetDateTime until = message.getLockedUntil();
         this.lockedUntil = until == null ? Instant.now().plus(lockDuration) : until.toInstant();
@@ -110,8 +112,9 @@ final class ServiceBusDelivery implements Delivery {
     private Mono<Void> settle(Mono<Void> settlement) {
         AtomicBoolean outcomeUnknown = new AtomicBoolean();
         return settlement
-                // A settlement racing with the close of its receive link (the subscriber cancelled) fails in the SDK,
-                // applied or not; tried again, it goes through $management by lock token.
+                // A settlement racing with the close of its receive link (the subscriber cancelled) fails in the SDK
+                // or goes unanswered, applied or not; tried again, it goes through $management by lock token.
+                .timeout(settleTimeout, Mono.error(() -> ServiceBusErrors.settleTimedOut(settleTimeout)))
                 .doOnError(error -> outcomeUnknown.compareAndSet(false, ServiceBusErrors.isRetriable(error)))
                 .retryWhen(Retry.backoff(SETTLE_RETRIES, SETTLE_RETRY_DELAY).filter(ServiceBusErrors::isRetriable)
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))

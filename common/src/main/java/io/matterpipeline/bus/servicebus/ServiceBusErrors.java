@@ -4,6 +4,7 @@ import com.azure.messaging.servicebus.ServiceBusException;
 import com.azure.messaging.servicebus.ServiceBusFailureReason;
 import io.matterpipeline.bus.LockLostException;
 import io.matterpipeline.error.TooLargeException;
+import java.time.Duration;
 
 /** Maps the SDK's failures to the port's, once; everything else passes through (and is retried by consumers). */
 final class ServiceBusErrors {
@@ -26,6 +27,18 @@ final class ServiceBusErrors {
         return error;
     }
 
+    static Throwable settleTimedOut(Duration timeout) {
+        return new SettleTimeoutException("No answer to a settlement within " + timeout);
+    }
+
+    /** A settlement try that went unanswered. */
+    static final class SettleTimeoutException extends RuntimeException {
+
+        SettleTimeoutException(String message) {
+            super(message);
+        }
+    }
+
     static boolean isLockLost(Throwable error) {
         return error instanceof ServiceBusException serviceBus
                 && serviceBus.getReason() == ServiceBusFailureReason.MESSAGE_LOCK_LOST;
@@ -36,6 +49,9 @@ final class ServiceBusErrors {
      * such as a disposition lost with its closing receive link.
      */
     static boolean isRetriable(Throwable error) {
+        if (error instanceof SettleTimeoutException) {
+            return true;
+        }
         if (!(error instanceof ServiceBusException serviceBus)) {
             return false;
         }

@@ -21,6 +21,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxRetryDelay longest delay between retries of an SDK operation; at least retry-delay + 4 s (the SDK waits
  *     that long before re-creating a link)
  * @param tryTimeout time one try of an SDK operation may take before it counts as failed
+ * @param settleTimeout time one settlement (complete, abandon, dead-letter) may take before it is tried again; a
+ *     settlement sent while its receive link closes can go unanswered, and the next try goes through
+ *     {@code $management} by lock token
  * @param lockDuration the queues' lock duration, when set; otherwise it is derived from each message's locked-until
  *     at receive time (consumers renew locks every half lock duration)
  * @param reconnectDelay delay before a consumer receives again after its receive link failed for good (the SDK's own
@@ -41,6 +44,7 @@ public record ServiceBusProperties(
         @DefaultValue("800ms") Duration retryDelay,
         @DefaultValue("1m") Duration maxRetryDelay,
         @DefaultValue("60s") Duration tryTimeout,
+        @DefaultValue("10s") Duration settleTimeout,
         Duration lockDuration,
         @DefaultValue("1s") Duration reconnectDelay,
         @DefaultValue("30s") Duration maxReconnectDelay,
@@ -58,6 +62,7 @@ public record ServiceBusProperties(
         retryDelay = orDefault(retryDelay, Duration.ofMillis(800));
         maxRetryDelay = orDefault(maxRetryDelay, Duration.ofMinutes(1));
         tryTimeout = orDefault(tryTimeout, Duration.ofSeconds(60));
+        settleTimeout = orDefault(settleTimeout, Duration.ofSeconds(10));
         reconnectDelay = orDefault(reconnectDelay, Duration.ofSeconds(1));
         maxReconnectDelay = orDefault(maxReconnectDelay, Duration.ofSeconds(30));
         deadLetterWait = orDefault(deadLetterWait, Duration.ofSeconds(5));
@@ -72,6 +77,7 @@ public record ServiceBusProperties(
         requirePositive("retry-delay", retryDelay);
         requirePositive("max-retry-delay", maxRetryDelay);
         requirePositive("try-timeout", tryTimeout);
+        requirePositive("settle-timeout", settleTimeout);
         requirePositive("reconnect-delay", reconnectDelay);
         requirePositive("max-reconnect-delay", maxReconnectDelay);
         requirePositive("dead-letter-wait", deadLetterWait);
@@ -92,7 +98,8 @@ public record ServiceBusProperties(
     /** Default settings for a connection string (the emulator or a development namespace). */
     public static ServiceBusProperties ofConnectionString(String connectionString) {
         return new ServiceBusProperties(connectionString, null, false, 3, Duration.ofMillis(800),
-                Duration.ofMinutes(1), Duration.ofSeconds(60), null, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofMinutes(1), Duration.ofSeconds(60), Duration.ofSeconds(10), null, Duration.ofSeconds(1),
+                Duration.ofSeconds(30),
                 Duration.ofSeconds(5), 1000, Duration.ofMinutes(10));
     }
 
@@ -100,30 +107,30 @@ public record ServiceBusProperties(
     public ServiceBusProperties withRetries(int maxRetries, Duration retryDelay, Duration maxRetryDelay,
             Duration tryTimeout) {
         return new ServiceBusProperties(connectionString, fullyQualifiedNamespace, webSockets, maxRetries, retryDelay,
-                maxRetryDelay, tryTimeout, lockDuration, reconnectDelay, maxReconnectDelay, deadLetterWait,
-                deadLetterScanLimit, duplicateDetectionWindow);
+                maxRetryDelay, tryTimeout, settleTimeout, lockDuration, reconnectDelay, maxReconnectDelay,
+                deadLetterWait, deadLetterScanLimit, duplicateDetectionWindow);
     }
 
     /** These settings with a configured lock duration (instead of one derived from each message's lock). */
     public ServiceBusProperties withLockDuration(Duration lockDuration) {
         return new ServiceBusProperties(connectionString, fullyQualifiedNamespace, webSockets, maxRetries, retryDelay,
-                maxRetryDelay, tryTimeout, lockDuration, reconnectDelay, maxReconnectDelay, deadLetterWait,
-                deadLetterScanLimit, duplicateDetectionWindow);
+                maxRetryDelay, tryTimeout, settleTimeout, lockDuration, reconnectDelay, maxReconnectDelay,
+                deadLetterWait, deadLetterScanLimit, duplicateDetectionWindow);
     }
 
     /** These settings with another reconnect policy of consumers. */
     public ServiceBusProperties withReconnect(Duration reconnectDelay, Duration maxReconnectDelay) {
         return new ServiceBusProperties(connectionString, fullyQualifiedNamespace, webSockets, maxRetries, retryDelay,
-                maxRetryDelay, tryTimeout, lockDuration, reconnectDelay, maxReconnectDelay, deadLetterWait,
-                deadLetterScanLimit, duplicateDetectionWindow);
+                maxRetryDelay, tryTimeout, settleTimeout, lockDuration, reconnectDelay, maxReconnectDelay,
+                deadLetterWait, deadLetterScanLimit, duplicateDetectionWindow);
     }
 
     /** These settings with other dead-letter replay settings. */
     public ServiceBusProperties withDeadLetterReplay(Duration deadLetterWait, int deadLetterScanLimit,
             Duration duplicateDetectionWindow) {
         return new ServiceBusProperties(connectionString, fullyQualifiedNamespace, webSockets, maxRetries, retryDelay,
-                maxRetryDelay, tryTimeout, lockDuration, reconnectDelay, maxReconnectDelay, deadLetterWait,
-                deadLetterScanLimit, duplicateDetectionWindow);
+                maxRetryDelay, tryTimeout, settleTimeout, lockDuration, reconnectDelay, maxReconnectDelay,
+                deadLetterWait, deadLetterScanLimit, duplicateDetectionWindow);
     }
 
     @Override
@@ -132,7 +139,8 @@ public record ServiceBusProperties(
         return "ServiceBusProperties[connectionString=" + (connectionString == null ? "unset" : "***")
                 + ", fullyQualifiedNamespace=" + fullyQualifiedNamespace + ", webSockets=" + webSockets
                 + ", maxRetries=" + maxRetries + ", retryDelay=" + retryDelay + ", maxRetryDelay=" + maxRetryDelay
-                + ", tryTimeout=" + tryTimeout + ", lockDuration=" + lockDuration + ", reconnectDelay="
+                + ", tryTimeout=" + tryTimeout + ", settleTimeout=" + settleTimeout + ", lockDuration=" + lockDuration
+                + ", reconnectDelay="
                 + reconnectDelay + ", maxReconnectDelay=" + maxReconnectDelay + ", deadLetterWait=" + deadLetterWait
                 + ", deadLetterScanLimit=" + deadLetterScanLimit + ", duplicateDetectionWindow="
                 + duplicateDetectionWindow + "]";

@@ -13,6 +13,8 @@ import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PoisonException;
+import io.matterpipeline.error.TransientException;
+import io.matterpipeline.model.ModelFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -53,7 +55,7 @@ final class PageTaskHandler implements MessageHandler {
         }
         String extractionBlob = BlobPaths.extraction(task.matterId(), task.documentId(), task.pageNumber());
         return blobs.stat(extractionBlob).hasElement()
-                .flatMap(done -> done ? announceExtracted(task, extractionBlob) : read(task, extractionBlob))
+                .flatMap(done -> done ? announceExtracted(task, extractionBlob) : read(task, extractionBlob, attempt))
                 .checkpoint("extract page " + label(task));
     }
 
@@ -65,21 +67,28 @@ final class PageTaskHandler implements MessageHandler {
         return Mono.empty();
     }
 
-    private Mono<Void> read(PageTask task, String extractionBlob) {
+    private Mono<Void> read(PageTask task, String extractionBlob, DeliveryAttempt attempt) {
         return readPage(task)
                 .zipWith(schemas.forMatter(task.matterId()))
                 .flatMap(pageAndSchema -> extractor.extract(pageAndSchema.getT1(), pageAndSchema.getT2()))
-                .flatMap(outcome -> {
-                    if (outcome instanceof PageOutcome.Extracted extracted) {
-                        return blobs.putBytes(extractionBlob,
-                                        MessageCodec.mapper().writeValueAsBytes(extracted.extraction()),
-                                        PutCondition.none())
-                                .then(announceExtracted(task, extractionBlob));
-                    }
-                    PageOutcome.Failed failed = (PageOutcome.Failed) outcome;
-                    log.warn("Page {} failed: {} - {}", label(task), failed.reason(), failed.description());
-                    return announceFailed(task, failed.reason(), failed.description());
-                });
+                .flatMap(outcome -> settle(task, extractionBlob, outcome, attempt));
+    }
+
+    private Mono<Void> settle(PageTask task, String extractionBlob, PageOutcome outcome, DeliveryAttempt attempt) {
+        if (outcome instanceof PageOutcome.Extracted extracted) {
+            return blobs.putBytes(extractionBlob, MessageCodec.mapper().writeValueAsBytes(extracted.extraction()),
+                            PutCondition.none())
+                    .then(announceExtracted(task, extractionBlob));
+        }
+        PageOutcome.Failed failed = (PageOutcome.Failed) outcome;
+        if (ModelFailures.isOutage(failed.reason()) && !attempt.isLast()) {
+            // Every replica busy or down beyond this call's retry budget: give the page back to the queue (abandon
+            // with backoff) instead of failing it, so an outage of minutes costs time, not pages. The last delivery
+            // still ends in PageFailed.
+            return Mono.error(new TransientException(failed.reason(), failed.description()));
+        }
+        log.warn("Page {} failed: {} - {}", label(task), failed.reason(), failed.description());
+        return announceFailed(task, failed.reason(), failed.description());
     }
 
     private Mono<PageContent> readPage(PageTask task) {

@@ -197,7 +197,9 @@ class PageTaskHandlerTests {
 
         assertThat(failed.reason()).isEqualTo(ModelFailures.SERVER_ERROR);
         assertThat(failed.description()).contains("llama runner process has terminated");
-        assertThat(simulator.stats().calls(500)).isEqualTo(properties.maxAttempts);
+        // An outage is retried within a delivery (maxAttempts calls), then the page goes back to the queue; only the
+        // last delivery fails it.
+        assertThat(simulator.stats().calls(500)).isEqualTo(properties.maxAttempts * properties.maxDeliveries);
         assertThat(blobs.stat(BlobPaths.extraction("m1", "d1", 2)).block(WAIT)).isNull();
         assertThat(bus.deadLetters(Queues.PAGES)).as("the task itself completed normally").isEmpty();
     }

@@ -16,12 +16,14 @@ import io.matterpipeline.contract.PageFailed;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.contract.SealedDocument;
 import io.matterpipeline.error.BadInputException;
+import io.matterpipeline.error.ConflictException;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.progress.DocumentProgress;
 import io.matterpipeline.progress.FailureNote;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -31,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -47,6 +50,8 @@ import tools.jackson.databind.node.ObjectNode;
  * Each step is durable before the next one says it happened, and everything is derived from the stored facts, so
  * duplicates, reordering, restarts and several aggregator instances never change a result (except its timestamp).
  * Once a Matter is final it no longer changes; a late duplicate only republishes MatterCompleted (same message id).
+ * A cancelled Matter (final status CANCELLED, set by the ingest service) gets no more document or Matter results and
+ * is never announced here: late facts are recorded in the document progress and nothing else happens.
  *
  * <p>Any message type other than these five is poison ({@code unexpected-message-type}).
  */
@@ -169,25 +174,48 @@ public final class MatterAssembler implements MessageHandler {
         });
     }
 
+    /**
+     * Writes the Matter result, then the final status, then announces. The result is written only if the result blob
+     * did not change since this finisher looked ({@code If-Match}/{@code If-None-Match}): a cancel (ingest's
+     * {@code POST /v1/matters/{id}/cancel}) sets the final status CANCELLED first and writes its result second, so a
+     * finisher that lost that race must not overwrite the CANCELLED result with its own. When the write is refused,
+     * the progress decides: final (cancelled, or finished by another instance) means done; otherwise another finisher
+     * is between its result and its final status, and this one tries again shortly (a few times, then the message is
+     * retried by the bus).
+     */
     private Mono<Void> finish(MatterProgress matter) {
         String matterId = matter.matterId();
+        String resultPath = BlobPaths.matterResult(matterId);
         Instant completedAt = clock.instant();
-        return Flux.fromIterable(matter.documents())
+        Mono<PutCondition> unchanged = Mono.defer(() -> store.stat(resultPath))
+                .map(existing -> PutCondition.ifMatch(existing.etag()))
+                .defaultIfEmpty(PutCondition.ifAbsent());
+        return unchanged.flatMap(condition -> Flux.fromIterable(matter.documents())
                 .flatMapSequential(document -> documentResult(matterId, document.documentId()), readConcurrency, 1)
                 .collectList()
                 .map(results -> MatterResult.build(matterId, matter.documents(), results, completedAt, keys))
                 .flatMap(result -> {
                     MatterStatus status = MatterStatus.valueOf(result.path("status").asString());
-                    return store.putBytes(BlobPaths.matterResult(matterId),
-                                    MessageCodec.mapper().writeValueAsBytes(result), PutCondition.none())
+                    return store.putBytes(resultPath, MessageCodec.mapper().writeValueAsBytes(result), condition)
                             .then(progress.updateMatter(matterId,
                                     current -> current.withFinalStatus(status, completedAt)));
                 })
+                .onErrorResume(MatterAssembler::isLostRace, lost -> progress.readMatter(matterId)
+                        .flatMap(current -> current.status().isFinal()
+                                ? Mono.<MatterProgress>empty()
+                                : Mono.error(lost))))
+                .retryWhen(Retry.backoff(3, Duration.ofMillis(20)).filter(MatterAssembler::isLostRace)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 // A racing finisher that lost the final write leaves the announcement to the winner, whose message
                 // is only settled once it announced (or is redelivered and announces then).
                 .filter(done -> completedAt.equals(done.completedAt()))
                 .doOnNext(done -> log.info("Matter {} finished: {}", matterId, done.status()))
                 .flatMap(this::announce);
+    }
+
+    private static boolean isLostRace(Throwable error) {
+        return error instanceof ConflictException conflict
+                && ProgressStore.PRECONDITION_FAILED.equals(conflict.reason());
     }
 
     /** The stored document result; rebuilt from the progress if it went missing. */

@@ -356,6 +356,52 @@ class MatterAssemblerTests {
     }
 
     @Test
+    void aCancelWinningTheRaceWithTheFinisherKeepsItsResultAndIsNotAnnouncedHere() {
+        MatterScenario matter = new MatterScenario("m-cancel-race").document("d-a", "a.pdf", 2);
+        matter.writeBlobs(store);
+        List<PipelineMessage> messages = matter.messages();
+        handleAll(assembler(), messages.subList(0, messages.size() - 1), 1);
+        byte[] cancelledResult = "{\"status\":\"CANCELLED\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String resultPath = BlobPaths.matterResult("m-cancel-race");
+        String progressPath = BlobPaths.matterProgress("m-cancel-race");
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        // Just before the finisher writes the Matter result, the ingest service cancels: the final status first, its
+        // result second. Then the finisher's own write goes on.
+        DelegatingBlobStore racing = new DelegatingBlobStore(store) {
+            @Override
+            public reactor.core.publisher.Mono<io.matterpipeline.blob.BlobInfo> put(String path,
+                    reactor.core.publisher.Flux<java.nio.ByteBuffer> content,
+                    io.matterpipeline.blob.PutCondition condition, java.util.Map<String, String> metadata) {
+                if (!path.equals(resultPath) || !cancelled.compareAndSet(false, true)) {
+                    return super.put(path, content, condition, metadata);
+                }
+                MatterProgress current = MessageCodec.mapper().readValue(store.bytes(progressPath),
+                        MatterProgress.class);
+                return store.putBytes(progressPath, MessageCodec.mapper().writeValueAsBytes(
+                                current.withFinalStatus(MatterStatus.CANCELLED, NOW.minusSeconds(1))),
+                                io.matterpipeline.blob.PutCondition.none())
+                        .then(store.putBytes(resultPath, cancelledResult, io.matterpipeline.blob.PutCondition.none()))
+                        .then(super.put(path, content, condition, metadata));
+            }
+        };
+        MatterAssembler finisher = new MatterAssembler(racing, bus, Queues.MATTERS_COMPLETED,
+                AggregatorProperties.defaults(), Clock.fixed(NOW, ZoneOffset.UTC));
+
+        handleAll(finisher, List.of(messages.get(messages.size() - 1)), 1);
+
+        assertThat(cancelled).isTrue();
+        assertThat(store.bytes(resultPath)).isEqualTo(cancelledResult);
+        MatterProgress progress = MessageCodec.mapper().readValue(store.bytes(progressPath), MatterProgress.class);
+        assertThat(progress.status()).isEqualTo(MatterStatus.CANCELLED);
+        assertThat(completions()).as("a cancellation is announced by whoever cancelled").isEmpty();
+
+        // Late facts of a cancelled Matter change nothing.
+        handleAll(assembler(), messages, 1);
+        assertThat(store.bytes(resultPath)).isEqualTo(cancelledResult);
+        assertThat(completions()).isEmpty();
+    }
+
+    @Test
     void pageReportedReadWithoutExtractionBlobEndsFailedInsteadOfBlocking() {
         MatterScenario matter = new MatterScenario("m-lost").document("d-a", "a.pdf", 2);
         matter.writeBlobs(store);

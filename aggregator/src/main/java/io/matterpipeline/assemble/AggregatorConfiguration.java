@@ -1,11 +1,16 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
+import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
 import java.time.Clock;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,7 +22,7 @@ import org.springframework.context.annotation.Configuration;
  * names under {@code matter-pipeline.queues}.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({AggregatorProperties.class, PipelineProperties.class})
+@EnableConfigurationProperties({AggregatorProperties.class, DeadLetterSweepProperties.class, PipelineProperties.class})
 public class AggregatorConfiguration {
 
     /** The results-queue handler that records progress and writes document and Matter results. */
@@ -36,5 +41,17 @@ public class AggregatorConfiguration {
                 properties.maxDeliveries(), properties.retryBackoff(), properties.maxRetryBackoff(),
                 properties.shutdownGrace());
         return new QueueConsumer(messageBus, pipeline.queues().results(), settings, aggregatorMatterAssembler);
+    }
+
+    /**
+     * Publishes PageFailed / DocumentFailed for work the broker dead-lettered without a handler reporting it (a worker
+     * killed on it every time), so the Matter still finishes. Runs only where the bus lists dead letters.
+     */
+    @Bean
+    public DeadLetterSweep aggregatorDeadLetterSweep(ObjectProvider<DeadLetters> deadLetters, MessageBus messageBus,
+            PipelineProperties pipeline, DeadLetterSweepProperties properties) {
+        return new DeadLetterSweep(deadLetters.getIfAvailable(), messageBus,
+                List.of(pipeline.queues().documents(), pipeline.queues().pages()), pipeline.queues().results(),
+                properties);
     }
 }

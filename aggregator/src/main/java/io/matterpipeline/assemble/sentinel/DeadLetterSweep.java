@@ -1,0 +1,145 @@
+package io.matterpipeline.assemble.sentinel;
+
+import io.matterpipeline.bus.DeadLetter;
+import io.matterpipeline.bus.DeadLetters;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.contract.DocumentFailed;
+import io.matterpipeline.contract.DocumentReceived;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageFailed;
+import io.matterpipeline.contract.PageTask;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.error.PipelineException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Turns dead-lettered work into failure facts, so no Matter waits forever on a message nobody will process.
+ *
+ * <p>A handler that fails on its last delivery publishes PageFailed / DocumentFailed itself. But a message can reach
+ * the dead-letter queue without any handler getting that far: a worker process killed on it on every delivery
+ * (out of memory on one page, a crashing native library) makes the broker move it after the max delivery count
+ * ({@code MaxDeliveryCountExceeded}). The sweep looks at the dead-letter queues of the documents and pages queues and
+ * publishes the matching failure fact with its deterministic id — a duplicate of one the handler already published
+ * changes nothing. The dead letters stay where they are, for an operator to inspect and replay.
+ */
+public final class DeadLetterSweep implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterSweep.class);
+
+    private final DeadLetters deadLetters;
+    private final MessageBus bus;
+    private final List<String> queues;
+    private final String resultsQueue;
+    private final DeadLetterSweepProperties properties;
+    private final Set<String> reported;
+    private volatile Disposable schedule;
+
+    /**
+     * @param deadLetters the bus's dead-letter operations; null where the bus has none (the in-memory bus of the
+     *     single-JVM mode, where no worker process can die alone): the sweep then never runs
+     */
+    public DeadLetterSweep(DeadLetters deadLetters, MessageBus bus, List<String> queues, String resultsQueue,
+            DeadLetterSweepProperties properties) {
+        this.deadLetters = deadLetters;
+        this.bus = bus;
+        this.queues = List.copyOf(queues);
+        this.resultsQueue = resultsQueue;
+        this.properties = properties;
+        int remembered = properties.remembered();
+        this.reported = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > remembered;
+            }
+        }));
+    }
+
+    /** One pass over the dead-letter queues; emits how many failure facts were published. */
+    public Mono<Long> sweep() {
+        return Flux.fromIterable(queues)
+                .concatMap(queue -> deadLetters.list(queue, properties.batch())
+                        .onErrorResume(error -> {
+                            log.warn("Listing the dead letters of {} failed: {}", queue, error.toString());
+                            return Flux.empty();
+                        }))
+                .filter(letter -> !reported.contains(key(letter)))
+                .concatMap(letter -> failureFact(letter)
+                        .map(fact -> bus.publish(resultsQueue, MessageCodec.encode(fact))
+                                .doOnSuccess(ignored -> {
+                                    reported.add(key(letter));
+                                    log.warn("Dead-lettered {} on {} ({}): published {}", letter.messageId(),
+                                            letter.queue(), letter.reason(), fact.messageId());
+                                })
+                                .thenReturn(1L))
+                        .orElseGet(() -> {
+                            reported.add(key(letter));
+                            return Mono.just(0L);
+                        }))
+                .reduce(0L, Long::sum);
+    }
+
+    @Override
+    public synchronized void start() {
+        if (schedule != null || !properties.enabled() || deadLetters == null) {
+            return;
+        }
+        schedule = Flux.interval(properties.interval(), properties.interval(), Schedulers.parallel())
+                .onBackpressureDrop()
+                .concatMap(tick -> sweep().onErrorResume(error -> {
+                    log.warn("Dead-letter sweep failed: {}", error.toString());
+                    return Mono.just(0L);
+                }), 1)
+                .subscribe();
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (schedule != null) {
+            schedule.dispose();
+            schedule = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return schedule != null;
+    }
+
+    private static String key(DeadLetter letter) {
+        return letter.queue() + "/" + letter.messageId() + "/" + letter.sequenceNumber();
+    }
+
+    /** The fact that settles the dead-lettered work, if it is work of a Matter. */
+    private static Optional<PipelineMessage> failureFact(DeadLetter letter) {
+        PipelineMessage message;
+        try {
+            message = MessageCodec.decode(letter.body());
+        } catch (PipelineException undecodable) {
+            return Optional.empty();
+        }
+        String reason = letter.reason() == null ? "dead-lettered" : letter.reason();
+        String description = "Dead-lettered on " + letter.queue() + " after " + letter.deliveryCount()
+                + " deliveries" + (letter.description() == null ? "" : ": " + letter.description());
+        if (message instanceof PageTask task) {
+            return Optional.of(new PageFailed(task.matterId(), task.documentId(), task.pageNumber(),
+                    reason, description));
+        }
+        if (message instanceof DocumentReceived received) {
+            return Optional.of(new DocumentFailed(received.matterId(), received.documentId(), reason,
+                    description));
+        }
+        return Optional.empty();
+    }
+}

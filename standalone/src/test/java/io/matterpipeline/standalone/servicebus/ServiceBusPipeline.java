@@ -1,0 +1,208 @@
+package io.matterpipeline.standalone.servicebus;
+
+import io.matterpipeline.assemble.AggregatorApplication;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.extract.LlmWorkerApplication;
+import io.matterpipeline.ingest.IngestApplication;
+import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.split.PageSplitterApplication;
+import io.matterpipeline.testkit.servicebus.QueueOptions;
+import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
+import io.matterpipeline.testkit.servicebus.ServiceBusEmulatorOptions;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.Banner;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import reactor.core.publisher.Flux;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The four services as separate Spring Boot applications in this JVM, each with its own Service Bus connection to one
+ * emulator, sharing only a filesystem blob store root (as separate processes would share a storage account). Used by
+ * {@link ServiceBusPipelineTests} and {@link ServiceBusPipelineBenchmark}.
+ */
+final class ServiceBusPipeline implements AutoCloseable {
+
+    static final String[] QUEUES = {"documents", "pages", "results", "matters-completed"};
+
+    private final ServiceBusEmulator emulator;
+    private final Path blobRoot;
+    private final String modelUrl;
+    private final int maxDeliveries;
+    private final Duration lockDuration;
+    private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+    private ConfigurableApplicationContext ingest;
+
+    private ServiceBusPipeline(ServiceBusEmulator emulator, Path blobRoot, String modelUrl, int maxDeliveries,
+            Duration lockDuration) {
+        this.emulator = emulator;
+        this.blobRoot = blobRoot;
+        this.modelUrl = modelUrl;
+        this.maxDeliveries = maxDeliveries;
+        this.lockDuration = lockDuration;
+    }
+
+    /** An emulator with the pipeline's queues, all with this lock duration and max delivery count. */
+    static ServiceBusEmulator emulator(Duration lockDuration, int maxDeliveries) {
+        ServiceBusEmulatorOptions options = ServiceBusEmulatorOptions.defaults();
+        for (String queue : QUEUES) {
+            options = options.withQueue(QueueOptions.named(queue).withLockDuration(lockDuration)
+                    .withMaxDeliveryCount(maxDeliveries));
+        }
+        return ServiceBusEmulator.start(options);
+    }
+
+    static ServiceBusPipeline over(ServiceBusEmulator emulator, Path blobRoot, String modelUrl) {
+        QueueOptions pages = emulator.options().queues().stream().filter(q -> q.name().equals("pages")).findFirst()
+                .orElseThrow();
+        return new ServiceBusPipeline(emulator, blobRoot, modelUrl, pages.maxDeliveryCount(), pages.lockDuration());
+    }
+
+    ServiceBusEmulator emulator() {
+        return emulator;
+    }
+
+    Path blobRoot() {
+        return blobRoot;
+    }
+
+    /** Starts ingest (MatterService only, no HTTP), the page-splitter and the aggregator. */
+    ServiceBusPipeline startIngestSplitterAggregator(Map<String, Object> extra) {
+        ingest = start(IngestApplication.class, "ingest", extra);
+        start(PageSplitterApplication.class, "page-splitter", extra);
+        start(AggregatorApplication.class, "aggregator", extra);
+        return this;
+    }
+
+    /** Starts one more llm-worker application. */
+    ConfigurableApplicationContext startWorker(String name, Map<String, Object> extra) {
+        Map<String, Object> properties = new LinkedHashMap<>(extra);
+        properties.putIfAbsent("matter-pipeline.worker.model.base-url", modelUrl);
+        properties.putIfAbsent("matter-pipeline.worker.model.name", "simulated");
+        return start(LlmWorkerApplication.class, name, properties);
+    }
+
+    MatterService matters() {
+        return ingest.getBean(MatterService.class);
+    }
+
+    /** Creates a Matter, uploads the files and seals it; returns the Matter id and the document ids by file name. */
+    Submitted submit(String name, Map<String, byte[]> files) {
+        MatterService matters = matters();
+        String matterId = matters.create(name).block(Duration.ofSeconds(30)).matterId();
+        Map<String, String> documentIds = new LinkedHashMap<>();
+        files.forEach((fileName, bytes) -> documentIds.put(fileName, matters.addDocument(matterId, fileName, null,
+                Flux.just(ByteBuffer.wrap(bytes))).block(Duration.ofSeconds(30)).documentId()));
+        return new Submitted(matterId, documentIds);
+    }
+
+    void seal(String matterId) {
+        matters().seal(matterId).block(Duration.ofSeconds(30));
+    }
+
+    /** Polls the status until the Matter is final and its result is ready; fails after {@code timeout}. */
+    MatterStatusView awaitFinal(String matterId, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        MatterStatusView status = null;
+        while (System.nanoTime() < deadline) {
+            status = matters().status(matterId).block(Duration.ofSeconds(30));
+            if (status.status().isFinal() && status.resultReady()) {
+                return status;
+            }
+            sleep(Duration.ofMillis(100));
+        }
+        throw new AssertionError("Matter " + matterId + " is not final after " + timeout + ": " + status);
+    }
+
+    JsonNode result(String matterId) {
+        byte[] bytes = matters().result(matterId)
+                .reduce(new java.io.ByteArrayOutputStream(), (out, chunk) -> {
+                    byte[] part = new byte[chunk.remaining()];
+                    chunk.get(part);
+                    out.writeBytes(part);
+                    return out;
+                })
+                .block(Duration.ofSeconds(30))
+                .toByteArray();
+        return MessageCodec.mapper().readTree(bytes);
+    }
+
+    private ConfigurableApplicationContext start(Class<?> application, String name, Map<String, Object> extra) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("spring.application.name", name);
+        properties.put("logging.level.org.apache.pdfbox", "ERROR");
+        properties.put("logging.level.com.azure", "ERROR");
+        properties.put("matter-pipeline.bus.type", "servicebus");
+        properties.put("matter-pipeline.bus.servicebus.connection-string", emulator.connectionString());
+        properties.put("matter-pipeline.bus.servicebus.lock-duration", lockDuration.toMillis() + "ms");
+        // Quick SDK retries and reconnects: a restarted broker is back within seconds (the SDK waits retry-delay
+        // + 4 s before it re-creates a link, hence max-retry-delay 5 s).
+        properties.put("matter-pipeline.bus.servicebus.max-retries", "3");
+        properties.put("matter-pipeline.bus.servicebus.retry-delay", "200ms");
+        properties.put("matter-pipeline.bus.servicebus.max-retry-delay", "5s");
+        properties.put("matter-pipeline.bus.servicebus.try-timeout", "10s");
+        properties.put("matter-pipeline.bus.servicebus.reconnect-delay", "200ms");
+        properties.put("matter-pipeline.bus.servicebus.max-reconnect-delay", "2s");
+        properties.put("matter-pipeline.bus.servicebus.dead-letter-wait", "1s");
+        properties.put("matter-pipeline.bus.servicebus.duplicate-detection-window", "0s");
+        properties.put("matter-pipeline.blob.type", "filesystem");
+        properties.put("matter-pipeline.blob.filesystem.root", blobRoot.toString());
+        // Each service's own view of the queues' max delivery count must match the broker's.
+        properties.put("matter-pipeline.splitter.consumer.max-deliveries", maxDeliveries);
+        properties.put("matter-pipeline.worker.consumer.max-deliveries", maxDeliveries);
+        properties.put("matter-pipeline.aggregator.max-deliveries", maxDeliveries);
+        // Ingest consumes no queue here (Matters are driven through MatterService).
+        properties.put("matter-pipeline.ingest.requests.enabled", "false");
+        properties.putAll(extra);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
+                .web(WebApplicationType.NONE)
+                .bannerMode(Banner.Mode.OFF)
+                .logStartupInfo(false)
+                .properties(properties)
+                .run();
+        synchronized (contexts) {
+            contexts.add(context);
+        }
+        return context;
+    }
+
+    /** Closes the contexts in reverse start order (workers first, ingest last); the emulator is the caller's. */
+    @Override
+    public void close() {
+        List<ConfigurableApplicationContext> running;
+        synchronized (contexts) {
+            running = new ArrayList<>(contexts);
+            contexts.clear();
+        }
+        for (int i = running.size() - 1; i >= 0; i--) {
+            if (running.get(i).isActive()) {
+                running.get(i).close();
+            }
+        }
+    }
+
+    static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A sealed-to-be Matter. */
+    record Submitted(String matterId, Map<String, String> documentIds) {
+
+        String documentId(String fileName) {
+            return documentIds.get(fileName);
+        }
+    }
+}

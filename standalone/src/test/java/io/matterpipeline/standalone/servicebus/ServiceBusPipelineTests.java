@@ -1,0 +1,323 @@
+package io.matterpipeline.standalone.servicebus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.bus.DeadLetter;
+import io.matterpipeline.bus.DeadLetters;
+import io.matterpipeline.bus.QueueConsumer;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageTask;
+import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.testkit.ollama.OllamaFault;
+import io.matterpipeline.testkit.ollama.OllamaSimulator;
+import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The pipeline over Service Bus: ingest, page-splitter, aggregator and two llm-workers as separate Spring Boot
+ * applications, each with its own AMQP connection to one emulator (lock 4 s, max delivery count 5) and a shared
+ * filesystem blob store; the model is the Ollama simulator. A sample Matter end to end, then under faults: a worker
+ * killed mid-call, a poison page, a broker restart.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServiceBusPipelineTests {
+
+    private static final Path SAMPLES = Path.of("..", "samples");
+    private static final Duration LOCK = Duration.ofSeconds(4);
+    private static final int MAX_DELIVERIES = 5;
+    private static final Duration FINAL_WITHIN = Duration.ofSeconds(90);
+    private static final Map<String, Object> WORKER = Map.of(
+            "matter-pipeline.worker.concurrency", "1",
+            // A stopping worker gives its in-flight page no time to finish: closing the context is a kill.
+            "matter-pipeline.worker.consumer.shutdown-grace", "100ms",
+            "matter-pipeline.worker.consumer.redelivery-backoff", "100ms",
+            "matter-pipeline.worker.consumer.max-redelivery-backoff", "300ms");
+
+    private Path blobRoot;
+    private ServiceBusEmulator emulator;
+    private OllamaSimulator simulator;
+    private ServiceBusPipeline pipeline;
+    private final List<ConfigurableApplicationContext> workers = new ArrayList<>();
+    private int workerNames;
+
+    @BeforeAll
+    void start() throws IOException {
+        blobRoot = Files.createTempDirectory("sb-pipeline-");
+        emulator = ServiceBusPipeline.emulator(LOCK, MAX_DELIVERIES);
+        simulator = OllamaSimulator.start();
+        pipeline = ServiceBusPipeline.over(emulator, blobRoot, simulator.baseUrl())
+                .startIngestSplitterAggregator(Map.of("matter-pipeline.splitter.consumer.retry-backoff", "100ms",
+                        "matter-pipeline.aggregator.retry-backoff", "100ms"));
+        startWorkers(2);
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        try {
+            if (pipeline != null) {
+                pipeline.close();
+            }
+        } finally {
+            if (simulator != null) {
+                simulator.close();
+            }
+            if (emulator != null) {
+                emulator.close();
+            }
+            deleteRecursively(blobRoot);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void processesTheSampleMatterEndToEnd() throws IOException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (String name : List.of("master-services-agreement.pdf", "scheduling-order.ocr.json",
+                "settlement-letter.txt")) {
+            files.put(name, Files.readAllBytes(SAMPLES.resolve(name)));
+        }
+        int pdfPages = pdfPageCount(SAMPLES.resolve("master-services-agreement.pdf"));
+        ServiceBusPipeline.Submitted matter = pipeline.submit("samples", files);
+        pipeline.seal(matter.matterId());
+
+        MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);
+
+        assertThat(status.status()).isEqualTo(MatterStatus.COMPLETED);
+        assertThat(status.totals().pageCount()).isEqualTo(pdfPages + 2 + 2);
+        assertThat(status.totals().pagesDone()).isEqualTo(pdfPages + 2 + 2);
+        assertThat(status.totals().pagesFailed()).isZero();
+        JsonNode result = pipeline.result(matter.matterId());
+        assertThat(result.path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(pageCount(result, "master-services-agreement.pdf")).isEqualTo(pdfPages);
+        assertThat(pageCount(result, "scheduling-order.ocr.json")).isEqualTo(2);
+        assertThat(pageCount(result, "settlement-letter.txt")).isEqualTo(2);
+        for (JsonNode document : result.path("documents")) {
+            assertThat(document.path("status").asString()).as(document.path("fileName").asString())
+                    .isEqualTo("COMPLETED");
+            assertThat(extractedPageNumbers(document)).as(document.path("fileName").asString())
+                    .isEqualTo(range(document.path("pageCount").asInt()));
+        }
+        assertThat(result.path("model").asString()).isEqualTo(OllamaSimulator.MODEL);
+        // Everything settled: no message left behind or dead-lettered on the way.
+        awaitTrue(() -> emulator.activeMessageCount("documents") == 0 && emulator.activeMessageCount("pages") == 0
+                && emulator.activeMessageCount("results") == 0, "queues drained");
+        for (String queue : List.of("documents", "pages", "results")) {
+            assertThat(emulator.deadLetterMessageCount(queue)).as(queue).isZero();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aPoisonPageIsDeadLetteredAfterMaxDeliveriesAndTheMatterEndsPartialNamingIt() throws IOException {
+        int deadLettersBefore = emulator.deadLetterMessageCount("pages");
+        ServiceBusPipeline.Submitted matter = pipeline.submit("poison", Map.of("filing.txt", text(3, "filing")));
+        String documentId = matter.documentId("filing.txt");
+        // Page 2's extraction slot in the store gives an I/O error on every read: a failure that is retried (it
+        // may pass) on every delivery until the delivery budget is spent.
+        makeUnreadable(BlobPaths.extraction(matter.matterId(), documentId, 2));
+        pipeline.seal(matter.matterId());
+
+        MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);
+
+        assertThat(status.status()).isEqualTo(MatterStatus.PARTIAL);
+        assertThat(status.totals().pagesDone()).isEqualTo(2);
+        assertThat(status.totals().pagesFailed()).isEqualTo(1);
+        JsonNode result = pipeline.result(matter.matterId());
+        assertThat(result.path("status").asString()).isEqualTo("PARTIAL");
+        assertThat(result.path("failures")).hasSize(1);
+        JsonNode failure = result.path("failures").get(0);
+        assertThat(failure.path("fileName").asString()).isEqualTo("filing.txt");
+        assertThat(failure.path("documentId").asString()).isEqualTo(documentId);
+        assertThat(failure.path("pageNumber").asInt()).isEqualTo(2);
+        assertThat(failure.path("reason").asString()).isEqualTo("blob-io-error");
+
+        awaitTrue(() -> emulator.deadLetterMessageCount("pages") == deadLettersBefore + 1, "page dead-lettered");
+        DeadLetters deadLetters = workers.get(0).getBean(DeadLetters.class);
+        List<DeadLetter> listed = deadLetters.list("pages", 100).collectList().block(Duration.ofSeconds(30));
+        DeadLetter poison = listed.stream()
+                .filter(letter -> MessageCodec.decode(letter.body()) instanceof PageTask task
+                        && task.documentId().equals(documentId))
+                .findFirst().orElseThrow(() -> new AssertionError("no dead-lettered page of " + documentId
+                        + " in " + listed));
+        PageTask task = (PageTask) MessageCodec.decode(poison.body());
+        assertThat(task.pageNumber()).isEqualTo(2);
+        assertThat(poison.reason()).isEqualTo("blob-io-error");
+        assertThat(poison.description()).contains(BlobPaths.extraction(matter.matterId(), documentId, 2));
+        // The AMQP header counts the failed deliveries before this one: the fifth and last delivery carries 4.
+        assertThat(poison.deliveryCount()).isEqualTo(MAX_DELIVERIES - 1);
+    }
+
+    @Test
+    @Order(3)
+    void aWorkerKilledMidCallHasItsPageRedeliveredAfterTheLockExpiresAndCountedOnce() {
+        startWorkers(2 - workers.size());
+        int deadLettersBefore = emulator.deadLetterMessageCount("pages");
+        simulator.resetStats();
+        // The first model call hangs far past the lock duration; every other call answers at once.
+        simulator.faults().slowDelay(Duration.ofSeconds(30)).injectNext(OllamaFault.SLOW, 1);
+        ServiceBusPipeline.Submitted matter = pipeline.submit("killed", Map.of("exhibits.txt", text(4, "exhibit")));
+        pipeline.seal(matter.matterId());
+
+        // The other worker reads the three other pages; the one holding the slow page stays busy with it.
+        awaitTrue(() -> pipeline.matters().status(matter.matterId()).block(Duration.ofSeconds(30)).totals()
+                .pagesDone() == 3, "three pages read");
+        awaitTrue(() -> inFlight(workers.get(0)) + inFlight(workers.get(1)) == 1, "one page in flight");
+        ConfigurableApplicationContext holder = inFlight(workers.get(0)) == 1 ? workers.get(0) : workers.get(1);
+        assertThat(simulator.stats().inFlight()).isEqualTo(1);
+
+        holder.close();
+        workers.remove(holder);
+
+        // Nothing settled the page: it stays unread until its lock expires (4 s after the last renewal)...
+        ServiceBusPipeline.sleep(LOCK.dividedBy(4));
+        assertThat(pipeline.matters().status(matter.matterId()).block(Duration.ofSeconds(30)).totals().pagesDone())
+                .isEqualTo(3);
+        // ...then the surviving worker gets it again and reads it.
+        MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);
+
+        assertThat(status.status()).isEqualTo(MatterStatus.COMPLETED);
+        assertThat(status.totals().pageCount()).isEqualTo(4);
+        assertThat(status.totals().pagesDone()).isEqualTo(4);
+        assertThat(status.totals().pagesFailed()).isZero();
+        JsonNode result = pipeline.result(matter.matterId());
+        assertThat(result.path("summary").path("pagesExtracted").asInt()).isEqualTo(4);
+        assertThat(extractedPageNumbers(result.path("documents").get(0))).isEqualTo(range(4));
+        // Four pages, one of them twice: the killed call and the redelivered one; no other page was read again.
+        assertThat(simulator.stats().totalCalls()).isEqualTo(5);
+        assertThat(emulator.deadLetterMessageCount("pages")).isEqualTo(deadLettersBefore);
+    }
+
+    @Test
+    @Order(4)
+    void afterABrokerRestartWhileIdleTheServicesReconnectAndANewMatterCompletes() {
+        startWorkers(1 - workers.size());
+        emulator.stop();
+        // Long enough for every service to notice the dropped connection and fail at least one reconnect.
+        ServiceBusPipeline.sleep(Duration.ofSeconds(3));
+        emulator.restart();
+
+        ServiceBusPipeline.Submitted matter = pipeline.submit("after-restart",
+                Map.of("letter.txt", text(2, "letter")));
+        pipeline.seal(matter.matterId());
+        MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);
+
+        assertThat(status.status()).isEqualTo(MatterStatus.COMPLETED);
+        assertThat(status.totals().pagesDone()).isEqualTo(2);
+    }
+
+    // ---- helpers ----
+
+    private void startWorkers(int count) {
+        for (int i = 0; i < count; i++) {
+            workers.add(pipeline.startWorker("llm-worker-" + (++workerNames), WORKER));
+        }
+    }
+
+    private static long inFlight(ConfigurableApplicationContext worker) {
+        return worker.getBean("workerPageConsumer", QueueConsumer.class).inFlight();
+    }
+
+    /** Makes the blob at {@code blobPath} fail every read with an I/O error (its metadata sidecar is a folder). */
+    private void makeUnreadable(String blobPath) throws IOException {
+        Path root = blobRoot.toRealPath();
+        Path content = root.resolve("blobs").resolve(blobPath);
+        Files.createDirectories(content.getParent());
+        Files.writeString(content, "{}");
+        Path sidecar = root.resolve("meta").resolve(blobPath);
+        Files.createDirectories(sidecar);
+        Files.writeString(sidecar.resolve("not-a-sidecar"), "x");
+    }
+
+    /** A plain-text document of {@code pages} pages (form feeds end pages). */
+    private static byte[] text(int pages, String label) {
+        StringBuilder text = new StringBuilder();
+        for (int page = 1; page <= pages; page++) {
+            text.append(label.toUpperCase()).append(' ').append(page).append(" to Case No. 2023-CV-04417\n")
+                    .append("Invoice dated 2024-0").append(page % 9 + 1).append("-15 for $").append(page * 1000)
+                    .append(".00. The Client shall pay within 30 days.\n\f");
+        }
+        return text.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int pageCount(JsonNode result, String fileName) {
+        return document(result, fileName).path("pageCount").asInt();
+    }
+
+    private static JsonNode document(JsonNode result, String fileName) {
+        for (JsonNode document : result.path("documents")) {
+            if (document.path("fileName").asString().equals(fileName)) {
+                return document;
+            }
+        }
+        throw new AssertionError("no document " + fileName + " in " + result);
+    }
+
+    /** The page numbers of a document result's pages that were read, in result order. */
+    private static List<Integer> extractedPageNumbers(JsonNode document) {
+        List<Integer> numbers = new ArrayList<>();
+        for (JsonNode page : document.path("pages")) {
+            if (page.path("status").asString().equals("EXTRACTED")) {
+                numbers.add(page.path("pageNumber").asInt());
+            }
+        }
+        return numbers;
+    }
+
+    private static List<Integer> range(int count) {
+        List<Integer> numbers = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            numbers.add(i);
+        }
+        return numbers;
+    }
+
+    private static int pdfPageCount(Path pdf) throws IOException {
+        try (PDDocument document = Loader.loadPDF(pdf.toFile())) {
+            return document.getNumberOfPages();
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + FINAL_WITHIN.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + FINAL_WITHIN + ": " + what);
+            }
+            ServiceBusPipeline.sleep(Duration.ofMillis(50));
+        }
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

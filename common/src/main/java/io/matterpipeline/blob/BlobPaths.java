@@ -15,6 +15,9 @@ package io.matterpipeline.blob;
  * matters/{m}/documents/{d}/extractions/{nnnnn}.json  PageExtraction (llm-worker)
  * matters/{m}/documents/{d}/progress.json          document progress (aggregator, ETag-guarded)
  * matters/{m}/documents/{d}/result.json            document result (aggregator)
+ * tenants/{t}/matters/{key}                        a tenant's Matter index entry, newest first (ingest)
+ * tokens/{id}.json                                 an API token: tenant, scopes, expiry, secret hash (ingest)
+ * ingest-requests/{t}/{r}.json                     an upstream ingest request already processed (ingest)
  * </pre>
  * Ids are validated by {@link io.matterpipeline.contract.Ids} before they reach a path.
  */
@@ -70,6 +73,31 @@ public final class BlobPaths {
 
     public static String documentResult(String matterId, String documentId) {
         return documentPrefix(matterId, documentId) + "result.json";
+    }
+
+    /** Where a tenant's Matter index entries live; their names sort newest first (ingest's Matter listing). */
+    public static String tenantMattersPrefix(String tenant) {
+        return "tenants/" + tenant + "/matters/";
+    }
+
+    /** One index entry of a tenant's Matter listing; {@code key} is the ingest service's sortable entry name. */
+    public static String tenantMatter(String tenant, String key) {
+        return tenantMattersPrefix(tenant) + key;
+    }
+
+    /** Where API tokens live (hashed secrets only). */
+    public static String tokensPrefix() {
+        return "tokens/";
+    }
+
+    /** An API token record: its tenant, scopes, expiry and the SHA-256 of its secret, never the secret. */
+    public static String token(String tokenId) {
+        return tokensPrefix() + tokenId + ".json";
+    }
+
+    /** The record of an upstream ingest request that was processed, so a repeated request has no second effect. */
+    public static String ingestRequest(String tenant, String requestId) {
+        return "ingest-requests/" + tenant + "/" + requestId + ".json";
     }
 
     private static String fiveDigits(int pageNumber) {

@@ -2,20 +2,27 @@ package io.matterpipeline.ingest;
 
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.RawQueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
+import io.matterpipeline.ingest.access.AccessFilter;
+import io.matterpipeline.ingest.access.TokenService;
 import io.matterpipeline.ingest.api.IngestApi;
 import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.request.IngestRequests;
 import io.matterpipeline.ingest.trigger.BlobTriggerConfiguration;
 import java.time.Clock;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.WebExceptionHandler;
+import org.springframework.web.server.WebFilter;
 
 /**
  * Every bean of the ingest service, declared explicitly (no component scanning), so that the standalone module can
@@ -30,21 +37,59 @@ import org.springframework.web.server.WebExceptionHandler;
 @Import(BlobTriggerConfiguration.class)
 public class IngestConfiguration {
 
+    /** The property the environment variable {@code MATTER_PIPELINE_ADMIN_TOKEN} binds to (relaxed binding). */
+    static final String ADMIN_TOKEN_PROPERTY = "matter-pipeline.admin-token";
+
     @Bean
     MatterService ingestMatterService(BlobStore blobStore, MessageBus messageBus, IngestProperties properties,
             PipelineProperties pipeline) {
         return new MatterService(blobStore, messageBus, pipeline.queues().documents(), pipeline.queues().results(),
-                properties, Clock.systemUTC());
+                pipeline.queues().mattersCompleted(), properties, Clock.systemUTC());
     }
 
-    /** The HTTP side: routes and the problem+json error mapping. */
+    /**
+     * Consumes the upstream {@code ingest-requests} queue (contract: {@code docs/schemas/ingest-request.schema.json});
+     * off with {@code matter-pipeline.ingest.requests.enabled=false}.
+     */
+    @Bean
+    @ConditionalOnBooleanProperty(name = "matter-pipeline.ingest.requests.enabled", matchIfMissing = true)
+    RawQueueConsumer ingestRequestConsumer(MessageBus messageBus, BlobStore blobStore,
+            MatterService ingestMatterService, IngestProperties properties) {
+        return IngestRequests.consumer(messageBus,
+                IngestRequests.create(ingestMatterService, blobStore, properties.requests()), properties.requests());
+    }
+
+    /** The HTTP side: tokens and their filter, routes and the problem+json error mapping. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
     static class Web {
 
+        /**
+         * API tokens in the blob store. The bootstrap admin token is
+         * {@code matter-pipeline.ingest.auth.admin-token}, or else the environment variable
+         * {@code MATTER_PIPELINE_ADMIN_TOKEN} (through the Spring environment, so it can also be given as the
+         * property {@code matter-pipeline.admin-token}).
+         */
         @Bean
-        RouterFunction<ServerResponse> ingestRoutes(MatterService ingestMatterService, IngestProperties properties) {
-            return IngestApi.routes(ingestMatterService, properties.maxDocumentSize().toBytes());
+        TokenService ingestTokenService(BlobStore blobStore, IngestProperties properties, Environment environment) {
+            String bootstrap = properties.auth().adminToken();
+            if (bootstrap == null || bootstrap.isBlank()) {
+                bootstrap = environment.getProperty(ADMIN_TOKEN_PROPERTY);
+            }
+            return new TokenService(blobStore, properties.auth(), properties.defaultTenant(), bootstrap,
+                    Clock.systemUTC());
+        }
+
+        @Bean
+        RouterFunction<ServerResponse> ingestRoutes(MatterService ingestMatterService, TokenService ingestTokenService,
+                IngestProperties properties) {
+            return IngestApi.routes(ingestMatterService, ingestTokenService, properties);
+        }
+
+        /** Bearer tokens, scopes and rates in front of {@code /v1/matters/**} and {@code /v1/tokens/**}. */
+        @Bean
+        WebFilter ingestAccessFilter(TokenService ingestTokenService, IngestProperties properties) {
+            return AccessFilter.create(ingestTokenService, properties.auth());
         }
 
         @Bean

@@ -1,7 +1,9 @@
 package io.matterpipeline.ingest;
 
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -11,11 +13,17 @@ import org.springframework.util.unit.DataSize;
  * @param maxDocumentSize largest accepted document; an upload past it is cut off with 413 and nothing of it is kept
  * @param maxDocumentsPerMatter most documents one Matter may hold; one more is refused with 409
  * @param maxNameLength longest Matter name, in characters
- * @param defaultTenant tenant that owns the Matters created through this service until scoped tokens name one
+ * @param defaultTenant tenant of Matters created without a caller (the standalone command line) and of the
+ *     bootstrap admin token
  * @param manifestUpdateAttempts attempts of a Matter manifest compare-and-swap under contention before the request
  *     fails with 503
  * @param manifestUpdateBackoff first pause between manifest compare-and-swap attempts (doubles, with jitter)
  * @param statusReadConcurrency progress blobs read at once for one status request
+ * @param maxJsonBody largest JSON request body (create a Matter, create a token); larger ones get 413
+ * @param listing paging of Matter and token listings
+ * @param events the live progress stream ({@code GET /v1/matters/{id}/events})
+ * @param auth bearer tokens, scopes and per-token rate limits
+ * @param requests the upstream {@code ingest-requests} queue
  */
 @ConfigurationProperties("matter-pipeline.ingest")
 public record IngestProperties(
@@ -25,8 +33,14 @@ public record IngestProperties(
         @DefaultValue("default") String defaultTenant,
         @DefaultValue("16") int manifestUpdateAttempts,
         @DefaultValue("5ms") Duration manifestUpdateBackoff,
-        @DefaultValue("16") int statusReadConcurrency) {
+        @DefaultValue("16") int statusReadConcurrency,
+        @DefaultValue("64KB") DataSize maxJsonBody,
+        @DefaultValue Listing listing,
+        @DefaultValue Events events,
+        @DefaultValue Auth auth,
+        @DefaultValue Requests requests) {
 
+    @ConstructorBinding
     public IngestProperties {
         if (maxDocumentSize == null || maxDocumentSize.toBytes() <= 0) {
             throw new IllegalArgumentException("matter-pipeline.ingest.max-document-size must be positive");
@@ -41,10 +55,149 @@ public record IngestProperties(
         if (manifestUpdateBackoff == null || manifestUpdateBackoff.isNegative()) {
             throw new IllegalArgumentException("matter-pipeline.ingest.manifest-update-backoff must not be negative");
         }
+        maxJsonBody = maxJsonBody == null ? DataSize.ofKilobytes(64) : maxJsonBody;
+        listing = listing == null ? Listing.defaults() : listing;
+        events = events == null ? Events.defaults() : events;
+        auth = auth == null ? Auth.defaults() : auth;
+        requests = requests == null ? Requests.defaults() : requests;
+    }
+
+    /** The core limits with every other group at its defaults (tests, tools). */
+    public IngestProperties(DataSize maxDocumentSize, int maxDocumentsPerMatter, int maxNameLength,
+            String defaultTenant, int manifestUpdateAttempts, Duration manifestUpdateBackoff,
+            int statusReadConcurrency) {
+        this(maxDocumentSize, maxDocumentsPerMatter, maxNameLength, defaultTenant, manifestUpdateAttempts,
+                manifestUpdateBackoff, statusReadConcurrency, null, null, null, null, null);
     }
 
     /** The defaults, for code that drives the service without Spring binding (tests, tools). */
     public static IngestProperties defaults() {
         return new IngestProperties(DataSize.ofMegabytes(512), 1000, 200, "default", 16, Duration.ofMillis(5), 16);
+    }
+
+    /**
+     * @param defaultPageSize entries per page when the request names no {@code limit}
+     * @param maxPageSize the largest {@code limit} accepted
+     */
+    public record Listing(@DefaultValue("50") int defaultPageSize, @DefaultValue("500") int maxPageSize) {
+
+        public Listing {
+            if (defaultPageSize < 1 || maxPageSize < defaultPageSize) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.listing: need 1 <= default <= max");
+            }
+        }
+
+        static Listing defaults() {
+            return new Listing(50, 500);
+        }
+    }
+
+    /**
+     * @param pollInterval how often a stream re-reads the Matter's status
+     * @param heartbeat longest silence on a stream whose status did not change: a comment line keeps proxies from
+     *     closing it
+     * @param maxDuration a stream ends after this long even if the Matter is not final (the client reconnects)
+     * @param maxStreams streams open at once on this instance; one more is refused with 503
+     */
+    public record Events(
+            @DefaultValue("1s") Duration pollInterval,
+            @DefaultValue("15s") Duration heartbeat,
+            @DefaultValue("30m") Duration maxDuration,
+            @DefaultValue("256") int maxStreams) {
+
+        public Events {
+            if (pollInterval == null || pollInterval.isNegative() || pollInterval.isZero() || maxStreams < 1) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.events: poll interval and max streams "
+                        + "must be positive");
+            }
+        }
+
+        static Events defaults() {
+            return new Events(Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofMinutes(30), 256);
+        }
+    }
+
+    /**
+     * @param adminToken the bootstrap admin token; when unset, the environment variable
+     *     {@code MATTER_PIPELINE_ADMIN_TOKEN} is used; with neither, only tokens in the blob store are accepted
+     * @param adminScopes the scopes of the bootstrap admin token
+     * @param minAdminTokenLength shortest bootstrap admin token accepted; a shorter one fails startup
+     * @param defaultTokenLifetime lifetime of a token created without {@code expiresAt}
+     * @param maxTokenLifetime the latest {@code expiresAt} accepted, counted from creation
+     * @param requestsPerMinute default sustained rate of one token; a token may carry its own
+     * @param burst requests a token may make at once before the rate applies
+     * @param maxTrackedTokens tokens whose rate is tracked at once; the least recently used is forgotten first
+     */
+    public record Auth(
+            String adminToken,
+            @DefaultValue("tokens:admin") List<String> adminScopes,
+            @DefaultValue("24") int minAdminTokenLength,
+            @DefaultValue("90d") Duration defaultTokenLifetime,
+            @DefaultValue("3650d") Duration maxTokenLifetime,
+            @DefaultValue("600") int requestsPerMinute,
+            @DefaultValue("60") int burst,
+            @DefaultValue("10000") int maxTrackedTokens) {
+
+        public Auth {
+            adminScopes = adminScopes == null ? List.of("tokens:admin") : List.copyOf(adminScopes);
+            if (requestsPerMinute < 1 || burst < 1 || maxTrackedTokens < 1) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.auth: rates must be positive");
+            }
+            if (defaultTokenLifetime == null || maxTokenLifetime == null
+                    || defaultTokenLifetime.compareTo(maxTokenLifetime) > 0) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.auth: need default-token-lifetime <= "
+                        + "max-token-lifetime");
+            }
+        }
+
+        static Auth defaults() {
+            return new Auth(null, null, 24, Duration.ofDays(90), Duration.ofDays(3650), 600, 60, 10_000);
+        }
+    }
+
+    /**
+     * @param enabled whether this instance consumes the {@code ingest-requests} queue
+     * @param queue the queue name
+     * @param concurrency requests handled at once
+     * @param maxDeliveries the queue's max delivery count (must match the broker's setting)
+     * @param retryBackoff first delay before a failed request is abandoned for redelivery; doubles per attempt
+     * @param maxRetryBackoff the longest such delay
+     * @param shutdownGrace how long a stopping consumer lets requests in flight finish
+     * @param maxRequestSize largest request message; a larger one is dead-lettered unread
+     * @param sourcePrefixes blob path prefixes a request may copy a document from; anything else is refused
+     * @param sourceUrlBase the URL of the blob store's container ({@code https://acct.blob.core.windows.net/c/}):
+     *     a {@code source} URL under it is read as the blob path after it; unset, only blob paths are accepted
+     */
+    public record Requests(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("ingest-requests") String queue,
+            @DefaultValue("4") int concurrency,
+            @DefaultValue("10") int maxDeliveries,
+            @DefaultValue("1s") Duration retryBackoff,
+            @DefaultValue("1m") Duration maxRetryBackoff,
+            @DefaultValue("30s") Duration shutdownGrace,
+            @DefaultValue("64KB") DataSize maxRequestSize,
+            @DefaultValue("inbox/") List<String> sourcePrefixes,
+            String sourceUrlBase) {
+
+        public Requests {
+            sourcePrefixes = sourcePrefixes == null ? List.of("inbox/") : List.copyOf(sourcePrefixes);
+            if (concurrency < 1 || maxDeliveries < 1) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.requests: concurrency and max deliveries "
+                        + "must be positive");
+            }
+            for (String prefix : sourcePrefixes) {
+                if (prefix.isBlank() || !prefix.endsWith("/") || prefix.startsWith("matters/")
+                        || prefix.startsWith("tokens/") || prefix.startsWith("tenants/")) {
+                    throw new IllegalArgumentException("matter-pipeline.ingest.requests.source-prefixes: '" + prefix
+                            + "' must end with '/' and must not expose the pipeline's own blobs");
+                }
+            }
+        }
+
+        static Requests defaults() {
+            return new Requests(true, "ingest-requests", 4, 10, Duration.ofSeconds(1), Duration.ofMinutes(1),
+                    Duration.ofSeconds(30), DataSize.ofKilobytes(64), null, null);
+        }
     }
 }

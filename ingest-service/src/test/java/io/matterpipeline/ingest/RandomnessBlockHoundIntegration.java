@@ -14,6 +14,8 @@ public final class RandomnessBlockHoundIntegration implements BlockHoundIntegrat
     @Override
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside("io.matterpipeline.contract.Ids", "random")
+                .allowBlockingCallsInside("io.matterpipeline.ingest.access.TokenSecrets", "newId")
+                .allowBlockingCallsInside("io.matterpipeline.ingest.access.TokenSecrets", "newToken")
                 .allowBlockingCallsInside("org.springframework.util.MimeTypeUtils", "generateMultipartBoundary");
     }
 }

@@ -2,6 +2,7 @@ package io.matterpipeline.ingest.api;
 
 import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.TooLargeException;
+import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.DocumentView;
 import io.matterpipeline.ingest.matter.MatterService;
 import io.matterpipeline.ingest.matter.SealView;
@@ -39,15 +40,21 @@ final class MatterHandler {
 
     private final MatterService matters;
     private final long maxDocumentBytes;
+    private final JsonBodies json;
+    private final IngestProperties.Listing listing;
 
-    MatterHandler(MatterService matters, long maxDocumentBytes) {
+    MatterHandler(MatterService matters, IngestProperties properties) {
         this.matters = matters;
-        this.maxDocumentBytes = maxDocumentBytes;
+        this.maxDocumentBytes = properties.maxDocumentSize().toBytes();
+        this.json = new JsonBodies(properties.maxJsonBody().toBytes());
+        this.listing = properties.listing();
     }
 
     Mono<ServerResponse> create(ServerRequest request) {
-        return createRequest(request)
-                .flatMap(body -> matters.create(body.name()))
+        String tenant = Callers.of(request).tenant();
+        return json.read(request, CreateMatterRequest.class)
+                .defaultIfEmpty(CreateMatterRequest.EMPTY)
+                .flatMap(body -> matters.create(tenant, body.name()))
                 .flatMap(matter -> ServerResponse.created(matterUri(matter.matterId()))
                         .contentType(MediaType.APPLICATION_JSON)
                         .bodyValue(matter));
@@ -59,6 +66,7 @@ final class MatterHandler {
      * reader would spool it to disk first). One document per request; other parts are read past and ignored.
      */
     Mono<ServerResponse> upload(ServerRequest request) {
+        String tenant = Callers.of(request).tenant();
         String matterId = request.pathVariable("id");
         Optional<MediaType> contentType = request.headers().contentType();
         if (contentType.isEmpty() || !MediaType.MULTIPART_FORM_DATA.isCompatibleWith(contentType.get())) {
@@ -73,12 +81,12 @@ final class MatterHandler {
                     + " bytes"));
         }
         // Refuse before reading the body: nothing of it is consumed, and the server discards it cleanly.
-        return matters.acceptingDocuments(matterId)
+        return matters.acceptingDocuments(tenant, matterId)
                 .thenMany(request.bodyToFlux(PartEvent.class))
                 .windowUntil(PartEvent::isLast)
                 .concatMap(part -> part.switchOnFirst((first, events) -> {
                     if (first.get() instanceof FilePartEvent file && FILE_PART.equals(file.name())) {
-                        return addDocument(matterId, file, events).flux();
+                        return addDocument(tenant, matterId, file, events).flux();
                     }
                     return events.doOnNext(event -> DataBufferUtils.release(event.content()))
                             .thenMany(Flux.<DocumentView>empty());
@@ -94,12 +102,14 @@ final class MatterHandler {
                         .bodyValue(document));
     }
 
-    private Mono<DocumentView> addDocument(String matterId, FilePartEvent file, Flux<PartEvent> events) {
+    private Mono<DocumentView> addDocument(String tenant, String matterId, FilePartEvent file,
+            Flux<PartEvent> events) {
         MediaType declared = file.headers().getContentType();
         AtomicBoolean read = new AtomicBoolean();
         Flux<ByteBuffer> content = events.doOnSubscribe(subscription -> read.set(true))
                 .map(event -> toByteBuffer(event.content()));
-        return matters.addDocument(matterId, file.filename(), declared == null ? null : declared.toString(), content)
+        return matters.upload(tenant, matterId, file.filename(), declared == null ? null : declared.toString(),
+                        content)
                 // Refused before reading (a race with a seal): release the chunk already taken from the connection.
                 .onErrorResume(error -> read.get() ? Mono.error(error)
                         : events.take(1).doOnNext(event -> DataBufferUtils.release(event.content()))
@@ -107,7 +117,7 @@ final class MatterHandler {
     }
 
     Mono<ServerResponse> seal(ServerRequest request) {
-        return matters.seal(request.pathVariable("id"))
+        return matters.seal(Callers.of(request).tenant(), request.pathVariable("id"))
                 .flatMap(sealed -> ServerResponse.status(sealStatus(sealed))
                         .location(matterUri(sealed.matterId()))
                         .contentType(MediaType.APPLICATION_JSON)
@@ -115,8 +125,29 @@ final class MatterHandler {
     }
 
     Mono<ServerResponse> status(ServerRequest request) {
-        return matters.status(request.pathVariable("id"))
+        return matters.status(Callers.of(request).tenant(), request.pathVariable("id"))
                 .flatMap(status -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(status));
+    }
+
+    Mono<ServerResponse> cancel(ServerRequest request) {
+        return matters.cancel(Callers.of(request).tenant(), request.pathVariable("id"))
+                .flatMap(status -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(status));
+    }
+
+    Mono<ServerResponse> delete(ServerRequest request) {
+        return matters.delete(Callers.of(request).tenant(), request.pathVariable("id"))
+                .then(ServerResponse.noContent().build());
+    }
+
+    Mono<ServerResponse> archive(ServerRequest request) {
+        return matters.archive(Callers.of(request).tenant(), request.pathVariable("id"))
+                .flatMap(archived -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(archived));
+    }
+
+    Mono<ServerResponse> list(ServerRequest request) {
+        return Mono.defer(() -> matters.list(Callers.of(request).tenant(),
+                        Paging.limit(request, listing), request.queryParam("cursor").orElse(null)))
+                .flatMap(page -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(page));
     }
 
     /**
@@ -124,30 +155,9 @@ final class MatterHandler {
      * committed before the first byte, so such a failure still becomes a problem response.
      */
     Mono<ServerResponse> result(ServerRequest request) {
-        Flux<DataBuffer> body = matters.result(request.pathVariable("id"))
+        Flux<DataBuffer> body = matters.result(Callers.of(request).tenant(), request.pathVariable("id"))
                 .map(DefaultDataBufferFactory.sharedInstance::wrap);
         return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).body(BodyInserters.fromDataBuffers(body));
-    }
-
-    /**
-     * The optional JSON body of a create request. No body at all is fine; a body that is not JSON is refused (415),
-     * and so is malformed JSON (400, raised by the decoder).
-     */
-    private static Mono<CreateMatterRequest> createRequest(ServerRequest request) {
-        if (request.headers().contentType().isPresent()) {
-            return request.bodyToMono(CreateMatterRequest.class).defaultIfEmpty(CreateMatterRequest.EMPTY);
-        }
-        return request.bodyToFlux(DataBuffer.class)
-                .map(buffer -> {
-                    int length = buffer.readableByteCount();
-                    DataBufferUtils.release(buffer);
-                    return length;
-                })
-                .any(length -> length > 0)
-                .flatMap(hasBody -> hasBody
-                        ? Mono.error(new UnsupportedMediaTypeStatusException((MediaType) null,
-                                List.of(MediaType.APPLICATION_JSON)))
-                        : Mono.just(CreateMatterRequest.EMPTY));
     }
 
     private static HttpStatus sealStatus(SealView sealed) {

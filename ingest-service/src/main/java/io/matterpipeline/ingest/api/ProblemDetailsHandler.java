@@ -1,6 +1,7 @@
 package io.matterpipeline.ingest.api;
 
 import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.ingest.access.AccessDeniedException;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -93,6 +94,11 @@ final class ProblemDetailsHandler implements WebExceptionHandler, Ordered {
     static Problem classify(Throwable error) {
         if (error instanceof PipelineException pipeline) {
             return fromPipeline(pipeline);
+        }
+        if (error instanceof AccessDeniedException denied) {
+            HttpHeaders headers = new HttpHeaders();
+            denied.headers().forEach(headers::set);
+            return new Problem(HttpStatusCode.valueOf(denied.status()), denied.reason(), denied.getMessage(), headers);
         }
         if (error instanceof ResponseStatusException status) {
             return fromStatus(status);

@@ -19,6 +19,8 @@ import java.util.Set;
  * @param tenant the owner; a caller of another tenant sees the Matter as missing
  * @param sealedAt null while open
  * @param sealPublished true once {@link MatterSealed} was accepted by the bus
+ * @param cancelledAt when a user cancelled the Matter; null unless cancelled
+ * @param archivedAt when the Matter's source documents were moved to the infrequent-access tier; null before
  */
 record MatterManifest(
         String matterId,
@@ -28,18 +30,26 @@ record MatterManifest(
         MatterState state,
         List<ManifestDocument> documents,
         Instant sealedAt,
-        boolean sealPublished) {
+        boolean sealPublished,
+        Instant cancelledAt,
+        Instant archivedAt) {
 
     MatterManifest {
         documents = documents == null ? List.of() : List.copyOf(documents);
     }
 
     static MatterManifest open(String matterId, String tenant, String name, Instant createdAt) {
-        return new MatterManifest(matterId, tenant, name, createdAt, MatterState.OPEN, List.of(), null, false);
+        return new MatterManifest(matterId, tenant, name, createdAt, MatterState.OPEN, List.of(), null, false, null,
+                null);
     }
 
+    /** True once no more documents can be added: sealed, or cancelled after a seal. */
     boolean isSealed() {
-        return state == MatterState.SEALED;
+        return sealedAt != null || state == MatterState.SEALED;
+    }
+
+    boolean isCancelled() {
+        return state == MatterState.CANCELLED;
     }
 
     boolean hasDocument(String documentId) {
@@ -49,22 +59,40 @@ record MatterManifest(
     MatterManifest withDocument(ManifestDocument document) {
         List<ManifestDocument> all = new ArrayList<>(documents);
         all.add(document);
-        return new MatterManifest(matterId, tenant, name, createdAt, state, all, sealedAt, sealPublished);
+        return new MatterManifest(matterId, tenant, name, createdAt, state, all, sealedAt, sealPublished, cancelledAt,
+                archivedAt);
     }
 
     MatterManifest withDocumentsPublished(Set<String> documentIds) {
         List<ManifestDocument> all = documents.stream()
                 .map(d -> documentIds.contains(d.documentId()) ? d.asPublished() : d)
                 .toList();
-        return new MatterManifest(matterId, tenant, name, createdAt, state, all, sealedAt, sealPublished);
+        return new MatterManifest(matterId, tenant, name, createdAt, state, all, sealedAt, sealPublished, cancelledAt,
+                archivedAt);
     }
 
     MatterManifest sealed(Instant at) {
-        return new MatterManifest(matterId, tenant, name, createdAt, MatterState.SEALED, documents, at, false);
+        return new MatterManifest(matterId, tenant, name, createdAt, MatterState.SEALED, documents, at, false,
+                cancelledAt, archivedAt);
     }
 
     MatterManifest withSealPublished() {
-        return new MatterManifest(matterId, tenant, name, createdAt, state, documents, sealedAt, true);
+        return new MatterManifest(matterId, tenant, name, createdAt, state, documents, sealedAt, true, cancelledAt,
+                archivedAt);
+    }
+
+    /** Cancelled at {@code at}; a Matter cancelled before keeps its first cancellation time. */
+    MatterManifest cancelled(Instant at) {
+        if (isCancelled()) {
+            return this;
+        }
+        return new MatterManifest(matterId, tenant, name, createdAt, MatterState.CANCELLED, documents, sealedAt,
+                sealPublished, at, archivedAt);
+    }
+
+    MatterManifest archived(Instant at) {
+        return new MatterManifest(matterId, tenant, name, createdAt, state, documents, sealedAt, sealPublished,
+                cancelledAt, archivedAt == null ? at : archivedAt);
     }
 
     List<ManifestDocument> unpublishedDocuments() {

@@ -1,16 +1,21 @@
 package io.matterpipeline.ingest.matter;
 
+import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.BlobTiering;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.contract.Ids;
+import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.contract.Queues;
 import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.ConflictException;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.error.TooLargeException;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.MatterManifest.ManifestDocument;
@@ -37,13 +42,17 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The Matter lifecycle: create a Matter, add documents, seal it, follow its progress, fetch its result. Used by the
- * HTTP API and, without HTTP, by the standalone command line.
+ * The Matter lifecycle: create a Matter, add documents, seal it, follow its progress, fetch its result, cancel,
+ * archive, delete and list. Used by the HTTP API, the upstream request queue and, without HTTP, by the standalone
+ * command line. Every Matter belongs to a tenant; a Matter of another tenant is reported exactly like a missing one
+ * ({@code matter-not-found}). The methods without a tenant act for the configured default tenant.
  *
  * <p>Every method validates its arguments and reports every failure inside the returned publisher as a
  * {@link PipelineException}: {@code invalid-id}, {@code invalid-name}, {@code empty-document} (bad input),
  * {@code matter-not-found}, {@code result-not-ready} (not found), {@code matter-sealed},
- * {@code matter-already-sealed}, {@code too-many-documents} (conflict), {@code document-too-large} (too large),
+ * {@code matter-already-sealed}, {@code matter-cancelled}, {@code matter-finished}, {@code matter-processing},
+ * {@code matter-not-final}, {@code archive-not-supported}, {@code too-many-documents}, {@code matter-exists}
+ * (conflict), {@code document-too-large} (too large),
  * {@code manifest-contention}, {@code publish-failed} (transient).
  *
  * <p>Durability: a document is accepted once its bytes are stored and it is recorded in the Matter manifest; its
@@ -57,15 +66,19 @@ public final class MatterService {
     private static final String DEFAULT_FILE_NAME = "document";
     private static final int MAX_FILE_NAME_LENGTH = 255;
     private static final int MAX_CONTENT_TYPE_LENGTH = 255;
+    /** Paths handed to one {@link BlobStore#deleteAll} call (the Azure adapter splits them into batches of 256). */
+    private static final int DELETE_CHUNK = 1024;
 
     private final BlobStore blobs;
     private final MessageBus bus;
     private final String documentsQueue;
     private final String resultsQueue;
+    private final String mattersCompletedQueue;
     private final IngestProperties properties;
     private final Clock clock;
     private final JsonMapper mapper;
     private final ManifestStore manifests;
+    private final Cancellation cancellation;
 
     /**
      * @param documentsQueue where {@code DocumentReceived} goes (the page-splitter's queue)
@@ -73,28 +86,54 @@ public final class MatterService {
      */
     public MatterService(BlobStore blobs, MessageBus bus, String documentsQueue, String resultsQueue,
             IngestProperties properties, Clock clock) {
+        this(blobs, bus, documentsQueue, resultsQueue, Queues.MATTERS_COMPLETED, properties, clock);
+    }
+
+    /**
+     * @param documentsQueue where {@code DocumentReceived} goes (the page-splitter's queue)
+     * @param resultsQueue where {@code MatterSealed} goes (the aggregator's queue)
+     * @param mattersCompletedQueue where a cancellation's {@code MatterCompleted} goes (upstream systems)
+     */
+    public MatterService(BlobStore blobs, MessageBus bus, String documentsQueue, String resultsQueue,
+            String mattersCompletedQueue, IngestProperties properties, Clock clock) {
         this.blobs = blobs;
         this.bus = bus;
         this.documentsQueue = documentsQueue;
         this.resultsQueue = resultsQueue;
+        this.mattersCompletedQueue = mattersCompletedQueue;
         this.properties = properties;
         this.clock = clock;
         this.mapper = MessageCodec.mapper();
         this.manifests = new ManifestStore(blobs, mapper, properties.manifestUpdateAttempts(),
                 properties.manifestUpdateBackoff());
+        this.cancellation = new Cancellation(blobs, mapper, properties.manifestUpdateAttempts(),
+                properties.manifestUpdateBackoff());
+    }
+
+    /** Creates an open Matter of the default tenant; see {@link #create(String, String)}. */
+    public Mono<MatterView> create(String name) {
+        return create(properties.defaultTenant(), name);
     }
 
     /**
-     * Creates an open Matter.
+     * Creates an open Matter of {@code tenant} with a new id.
      *
      * @param name an optional label (null or blank for none); at most the configured length, no control characters
      */
-    public Mono<MatterView> create(String name) {
-        return Mono.defer(() -> {
-            String label = validName(name);
-            MatterManifest manifest = MatterManifest.open(Ids.newMatterId(), tenant(), label, clock.instant());
-            return manifests.create(manifest).map(MatterView::of);
-        });
+    public Mono<MatterView> create(String tenant, String name) {
+        return Mono.defer(() -> createManifest(MatterManifest.open(Ids.newMatterId(), Ids.require("tenant", tenant),
+                validName(name), clock.instant())));
+    }
+
+    /**
+     * Writes the tenant's index entry first and the manifest second: an entry whose manifest never landed is skipped
+     * by {@link #list}, while a manifest without an entry would be a Matter nobody can find.
+     */
+    private Mono<MatterView> createManifest(MatterManifest manifest) {
+        return blobs.putBytes(BlobPaths.tenantMatter(manifest.tenant(), MatterIndex.key(manifest)), new byte[0],
+                        PutCondition.none())
+                .then(manifests.create(manifest))
+                .map(MatterView::of);
     }
 
     /**
@@ -102,7 +141,12 @@ public final class MatterService {
      * {@code matter-not-found}, {@code matter-sealed} or {@code too-many-documents}; {@link #addDocument} checks again.
      */
     public Mono<MatterView> acceptingDocuments(String matterId) {
-        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant()))
+        return acceptingDocuments(properties.defaultTenant(), matterId);
+    }
+
+    /** {@link #acceptingDocuments(String)} for a Matter of {@code tenant}. */
+    public Mono<MatterView> acceptingDocuments(String tenant, String matterId) {
+        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant))
                 .doOnNext(this::requireAcceptsDocuments)
                 .map(MatterView::of);
     }
@@ -119,16 +163,48 @@ public final class MatterService {
      */
     public Mono<DocumentView> addDocument(String matterId, String fileName, String declaredContentType,
             Flux<ByteBuffer> content) {
+        return upload(properties.defaultTenant(), matterId, fileName, declaredContentType, content);
+    }
+
+    /** {@link #addDocument(String, String, String, Flux)} for a Matter of {@code tenant}: a new document id. */
+    public Mono<DocumentView> upload(String tenant, String matterId, String fileName, String declaredContentType,
+            Flux<ByteBuffer> content) {
         return Mono.defer(() -> {
             String id = Ids.require("matterId", matterId);
             String name = cleanFileName(fileName);
             String contentType = cleanContentType(declaredContentType);
             // Refuse early, before reading a possibly large body into a Matter that cannot take it; the manifest
             // update below checks again, since the Matter may be sealed while the body streams.
-            return manifests.read(id, tenant())
+            return manifests.read(id, tenant)
                     .doOnNext(this::requireAcceptsDocuments)
-                    .then(Mono.defer(() -> storeDocument(id, name, contentType, content)));
+                    .then(Mono.defer(() -> storeDocument(tenant, id, Ids.newDocumentId(), name, contentType, content,
+                            PutCondition.ifAbsent())));
         }).checkpoint("add document to Matter " + matterId);
+    }
+
+    /**
+     * Adds a document that is already in the blob store (an upstream producer put it there) by copying it into the
+     * Matter; the source blob is left as it is. Idempotent for a given {@code documentId}: when the Matter already
+     * has that document, it is returned and nothing is copied. Fails with {@code source-not-found} when the source
+     * blob does not exist, {@code document-too-large} when it is larger than the limit.
+     *
+     * @param documentId the id the document gets (derived by the caller from its request id, so a repeat is a no-op)
+     */
+    public Mono<DocumentView> copyDocument(String tenant, String matterId, String documentId, String sourcePath,
+            String fileName, String declaredContentType) {
+        return Mono.defer(() -> {
+            String name = fileName == null ? sourcePath.substring(sourcePath.lastIndexOf('/') + 1) : fileName;
+            long limit = properties.maxDocumentSize().toBytes();
+            // The size is checked before reading; addDocument counts again while copying (the blob may change).
+            Flux<ByteBuffer> content = blobs.stat(sourcePath)
+                    .switchIfEmpty(Mono.error(() -> new NotFoundException("source-not-found",
+                            "No blob at " + sourcePath)))
+                    .flatMapMany(source -> source.size() > limit
+                            ? Flux.error(new TooLargeException("document-too-large", "The blob " + sourcePath + " of "
+                                    + source.size() + " bytes is larger than the limit of " + limit + " bytes"))
+                            : blobs.get(sourcePath));
+            return addDocument(tenant, matterId, documentId, name, declaredContentType, content);
+        }).checkpoint("copy " + sourcePath + " into Matter " + matterId);
     }
 
     /**
@@ -137,15 +213,25 @@ public final class MatterService {
      * {@code invalid-id}, {@code invalid-name}, or {@code matter-not-found} when another tenant's Matter has the id.
      */
     public Mono<MatterView> createIfAbsent(String matterId, String name) {
+        return createIfAbsent(properties.defaultTenant(), matterId, name);
+    }
+
+    /** {@link #createIfAbsent(String, String)} for a Matter of {@code tenant}. */
+    public Mono<MatterView> createIfAbsent(String tenant, String matterId, String name) {
         return Mono.defer(() -> {
+            String owner = Ids.require("tenant", tenant);
             String id = Ids.require("matterId", matterId);
             String label = validName(name);
-            return manifests.read(id, tenant())
-                    .onErrorResume(MatterService::isMatterNotFound, missing -> manifests
-                            .create(MatterManifest.open(id, tenant(), label, clock.instant()))
+            return manifests.read(id, owner)
+                    .map(MatterView::of)
+                    .onErrorResume(MatterService::isMatterNotFound, missing -> blobs.stat(BlobPaths.matterManifest(id))
+                            // Another tenant's Matter: reported as missing, never touched.
+                            .flatMap(other -> Mono.<MatterView>error(missing))
+                            .switchIfEmpty(Mono.defer(() -> createManifest(
+                                    MatterManifest.open(id, owner, label, clock.instant()))))
                             // Created by someone else in between: theirs is the Matter.
-                            .onErrorResume(MatterService::isPreconditionFailed, raced -> manifests.read(id, tenant())))
-                    .map(MatterView::of);
+                            .onErrorResume(MatterService::isPreconditionFailed,
+                                    raced -> manifests.read(id, owner).map(MatterView::of)));
         }).checkpoint("create Matter " + matterId);
     }
 
@@ -162,12 +248,18 @@ public final class MatterService {
      */
     public Mono<DocumentView> addDocument(String matterId, String documentId, String fileName,
             String declaredContentType, Flux<ByteBuffer> content) {
+        return addDocument(properties.defaultTenant(), matterId, documentId, fileName, declaredContentType, content);
+    }
+
+    /** {@link #addDocument(String, String, String, String, Flux)} for a Matter of {@code tenant}. */
+    public Mono<DocumentView> addDocument(String tenant, String matterId, String documentId, String fileName,
+            String declaredContentType, Flux<ByteBuffer> content) {
         return Mono.defer(() -> {
             String id = Ids.require("matterId", matterId);
             String docId = Ids.require("documentId", documentId);
             String name = cleanFileName(fileName);
             String contentType = cleanContentType(declaredContentType);
-            return manifests.read(id, tenant()).flatMap(manifest -> {
+            return manifests.read(id, tenant).flatMap(manifest -> {
                 Optional<ManifestDocument> recorded = recordedDocument(manifest, docId);
                 if (recorded.isPresent()) {
                     return Mono.just(DocumentView.of(id, recorded.get()));
@@ -177,16 +269,16 @@ public final class MatterService {
                 return blobs.put(BlobPaths.documentSource(id, docId), guard.guard(content), PutCondition.none(),
                                 Map.of())
                         .onErrorMap(guard::explain)
-                        .flatMap(stored -> recordOnce(id, new ManifestDocument(docId, name, contentType,
+                        .flatMap(stored -> recordOnce(tenant, id, new ManifestDocument(docId, name, contentType,
                                 stored.size(), clock.instant(), false)));
             });
         }).checkpoint("add document " + documentId + " to Matter " + matterId);
     }
 
     /** Records a document unless a twin did; announces it when this call recorded it. */
-    private Mono<DocumentView> recordOnce(String matterId, ManifestDocument document) {
+    private Mono<DocumentView> recordOnce(String tenant, String matterId, ManifestDocument document) {
         AtomicReference<ManifestDocument> kept = new AtomicReference<>();
-        return manifests.update(matterId, tenant(), manifest -> {
+        return manifests.update(matterId, tenant, manifest -> {
                     Optional<ManifestDocument> twin = recordedDocument(manifest, document.documentId());
                     kept.set(twin.orElse(document));
                     if (twin.isPresent()) {
@@ -195,7 +287,8 @@ public final class MatterService {
                     requireAcceptsDocuments(manifest);
                     return manifest.withDocument(document);
                 })
-                .then(Mono.defer(() -> kept.get() == document ? announceDocument(matterId, document) : Mono.empty()))
+                .then(Mono.defer(() -> kept.get() == document
+                        ? announceDocument(tenant, matterId, document) : Mono.empty()))
                 .then(Mono.fromSupplier(() -> DocumentView.of(matterId, kept.get())));
     }
 
@@ -220,11 +313,19 @@ public final class MatterService {
      *     {@code matter-already-sealed}
      */
     public Mono<SealView> seal(String matterId) {
+        return seal(properties.defaultTenant(), matterId);
+    }
+
+    /** {@link #seal(String)} for a Matter of {@code tenant}; a cancelled Matter fails with {@code matter-cancelled}. */
+    public Mono<SealView> seal(String tenant, String matterId) {
         return Mono.defer(() -> {
             String id = Ids.require("matterId", matterId);
             Instant now = clock.instant();
             AtomicBoolean resumed = new AtomicBoolean();
-            return manifests.update(id, tenant(), manifest -> {
+            return manifests.update(id, tenant, manifest -> {
+                        if (manifest.isCancelled()) {
+                            throw cancelled(manifest);
+                        }
                         if (!manifest.isSealed()) {
                             resumed.set(false);
                             return manifest.sealed(now);
@@ -236,7 +337,7 @@ public final class MatterService {
                         resumed.set(true);
                         return manifest;
                     })
-                    .flatMap(this::announceSeal)
+                    .flatMap(manifest -> announceSeal(tenant, manifest))
                     .map(manifest -> new SealView(id, manifest.sealedAt(), manifest.documents().size(),
                             resumed.get()));
         }).checkpoint("seal Matter " + matterId);
@@ -244,7 +345,12 @@ public final class MatterService {
 
     /** The Matter's status, with the progress of each document as far as the pipeline got. */
     public Mono<MatterStatusView> status(String matterId) {
-        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant()))
+        return status(properties.defaultTenant(), matterId);
+    }
+
+    /** {@link #status(String)} of a Matter of {@code tenant}. */
+    public Mono<MatterStatusView> status(String tenant, String matterId) {
+        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant))
                 .flatMap(manifest -> readProgress(BlobPaths.matterProgress(manifest.matterId()), MatterProgress.class)
                         .flatMap(progress -> statusOf(manifest, progress)));
     }
@@ -254,25 +360,154 @@ public final class MatterService {
      * {@code result-not-ready}.
      */
     public Flux<ByteBuffer> result(String matterId) {
-        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant()))
+        return result(properties.defaultTenant(), matterId);
+    }
+
+    /** {@link #result(String)} of a Matter of {@code tenant}. */
+    public Flux<ByteBuffer> result(String tenant, String matterId) {
+        return Mono.defer(() -> manifests.read(Ids.require("matterId", matterId), tenant))
                 .flatMap(manifest -> blobs.stat(BlobPaths.matterResult(manifest.matterId()))
                         .switchIfEmpty(Mono.error(() -> new NotFoundException("result-not-ready",
                                 "Matter " + manifest.matterId() + " has no result yet: it is "
-                                        + (manifest.isSealed() ? "being processed" : "open; seal it first")))))
+                                        + (manifest.isCancelled() ? "being cancelled; cancel again to finish"
+                                                : manifest.isSealed() ? "being processed" : "open; seal it first")))))
                 .flatMapMany(info -> blobs.get(info.path()));
     }
 
-    private Mono<DocumentView> storeDocument(String matterId, String fileName, String contentType,
-            Flux<ByteBuffer> content) {
-        String documentId = Ids.newDocumentId();
+    /**
+     * Cancels a Matter, open or sealed: no more documents or seal, pages not read yet are skipped, and the Matter ends
+     * CANCELLED with a result listing each document's status. Safe to repeat: a repeated (or interrupted) cancel
+     * finishes what an earlier one started and changes nothing else. Fails with {@code matter-finished} when the
+     * Matter reached another final status first.
+     *
+     * <p>Order: the progress first (that is where the aggregator learns it, and where a race with the aggregator
+     * finishing is decided), then the manifest (no more uploads or seal), then the result, then the announcement on
+     * the matters-completed queue.
+     */
+    public Mono<MatterStatusView> cancel(String tenant, String matterId) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            Instant now = clock.instant();
+            return manifests.read(id, tenant)
+                    .then(cancellation.markCancelled(id, now))
+                    .flatMap(progress -> manifests.update(id, tenant, manifest -> manifest.cancelled(now))
+                            .flatMap(manifest -> Mono.fromCallable(() -> mapper.writeValueAsBytes(
+                                            cancellation.result(manifest, progress)))
+                                    .flatMap(bytes -> blobs.putBytes(BlobPaths.matterResult(id), bytes,
+                                            PutCondition.none())))
+                            .then(publish(mattersCompletedQueue, new MatterCompleted(id,
+                                    MatterStatus.CANCELLED.name(), BlobPaths.matterResult(id)))))
+                    .then(Mono.defer(() -> status(tenant, id)));
+        }).checkpoint("cancel Matter " + matterId);
+    }
+
+    /**
+     * Deletes a Matter and every blob under its prefix (documents, pages, extractions, progress, results) with the
+     * store's batched delete, then its listing entry, then its manifest last, so that an interrupted delete can be
+     * repeated. A Matter being processed must be cancelled first ({@code matter-processing}): its pipeline would
+     * otherwise keep writing under the prefix.
+     */
+    public Mono<Void> delete(String tenant, String matterId) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            String manifestPath = BlobPaths.matterManifest(id);
+            return manifests.read(id, tenant)
+                    .flatMap(manifest -> readProgress(BlobPaths.matterProgress(id), MatterProgress.class)
+                            .flatMap(progress -> {
+                                MatterStatus status = matterStatus(manifest, progress);
+                                if (status == MatterStatus.PROCESSING) {
+                                    return Mono.error(new ConflictException("matter-processing", "Matter " + id
+                                            + " is being processed; cancel it before deleting it"));
+                                }
+                                return blobs.list(BlobPaths.matterPrefix(id))
+                                        .map(BlobInfo::path)
+                                        .filter(path -> !path.equals(manifestPath))
+                                        .buffer(DELETE_CHUNK)
+                                        .concatMap(blobs::deleteAll)
+                                        .then(blobs.deleteAll(List.of(
+                                                BlobPaths.tenantMatter(manifest.tenant(), MatterIndex.key(manifest)))))
+                                        .then(blobs.deleteAll(List.of(manifestPath)));
+                            }))
+                    .doOnSuccess(deleted -> log.info("Matter {} deleted", id))
+                    .then();
+        }).checkpoint("delete Matter " + matterId);
+    }
+
+    /**
+     * Moves the source documents of a final Matter to the store's infrequent-access tier (they stay readable), when
+     * the store has tiers ({@link BlobTiering}); fails with {@code archive-not-supported} when it has none and with
+     * {@code matter-not-final} before the Matter is final. Safe to repeat.
+     */
+    public Mono<ArchiveView> archive(String tenant, String matterId) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            if (!(blobs instanceof BlobTiering tiering)) {
+                return Mono.error(new ConflictException("archive-not-supported",
+                        "The configured blob store has no access tiers; archiving needs Azure Blob Storage"));
+            }
+            return manifests.read(id, tenant)
+                    .flatMap(manifest -> readProgress(BlobPaths.matterProgress(id), MatterProgress.class)
+                            .flatMap(progress -> {
+                                if (!matterStatus(manifest, progress).isFinal()) {
+                                    return Mono.error(new ConflictException("matter-not-final", "Matter " + id
+                                            + " is not final yet; only a final Matter's sources are archived"));
+                                }
+                                List<String> sources = manifest.documents().stream()
+                                        .map(document -> BlobPaths.documentSource(id, document.documentId()))
+                                        .toList();
+                                Instant now = clock.instant();
+                                return tiering.archive(sources)
+                                        .flatMap(moved -> manifests.update(id, tenant, m -> m.archived(now))
+                                                .map(archived -> new ArchiveView(id, moved, archived.archivedAt())));
+                            }));
+        }).checkpoint("archive Matter " + matterId);
+    }
+
+    /**
+     * One page of the tenant's Matters, newest first.
+     *
+     * @param limit entries wanted, 1 to the configured maximum
+     * @param cursor null for the first page, else the {@link MatterPage#nextCursor()} of the previous one
+     */
+    public Mono<MatterPage> list(String tenant, int limit, String cursor) {
+        return Mono.defer(() -> {
+            String owner = Ids.require("tenant", tenant);
+            if (limit < 1 || limit > properties.listing().maxPageSize()) {
+                return Mono.error(new BadInputException("invalid-limit",
+                        "limit must be between 1 and " + properties.listing().maxPageSize()));
+            }
+            String after = cursor == null || cursor.isEmpty() ? null : MatterIndex.fromCursor(cursor);
+            String prefix = BlobPaths.tenantMattersPrefix(owner);
+            return blobs.list(prefix)
+                    .map(info -> info.path().substring(prefix.length()))
+                    .filter(key -> after == null || key.compareTo(after) > 0)
+                    .take(limit + 1L)
+                    .collectList()
+                    .flatMap(keys -> {
+                        List<String> page = keys.size() > limit ? keys.subList(0, limit) : keys;
+                        String next = keys.size() > limit ? MatterIndex.cursor(page.get(page.size() - 1)) : null;
+                        return Flux.fromIterable(page)
+                                .flatMapSequential(key -> manifests.read(MatterIndex.matterId(key), owner)
+                                        .map(MatterView::of)
+                                        // An entry whose manifest never landed or was deleted is not a Matter.
+                                        .onErrorResume(MatterService::isMatterNotFound, gone -> Mono.empty()),
+                                        properties.statusReadConcurrency())
+                                .collectList()
+                                .map(matters -> new MatterPage(matters, next));
+                    });
+        });
+    }
+
+    private Mono<DocumentView> storeDocument(String tenant, String matterId, String documentId, String fileName,
+            String contentType, Flux<ByteBuffer> content, PutCondition condition) {
         String source = BlobPaths.documentSource(matterId, documentId);
         UploadGuard guard = new UploadGuard(properties.maxDocumentSize().toBytes(), "Document " + fileName);
-        return blobs.put(source, guard.guard(content), PutCondition.ifAbsent(), Map.of())
+        return blobs.put(source, guard.guard(content), condition, Map.of())
                 .onErrorResume(error -> deleteQuietly(source).then(Mono.error(guard.explain(error))))
                 .flatMap(stored -> {
                     ManifestDocument document = new ManifestDocument(documentId, fileName, contentType,
                             stored.size(), clock.instant(), false);
-                    return manifests.update(matterId, tenant(), manifest -> {
+                    return manifests.update(matterId, tenant, manifest -> {
                                 if (manifest.hasDocument(documentId)) {
                                     // An earlier attempt landed although its answer was lost.
                                     return manifest;
@@ -283,7 +518,7 @@ public final class MatterService {
                             .onErrorResume(error -> isSurelyNotRecorded(error)
                                     ? deleteQuietly(source).then(Mono.error(error))
                                     : Mono.error(error))
-                            .then(announceDocument(matterId, document))
+                            .then(announceDocument(tenant, matterId, document))
                             .thenReturn(DocumentView.of(matterId, document));
                 });
     }
@@ -303,9 +538,9 @@ public final class MatterService {
      * Publishes the document's DocumentReceived and records that it was. The document is accepted already; a failure
      * here only delays it until the seal publishes it again, so it is logged, not returned.
      */
-    private Mono<Void> announceDocument(String matterId, ManifestDocument document) {
+    private Mono<Void> announceDocument(String tenant, String matterId, ManifestDocument document) {
         return publish(documentsQueue, document.receivedMessage(matterId))
-                .then(manifests.update(matterId, tenant(),
+                .then(manifests.update(matterId, tenant,
                         manifest -> manifest.withDocumentsPublished(Set.of(document.documentId()))))
                 .then()
                 .onErrorResume(error -> {
@@ -315,7 +550,7 @@ public final class MatterService {
                 });
     }
 
-    private Mono<MatterManifest> announceSeal(MatterManifest sealed) {
+    private Mono<MatterManifest> announceSeal(String tenant, MatterManifest sealed) {
         String matterId = sealed.matterId();
         List<ManifestDocument> pending = sealed.unpublishedDocuments();
         Mono<MatterManifest> documentsAnnounced = pending.isEmpty()
@@ -324,11 +559,11 @@ public final class MatterService {
                                 .map(document -> MessageCodec.encode(document.receivedMessage(matterId)))
                                 .toList())
                         .onErrorMap(MatterService::publishFailure)
-                        .then(manifests.update(matterId, tenant(), manifest -> manifest.withDocumentsPublished(
+                        .then(manifests.update(matterId, tenant, manifest -> manifest.withDocumentsPublished(
                                 pending.stream().map(ManifestDocument::documentId).collect(Collectors.toSet()))));
         return documentsAnnounced
                 .flatMap(manifest -> publish(resultsQueue, manifest.sealedMessage()))
-                .then(manifests.update(matterId, tenant(), MatterManifest::withSealPublished));
+                .then(manifests.update(matterId, tenant, MatterManifest::withSealPublished));
     }
 
     private Mono<Void> publish(String queue, PipelineMessage message) {
@@ -344,12 +579,13 @@ public final class MatterService {
 
     private Mono<MatterStatusView> statusOf(MatterManifest manifest, Optional<MatterProgress> matterProgress) {
         Map<String, DocumentStatus> settled = matterProgress.map(MatterProgress::settledDocuments).orElse(Map.of());
+        boolean cancelled = matterStatus(manifest, matterProgress) == MatterStatus.CANCELLED;
         return Flux.fromIterable(manifest.documents())
                 .flatMapSequential(document -> readProgress(
                                 BlobPaths.documentProgress(manifest.matterId(), document.documentId()),
                                 DocumentProgress.class)
                                 .map(progress -> documentStatus(document, progress,
-                                        settled.get(document.documentId()))),
+                                        settled.get(document.documentId()), cancelled)),
                         properties.statusReadConcurrency())
                 .collectList()
                 .map(documents -> {
@@ -361,7 +597,14 @@ public final class MatterService {
                 });
     }
 
-    private static MatterStatus matterStatus(MatterManifest manifest, Optional<MatterProgress> progress) {
+    static MatterStatus matterStatus(MatterManifest manifest, Optional<MatterProgress> progress) {
+        MatterStatus recorded = progress.map(MatterProgress::status).orElse(MatterStatus.OPEN);
+        if (recorded.isFinal()) {
+            return recorded;
+        }
+        if (manifest.isCancelled()) {
+            return MatterStatus.CANCELLED;
+        }
         if (!manifest.isSealed()) {
             return MatterStatus.OPEN;
         }
@@ -371,10 +614,14 @@ public final class MatterService {
     }
 
     private static DocumentStatusView documentStatus(ManifestDocument document, Optional<DocumentProgress> found,
-            DocumentStatus settledStatus) {
+            DocumentStatus settledStatus, boolean matterCancelled) {
         DocumentProgress progress = found.orElse(null);
         DocumentStatus status = settledStatus != null ? settledStatus
                 : progress != null ? progress.status() : DocumentStatus.PENDING;
+        if (matterCancelled && settledStatus == null) {
+            // Whatever was still running for it is skipped.
+            status = DocumentStatus.CANCELLED;
+        }
         return new DocumentStatusView(document.documentId(), document.fileName(), document.sizeBytes(),
                 document.uploadedAt(), status,
                 progress == null ? null : progress.kind(),
@@ -403,6 +650,9 @@ public final class MatterService {
     }
 
     private void requireAcceptsDocuments(MatterManifest manifest) {
+        if (manifest.isCancelled()) {
+            throw cancelled(manifest);
+        }
         if (manifest.isSealed()) {
             throw new ConflictException("matter-sealed",
                     "Matter " + manifest.matterId() + " is sealed and accepts no more documents");
@@ -467,8 +717,8 @@ public final class MatterService {
                 : text.substring(0, text.offsetByCodePoints(0, maxCodePoints));
     }
 
-    private String tenant() {
-        // Scoped tokens will name the caller's tenant; until then every Matter belongs to the default one.
-        return properties.defaultTenant();
+    private static ConflictException cancelled(MatterManifest manifest) {
+        return new ConflictException("matter-cancelled",
+                "Matter " + manifest.matterId() + " was cancelled at " + manifest.cancelledAt());
     }
 }

@@ -5,5 +5,7 @@ public enum MatterState {
     /** Accepting documents. */
     OPEN,
     /** No more documents; the Matter is being (or was) processed. */
-    SEALED
+    SEALED,
+    /** Cancelled by a user: no more documents, pending pages are skipped, the Matter ends CANCELLED. */
+    CANCELLED
 }

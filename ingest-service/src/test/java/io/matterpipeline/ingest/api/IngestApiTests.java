@@ -11,6 +11,12 @@ import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.ReceiveOptions;
 import io.matterpipeline.contract.DocumentReceived;
 import io.matterpipeline.contract.MatterSealed;
+import io.matterpipeline.contract.MatterCompleted;
+import io.matterpipeline.progress.DocumentStatus;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.codec.ServerSentEvent;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.contract.Queues;
@@ -58,7 +64,10 @@ import reactor.core.publisher.Flux;
  * in a temporary directory (both from the common adapters' auto-configuration). One Spring context for all tests.
  */
 @SpringBootTest(classes = IngestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"matter-pipeline.ingest.max-document-size=64KB", "matter-pipeline.ingest.max-documents-per-matter=5"})
+        properties = {"matter-pipeline.ingest.max-document-size=64KB", "matter-pipeline.ingest.max-documents-per-matter=5",
+                "matter-pipeline.admin-token=" + IngestApiTests.ADMIN_TOKEN,
+                "matter-pipeline.ingest.events.poll-interval=50ms", "matter-pipeline.ingest.events.heartbeat=200ms",
+                "matter-pipeline.ingest.requests.enabled=false"})
 class IngestApiTests {
 
     static {
@@ -66,7 +75,13 @@ class IngestApiTests {
         NonBlockingThreads.enforce();
     }
 
+    /** The bootstrap admin token, as MATTER_PIPELINE_ADMIN_TOKEN would give it. */
+    static final String ADMIN_TOKEN = "ingest-api-tests-bootstrap-admin-0123456789";
+    private static final String TENANT = "acme";
+
     private static final Path BLOB_ROOT = createTempDirectory();
+    /** A matters:read + matters:write token of tenant {@value #TENANT}, issued once through the API. */
+    private static String tenantToken;
     private static final long LIMIT = 64 * 1024;
 
     @DynamicPropertySource
@@ -94,17 +109,23 @@ class IngestApiTests {
     @Autowired
     MessageBus bus;
 
+    @Autowired
+    @org.springframework.beans.factory.annotation.Qualifier("ingestRoutes")
+    org.springframework.web.reactive.function.server.RouterFunction<?> routes;
+
     WebTestClient client;
 
     @BeforeEach
     void setUp() {
-        client = WebTestClient.bindToServer()
-                .baseUrl("http://127.0.0.1:" + port)
-                .responseTimeout(Duration.ofSeconds(20))
-                .build();
+        synchronized (RECEIVED) {
+            if (tenantToken == null) {
+                tenantToken = issueToken(TENANT, "matters:read", "matters:write");
+            }
+        }
+        client = clientWith(tenantToken);
         synchronized (RECEIVED) {
             if (receiving == null) {
-                receiving = Flux.just(Queues.DOCUMENTS, Queues.RESULTS)
+                receiving = Flux.just(Queues.DOCUMENTS, Queues.RESULTS, Queues.MATTERS_COMPLETED)
                         .flatMap(queue -> bus.receive(queue, ReceiveOptions.defaults()))
                         .concatMap(delivery -> {
                             PipelineMessage message = MessageCodec.decode(delivery.body());
@@ -395,7 +416,217 @@ class IngestApiTests {
                 .jsonPath("$.completedAt").isEqualTo("2026-01-02T03:04:05Z");
     }
 
+    // --- lifecycle: cancel, delete, archive, list, events, OpenAPI
+
+    @Test
+    void cancelEndsTheMatterCancelledWithAResultAndRefusesMore() {
+        String matterId = createMatter("to cancel");
+        String first = uploadExpectingCreated(matterId, "a.txt", "alpha".getBytes(StandardCharsets.UTF_8));
+        String second = uploadExpectingCreated(matterId, "b.txt", "beta".getBytes(StandardCharsets.UTF_8));
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange().expectStatus().isAccepted();
+        // The first document settled before the cancel; the second was still being read.
+        writeJson(BlobPaths.matterProgress(matterId), new MatterProgress(matterId,
+                List.of(new SealedDocument(first, "a.txt"), new SealedDocument(second, "b.txt")),
+                Map.of(first, DocumentStatus.COMPLETED), MatterStatus.PROCESSING, null));
+
+        client.post().uri("/v1/matters/{id}/cancel", matterId).exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.state").isEqualTo("CANCELLED")
+                .jsonPath("$.status").isEqualTo("CANCELLED")
+                .jsonPath("$.resultReady").isEqualTo(true)
+                .jsonPath("$.documents[0].status").isEqualTo("COMPLETED")
+                .jsonPath("$.documents[1].status").isEqualTo("CANCELLED");
+
+        client.get().uri("/v1/matters/{id}/result", matterId).exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("CANCELLED")
+                .jsonPath("$.summary.documentsCompleted").isEqualTo(1)
+                .jsonPath("$.summary.documentsCancelled").isEqualTo(1)
+                .jsonPath("$.documents[1].documentId").isEqualTo(second)
+                .jsonPath("$.documents[1].status").isEqualTo("CANCELLED");
+        MatterProgress progress = MessageCodec.mapper().readValue(blobs.read(BlobPaths.matterProgress(matterId))
+                .block(Duration.ofSeconds(5)).bytes(), MatterProgress.class);
+        assertThat(progress.status()).as("the aggregator sees it final").isEqualTo(MatterStatus.CANCELLED);
+        assertThat(awaitMessages(matterId, received -> received.stream().anyMatch(MatterCompleted.class::isInstance)))
+                .contains(new MatterCompleted(matterId, "CANCELLED", BlobPaths.matterResult(matterId)));
+
+        expectProblem(upload(matterId, "late.txt", MediaType.TEXT_PLAIN, "late".getBytes(StandardCharsets.UTF_8)),
+                HttpStatus.CONFLICT, "matter-cancelled");
+        expectProblem(client.post().uri("/v1/matters/{id}/seal", matterId).exchange(), HttpStatus.CONFLICT,
+                "matter-cancelled");
+        // Repeating the cancel is harmless.
+        client.post().uri("/v1/matters/{id}/cancel", matterId).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void cancellingAnOpenMatterRefusesTheSealAndAFinishedMatterCannotBeCancelled() {
+        String open = createMatter(null);
+        client.post().uri("/v1/matters/{id}/cancel", open).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("CANCELLED");
+        expectProblem(client.post().uri("/v1/matters/{id}/seal", open).exchange(), HttpStatus.CONFLICT,
+                "matter-cancelled");
+
+        String finished = createMatter(null);
+        writeJson(BlobPaths.matterProgress(finished), new MatterProgress(finished, List.of(), Map.of(),
+                MatterStatus.COMPLETED, Instant.parse("2026-01-02T03:04:05Z")));
+        expectProblem(client.post().uri("/v1/matters/{id}/cancel", finished).exchange(), HttpStatus.CONFLICT,
+                "matter-finished");
+    }
+
+    @Test
+    void deleteRemovesEveryBlobOfTheMatterButRefusesAMatterBeingProcessed() {
+        String matterId = createMatter("to delete");
+        String documentId = uploadExpectingCreated(matterId, "a.txt", "alpha".getBytes(StandardCharsets.UTF_8));
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange().expectStatus().isAccepted();
+        // What the rest of the pipeline writes under the Matter's prefix.
+        writeJson(BlobPaths.page(matterId, documentId, 1), Map.of("text", "alpha"));
+        writeJson(BlobPaths.documentProgress(matterId, documentId), DocumentProgress.empty(matterId, documentId));
+
+        expectProblem(client.delete().uri("/v1/matters/{id}", matterId).exchange(), HttpStatus.CONFLICT,
+                "matter-processing");
+        assertThat(blobPaths(matterId)).hasSizeGreaterThan(3);
+
+        client.post().uri("/v1/matters/{id}/cancel", matterId).exchange().expectStatus().isOk();
+        client.delete().uri("/v1/matters/{id}", matterId).exchange().expectStatus().isNoContent();
+
+        assertThat(blobPaths(matterId)).isEmpty();
+        expectProblem(client.get().uri("/v1/matters/{id}", matterId).exchange(), HttpStatus.NOT_FOUND,
+                "matter-not-found");
+        expectProblem(client.delete().uri("/v1/matters/{id}", matterId).exchange(), HttpStatus.NOT_FOUND,
+                "matter-not-found");
+        String listed = client.get().uri("/v1/matters?limit=500").exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(listed).doesNotContain(matterId);
+    }
+
+    @Test
+    void archiveNeedsAStoreWithTiers() {
+        String matterId = createMatter(null);
+        // The filesystem store of these tests has no access tiers (MatterServiceTests covers a store with tiers).
+        expectProblem(client.post().uri("/v1/matters/{id}/archive", matterId).exchange(), HttpStatus.CONFLICT,
+                "archive-not-supported");
+    }
+
+    @Test
+    void listingPagesThroughTheTenantsMattersNewestFirst() throws InterruptedException {
+        WebTestClient lister = clientWith(issueToken("lister", "matters:read", "matters:write"));
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String body = lister.post().uri("/v1/matters").exchange().expectStatus().isCreated()
+                    .expectBody(String.class).returnResult().getResponseBody();
+            created.add(jsonField(body, "matterId"));
+            Thread.sleep(5); // distinct creation millis, so the order is defined
+        }
+        String firstPage = lister.get().uri("/v1/matters?limit=2").exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        tools.jackson.databind.JsonNode page = MessageCodec.mapper().readTree(firstPage);
+        assertThat(page.path("matters").valueStream().map(m -> m.path("matterId").asString()).toList())
+                .containsExactly(created.get(2), created.get(1));
+        String cursor = page.path("nextCursor").asString();
+        assertThat(cursor).isNotBlank();
+
+        lister.get().uri(uri -> uri.path("/v1/matters").queryParam("limit", 2).queryParam("cursor", cursor).build())
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.matters.length()").isEqualTo(1)
+                .jsonPath("$.matters[0].matterId").isEqualTo(created.get(0))
+                .jsonPath("$.nextCursor").doesNotExist();
+
+        // Another tenant's listing never shows them.
+        String mine = client.get().uri("/v1/matters?limit=500").exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(mine).doesNotContain(created.get(0), created.get(1), created.get(2));
+
+        expectProblem(lister.get().uri("/v1/matters?limit=0").exchange(), HttpStatus.BAD_REQUEST, "invalid-limit");
+        expectProblem(lister.get().uri("/v1/matters?limit=lots").exchange(), HttpStatus.BAD_REQUEST, "invalid-limit");
+        expectProblem(lister.get().uri("/v1/matters?cursor=bm90LWEtY3Vyc29y").exchange(), HttpStatus.BAD_REQUEST,
+                "invalid-cursor");
+    }
+
+    @Test
+    void eventsStreamStatusSnapshotsUntilTheMatterIsFinal() {
+        String matterId = createMatter("streamed");
+        String documentId = uploadExpectingCreated(matterId, "a.txt", "alpha".getBytes(StandardCharsets.UTF_8));
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange().expectStatus().isAccepted();
+        List<SealedDocument> sealed = List.of(new SealedDocument(documentId, "a.txt"));
+
+        Flux<ServerSentEvent<String>> events = client.get().uri("/v1/matters/{id}/events", matterId)
+                .accept(MediaType.TEXT_EVENT_STREAM)
+                .exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_EVENT_STREAM)
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<String>>() { })
+                .getResponseBody()
+                .filter(event -> event.event() != null); // heartbeats are comments
+
+        StepVerifier.create(events)
+                .assertNext(event -> {
+                    assertThat(event.event()).isEqualTo("status");
+                    assertThat(jsonField(event.data(), "status")).isEqualTo("PROCESSING");
+                    // Off the client's event loop: the test's writes block.
+                    Schedulers.boundedElastic().schedule(() -> writeJson(
+                            BlobPaths.documentProgress(matterId, documentId),
+                            DocumentProgress.empty(matterId, documentId).withSplit("text", 2, null)
+                                    .withPageExtracted(1)));
+                })
+                .assertNext(event -> {
+                    assertThat(MessageCodec.mapper().readTree(event.data()).path("totals").path("pagesDone").asInt())
+                            .isEqualTo(1);
+                    Schedulers.boundedElastic().schedule(() -> writeJson(BlobPaths.matterProgress(matterId),
+                            new MatterProgress(matterId, sealed, Map.of(documentId, DocumentStatus.PARTIAL),
+                                    MatterStatus.PARTIAL, Instant.parse("2026-01-02T03:04:05Z"))));
+                })
+                .assertNext(event -> assertThat(jsonField(event.data(), "status")).isEqualTo("PARTIAL"))
+                .expectComplete()
+                .verify(Duration.ofSeconds(20));
+
+        expectProblem(client.get().uri("/v1/matters/{id}/events", "m-nothere").exchange(), HttpStatus.NOT_FOUND,
+                "matter-not-found");
+    }
+
+    @Test
+    void theServedOpenApiDocumentDescribesExactlyTheRoutes() {
+        String yaml = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build()
+                .get().uri("/v1/openapi.yaml").exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.parseMediaType("application/yaml"))
+                .expectBody(String.class).returnResult().getResponseBody();
+        Map<String, Object> document = new org.yaml.snakeyaml.Yaml().load(yaml);
+        assertThat(document.get("openapi")).asString().startsWith("3.");
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> paths = (Map<String, Map<String, Object>>) document.get("paths");
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        paths.forEach((path, operations) -> operations.keySet().stream()
+                .filter(key -> List.of("get", "post", "put", "delete", "patch").contains(key))
+                .forEach(method -> documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + path)));
+
+        assertThat(documented).isEqualTo(RouteList.of(routes));
+    }
+
     // --- helpers
+
+    private WebTestClient clientWith(String token) {
+        return WebTestClient.bindToServer()
+                .baseUrl("http://127.0.0.1:" + port)
+                .responseTimeout(Duration.ofSeconds(20))
+                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+                .build();
+    }
+
+    /** Issues a token with the bootstrap admin token; returns the secret. */
+    private String issueToken(String tenant, String... scopes) {
+        String body = clientWith(ADMIN_TOKEN).post().uri("/v1/tokens")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("tenant", tenant, "scopes", List.of(scopes)))
+                .exchange()
+                .expectStatus().isCreated()
+                .expectBody(String.class).returnResult().getResponseBody();
+        return jsonField(body, "token");
+    }
 
     private String createMatter(String name) {
         WebTestClient.RequestBodySpec request = client.post().uri("/v1/matters");

@@ -196,6 +196,81 @@ class MatterServiceTests {
     }
 
     /** Records what was published; fails publishes on demand, as a broker outage would. */
+    @Test
+    void archiveMovesTheSourcesOfAFinalMatterToTheCoolTier() {
+        TieringStore tiering = new TieringStore(blobs);
+        MatterService service = new MatterService(tiering, bus, "documents", "results", "matters-completed",
+                IngestProperties.defaults(), Clock.systemUTC());
+        String matterId = service.create("acme", "archived").block(TIMEOUT).matterId();
+        DocumentView document = service.upload("acme", matterId, "a.txt", "text/plain",
+                Flux.just(ByteBuffer.wrap("alpha".getBytes(StandardCharsets.UTF_8)))).block(TIMEOUT);
+
+        StepVerifier.create(service.archive("acme", matterId))
+                .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason())
+                        .isEqualTo("matter-not-final"))
+                .verify(TIMEOUT);
+        assertThat(tiering.archived).isEmpty();
+
+        service.cancel("acme", matterId).block(TIMEOUT);
+        ArchiveView archived = service.archive("acme", matterId).block(TIMEOUT);
+
+        assertThat(archived.archivedBlobs()).isEqualTo(1);
+        assertThat(archived.archivedAt()).isNotNull();
+        assertThat(tiering.archived).containsExactly(BlobPaths.documentSource(matterId, document.documentId()));
+        StepVerifier.create(service.archive("other-tenant", matterId))
+                .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason())
+                        .isEqualTo("matter-not-found"))
+                .verify(TIMEOUT);
+    }
+
+    /** A store with tiers: records what was archived. */
+    static final class TieringStore implements io.matterpipeline.blob.BlobStore, io.matterpipeline.blob.BlobTiering {
+
+        private final io.matterpipeline.blob.BlobStore delegate;
+        final List<String> archived = new CopyOnWriteArrayList<>();
+
+        TieringStore(io.matterpipeline.blob.BlobStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Mono<Long> archive(java.util.Collection<String> paths) {
+            archived.addAll(paths);
+            return Mono.just((long) paths.size());
+        }
+
+        @Override
+        public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, io.matterpipeline.blob.PutCondition condition,
+                java.util.Map<String, String> metadata) {
+            return delegate.put(path, content, condition, metadata);
+        }
+
+        @Override
+        public Flux<ByteBuffer> get(String path) {
+            return delegate.get(path);
+        }
+
+        @Override
+        public Mono<BlobInfo> stat(String path) {
+            return delegate.stat(path);
+        }
+
+        @Override
+        public Flux<BlobInfo> list(String prefix) {
+            return delegate.list(prefix);
+        }
+
+        @Override
+        public Mono<Long> deleteAll(java.util.Collection<String> paths) {
+            return delegate.deleteAll(paths);
+        }
+
+        @Override
+        public Mono<io.matterpipeline.blob.BlobContent> read(String path) {
+            return delegate.read(path);
+        }
+    }
+
     static final class RecordingBus implements MessageBus {
 
         private final List<Published> published = new CopyOnWriteArrayList<>();

@@ -1,0 +1,102 @@
+package io.matterpipeline.ingest.access;
+
+import io.matterpipeline.ingest.IngestProperties;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/**
+ * Guards {@code /v1/matters/**} and {@code /v1/tokens/**}: every request there needs
+ * {@code Authorization: Bearer <token>}. In order: authenticate the token (401), take one request from its rate
+ * (429 with {@code Retry-After}), check the one scope the request needs (403), then hand the {@link Caller} to the
+ * handlers in the exchange attributes. Scopes by request: {@code /v1/tokens/**} needs {@code tokens:admin};
+ * {@code GET}/{@code HEAD} under {@code /v1/matters} need {@code matters:read}; every other method there needs
+ * {@code matters:write}. Other paths (the OpenAPI document, actuator, the Blob-event webhook) are not this filter's.
+ *
+ * <p>Paths are compared by their decoded segments, as the router matches them, so an encoded path
+ * ({@code /v1/m%61tters}) cannot slip past.
+ */
+public final class AccessFilter implements WebFilter, Ordered {
+
+    private static final String BEARER = "Bearer ";
+
+    private final TokenService tokens;
+    private final RateLimiter rates;
+    private final int burst;
+
+    AccessFilter(TokenService tokens, RateLimiter rates, int burst) {
+        this.tokens = tokens;
+        this.rates = rates;
+        this.burst = burst;
+    }
+
+    /** The filter with per-token rate buckets bounded as configured. */
+    public static AccessFilter create(TokenService tokens, IngestProperties.Auth settings) {
+        return new AccessFilter(tokens, new RateLimiter(settings.maxTrackedTokens(), System::nanoTime),
+                settings.burst());
+    }
+
+    @Override
+    public int getOrder() {
+        // Early, but after Spring Boot's own infrastructure filters (which run at HIGHEST_PRECEDENCE and the like).
+        return Ordered.HIGHEST_PRECEDENCE + 100;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        Scope needed = requiredScope(exchange.getRequest().getMethod(),
+                exchange.getRequest().getPath().pathWithinApplication());
+        if (needed == null) {
+            return chain.filter(exchange);
+        }
+        List<String> authorization = exchange.getRequest().getHeaders().getOrEmpty(HttpHeaders.AUTHORIZATION);
+        if (authorization.size() != 1 || !authorization.get(0).regionMatches(true, 0, BEARER, 0, BEARER.length())
+                || authorization.get(0).length() == BEARER.length()) {
+            return Mono.error(TokenService.unauthorized("missing-token",
+                    "This request needs an 'Authorization: Bearer <token>' header"));
+        }
+        String token = authorization.get(0).substring(BEARER.length()).strip();
+        return tokens.authenticate(token).flatMap(caller -> {
+            long waitNanos = rates.acquire(caller.tokenId(), caller.requestsPerMinute(), burst);
+            if (waitNanos > 0) {
+                long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + 999_999_999L));
+                return Mono.error(new AccessDeniedException(429, "rate-limited", "This token made more than "
+                        + caller.requestsPerMinute() + " requests per minute; retry after " + seconds + " s",
+                        Map.of(HttpHeaders.RETRY_AFTER, String.valueOf(seconds))));
+            }
+            if (!caller.has(needed)) {
+                return Mono.error(TokenService.forbidden("insufficient-scope", "This request needs the scope '"
+                        + needed.value() + "'", needed));
+            }
+            exchange.getAttributes().put(Caller.ATTRIBUTE, caller);
+            return chain.filter(exchange);
+        });
+    }
+
+    /** The scope a request needs, or null when the path is not guarded here. */
+    static Scope requiredScope(HttpMethod method, PathContainer path) {
+        List<String> segments = path.elements().stream()
+                .filter(PathContainer.PathSegment.class::isInstance)
+                .map(element -> ((PathContainer.PathSegment) element).valueToMatch())
+                .filter(segment -> !segment.isEmpty())
+                .limit(2)
+                .toList();
+        if (segments.size() < 2 || !segments.get(0).equals("v1")) {
+            return null;
+        }
+        return switch (segments.get(1)) {
+            case "tokens" -> Scope.TOKENS_ADMIN;
+            case "matters" -> HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)
+                    ? Scope.MATTERS_READ : Scope.MATTERS_WRITE;
+            default -> null;
+        };
+    }
+}

@@ -1,0 +1,48 @@
+package io.matterpipeline.ingest.request;
+
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.bus.ConsumerSettings;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.MessageHandler;
+import io.matterpipeline.bus.RawQueueConsumer;
+import io.matterpipeline.ingest.IngestProperties;
+import io.matterpipeline.ingest.matter.MatterService;
+import java.time.Clock;
+import reactor.core.publisher.Mono;
+
+/**
+ * The upstream {@code ingest-requests} queue: each message is checked against the published JSON Schema
+ * ({@code docs/schemas/ingest-request.schema.json}) and carried out by {@link IngestRequestHandler}. Its messages are
+ * not pipeline messages, so they come through common's {@link RawQueueConsumer}, whose settlement dead-letters an
+ * invalid request at once with a reason naming the field ({@code invalid-request:matterId}) and retries transient
+ * failures with backoff.
+ */
+public final class IngestRequests implements RawQueueConsumer.Handler {
+
+    private final RequestSchema schema;
+    private final IngestRequestHandler handler;
+
+    IngestRequests(RequestSchema schema, IngestRequestHandler handler) {
+        this.schema = schema;
+        this.handler = handler;
+    }
+
+    /** The handler of the requests, carried out with {@code matters}. */
+    public static IngestRequests create(MatterService matters, BlobStore blobs, IngestProperties.Requests settings) {
+        return new IngestRequests(new RequestSchema(settings.maxRequestSize().toBytes()),
+                new IngestRequestHandler(matters, blobs, settings, Clock.systemUTC()));
+    }
+
+    /** The consumer of the configured queue; a Spring lifecycle bean. */
+    public static RawQueueConsumer consumer(MessageBus bus, IngestRequests requests,
+            IngestProperties.Requests settings) {
+        ConsumerSettings consumer = new ConsumerSettings(settings.concurrency(), 0, settings.maxDeliveries(),
+                settings.retryBackoff(), settings.maxRetryBackoff(), settings.shutdownGrace());
+        return new RawQueueConsumer(bus, settings.queue(), consumer, requests);
+    }
+
+    @Override
+    public Mono<Void> handle(RawQueueConsumer.Message message, MessageHandler.DeliveryAttempt attempt) {
+        return Mono.defer(() -> handler.handle(schema.read(message.body())));
+    }
+}

@@ -6,6 +6,8 @@ import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.ConflictException;
+import io.matterpipeline.error.NotFoundException;
+import io.matterpipeline.error.TransientException;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.MatterService;
 import java.net.URI;
@@ -27,7 +29,8 @@ import reactor.core.publisher.Mono;
  * request id, an already-sealed Matter counts as sealed), so a crash between effect and record repeats nothing.
  *
  * <p>Permanent refusals (a sealed, cancelled or full Matter; a source outside the allowed prefixes) become bad input,
- * so the consumer dead-letters them at once instead of retrying what cannot succeed.
+ * so the consumer dead-letters them at once instead of retrying what cannot succeed. A Matter that does not exist
+ * (yet) is retried: without sessions the queue does not keep a producer's order.
  */
 final class IngestRequestHandler {
 
@@ -59,6 +62,10 @@ final class IngestRequestHandler {
                     return effect(request)
                             .onErrorMap(IngestRequestHandler::isPermanent, error -> new BadInputException(
                                     ((ConflictException) error).reason(), error.getMessage()))
+                            // Requests may arrive out of order (several consumers, redeliveries): the create-matter
+                            // request may still be on its way. Retried with backoff; dead-lettered when it never is.
+                            .onErrorMap(IngestRequestHandler::isMatterMissing, error -> new TransientException(
+                                    "matter-not-found", error.getMessage() + " (yet)", error))
                             .flatMap(outcome -> blobs.putBytes(recordPath, MessageCodec.mapper()
                                     .writeValueAsBytes(record(request, outcome)), PutCondition.none()))
                             .then();
@@ -165,6 +172,10 @@ final class IngestRequestHandler {
         record.put("outcome", outcome);
         record.put("processedAt", clock.instant().toString());
         return record;
+    }
+
+    private static boolean isMatterMissing(Throwable error) {
+        return error instanceof NotFoundException missing && missing.reason().equals("matter-not-found");
     }
 
     private static boolean isPermanent(Throwable error) {

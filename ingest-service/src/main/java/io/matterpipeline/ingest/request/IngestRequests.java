@@ -9,6 +9,7 @@ import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.MatterService;
 import java.time.Clock;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The upstream {@code ingest-requests} queue: each message is checked against the published JSON Schema
@@ -43,6 +44,9 @@ public final class IngestRequests implements RawQueueConsumer.Handler {
 
     @Override
     public Mono<Void> handle(RawQueueConsumer.Message message, MessageHandler.DeliveryAttempt attempt) {
-        return Mono.defer(() -> handler.handle(schema.read(message.body())));
+        // The validator loads message bundles and meta-schemas lazily from the jar (blocking reads): off the event loop.
+        return Mono.fromCallable(() -> schema.read(message.body()))
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(handler::handle);
     }
 }

@@ -65,7 +65,9 @@ public final class AccessFilter implements WebFilter, Ordered {
         }
         String token = authorization.get(0).substring(BEARER.length()).strip();
         return tokens.authenticate(token).flatMap(caller -> {
-            long waitNanos = rates.acquire(caller.tokenId(), caller.requestsPerMinute(), burst);
+            // A token allowed a few requests per minute does not get the whole default burst at once.
+            long waitNanos = rates.acquire(caller.tokenId(), caller.requestsPerMinute(),
+                    Math.max(1, Math.min(burst, caller.requestsPerMinute())));
             if (waitNanos > 0) {
                 long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + 999_999_999L));
                 return Mono.error(new AccessDeniedException(429, "rate-limited", "This token made more than "

@@ -441,13 +441,15 @@ public final class MatterService {
     public Mono<ArchiveView> archive(String tenant, String matterId) {
         return Mono.defer(() -> {
             String id = Ids.require("matterId", matterId);
-            if (!(blobs instanceof BlobTiering tiering)) {
-                return Mono.error(new ConflictException("archive-not-supported",
-                        "The configured blob store has no access tiers; archiving needs Azure Blob Storage"));
-            }
+            // The Matter first: another tenant learns nothing, not even what this store supports.
             return manifests.read(id, tenant)
                     .flatMap(manifest -> readProgress(BlobPaths.matterProgress(id), MatterProgress.class)
                             .flatMap(progress -> {
+                                if (!(blobs instanceof BlobTiering tiering)) {
+                                    return Mono.error(new ConflictException("archive-not-supported", "The "
+                                            + "configured blob store has no access tiers; archiving needs Azure "
+                                            + "Blob Storage"));
+                                }
                                 if (!matterStatus(manifest, progress).isFinal()) {
                                     return Mono.error(new ConflictException("matter-not-final", "Matter " + id
                                             + " is not final yet; only a final Matter's sources are archived"));

@@ -67,7 +67,8 @@ import reactor.core.publisher.Flux;
         properties = {"matter-pipeline.ingest.max-document-size=64KB", "matter-pipeline.ingest.max-documents-per-matter=5",
                 "matter-pipeline.admin-token=" + IngestApiTests.ADMIN_TOKEN,
                 "matter-pipeline.ingest.events.poll-interval=50ms", "matter-pipeline.ingest.events.heartbeat=200ms",
-                "matter-pipeline.ingest.requests.enabled=false"})
+                "matter-pipeline.ingest.requests.enabled=false",
+                "matter-pipeline.ingest.auth.requests-per-minute=100000", "matter-pipeline.ingest.auth.burst=10000"})
 class IngestApiTests {
 
     static {
@@ -414,6 +415,99 @@ class IngestApiTests {
                 .jsonPath("$.status").isEqualTo("PARTIAL")
                 .jsonPath("$.resultReady").isEqualTo(true)
                 .jsonPath("$.completedAt").isEqualTo("2026-01-02T03:04:05Z");
+    }
+
+    // --- hostile input (the splitter-level cases are in page-splitter: PdfSplitterTests too-many-pages and
+    // page-text-too-large, AnalyzeResultSplitterTests and DocumentSplitHandlerTests json-limits-exceeded, and
+    // DocumentSplitHandlerTests for content sniffing)
+
+    @Test
+    void unknownFieldsInAJsonBodyAreRefusedNotIgnored() {
+        byte[] body = expectProblem(client.post().uri("/v1/matters")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .bodyValue("{\"nmae\": \"Acme\"}")
+                        .exchange(),
+                HttpStatus.BAD_REQUEST, "unknown-field");
+        assertThat(new String(body, StandardCharsets.UTF_8)).contains("nmae").doesNotContain("io.matterpipeline");
+    }
+
+    @Test
+    void jsonNestedTenThousandDeepIsRefusedWithoutHarm() {
+        String deep = "{\"name\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+        expectProblem(client.post().uri("/v1/matters").contentType(MediaType.APPLICATION_JSON).bodyValue(deep)
+                .exchange(), HttpStatus.BAD_REQUEST, "malformed-body");
+        // Past the JSON body limit (64 KB) it is not even parsed.
+        String huge = "{\"name\":" + "[".repeat(40_000) + "]".repeat(40_000) + "}";
+        expectProblem(client.post().uri("/v1/matters").contentType(MediaType.APPLICATION_JSON).bodyValue(huge)
+                .exchange(), HttpStatus.CONTENT_TOO_LARGE, "request-too-large");
+        // The server is fine afterwards.
+        createMatter("after the deep JSON");
+    }
+
+    @Test
+    void idsThatAreNotIdsAreBadRequestsOnEveryMatterEndpoint() {
+        for (String id : List.of("..", "x".repeat(65), "a\tb", "a\u007fb", "-leading-dash")) {
+            expectProblem(client.post().uri("/v1/matters/{id}/cancel", id).exchange(), HttpStatus.BAD_REQUEST,
+                    "invalid-id");
+            expectProblem(client.post().uri("/v1/matters/{id}/archive", id).exchange(), HttpStatus.BAD_REQUEST,
+                    "invalid-id");
+            expectProblem(client.delete().uri("/v1/matters/{id}", id).exchange(), HttpStatus.BAD_REQUEST,
+                    "invalid-id");
+            expectProblem(client.get().uri("/v1/matters/{id}/result", id).exchange(), HttpStatus.BAD_REQUEST,
+                    "invalid-id");
+            expectProblem(client.get().uri("/v1/matters/{id}/events", id).exchange(), HttpStatus.BAD_REQUEST,
+                    "invalid-id");
+        }
+        // A path that climbs out is not a route at all.
+        expectProblem(client.get().uri("/v1/matters/../tokens").exchange(), HttpStatus.NOT_FOUND, "not-found");
+    }
+
+    @Test
+    void anOversizedUploadIsAnsweredBeforeItsBodyIsSent() throws IOException {
+        String matterId = createMatter(null);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            // Declares 10 GB and sends only the first few bytes: the answer must come without the rest.
+            String head = "POST /v1/matters/" + matterId + "/documents HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1:" + port + "\r\n"
+                    + "Authorization: Bearer " + tenantToken + "\r\n"
+                    + "Content-Type: multipart/form-data; boundary=B0undary\r\n"
+                    + "Content-Length: 10737418240\r\n\r\n"
+                    + "--B0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"huge.bin\"\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            java.io.BufferedReader response = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    socket.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(response.readLine()).startsWith("HTTP/1.1 413");
+            String line;
+            boolean problem = false;
+            while ((line = response.readLine()) != null && !line.isEmpty()) {
+                problem |= line.toLowerCase(java.util.Locale.ROOT).startsWith("content-type: application/problem+json");
+            }
+            assertThat(problem).isTrue();
+        }
+        assertThat(blobPaths(matterId)).containsExactly(BlobPaths.matterManifest(matterId));
+    }
+
+    @Test
+    void aLyingContentTypeIsRecordedAsAClaimAndTheBytesAreKeptForSniffing() {
+        String matterId = createMatter(null);
+        byte[] text = "This is plain text pretending to be a PDF.".getBytes(StandardCharsets.UTF_8);
+        String body = upload(matterId, "contract.pdf", MediaType.APPLICATION_PDF, text)
+                .expectStatus().isCreated()
+                .expectBody(String.class).returnResult().getResponseBody();
+        String documentId = jsonField(body, "documentId");
+        // Recorded as what it is, a claim; the page-splitter decides by the bytes.
+        assertThat(jsonField(body, "declaredContentType")).isEqualTo("application/pdf");
+        assertThat(blobs.read(BlobPaths.documentSource(matterId, documentId)).block(Duration.ofSeconds(5)).bytes())
+                .isEqualTo(text);
+        assertThat(awaitMessages(matterId, received -> received.stream().anyMatch(DocumentReceived.class::isInstance)))
+                .contains(new DocumentReceived(matterId, documentId, "contract.pdf",
+                        BlobPaths.documentSource(matterId, documentId), text.length, "application/pdf"));
+        // A content type with control characters is cleaned, not echoed.
+        String odd = upload(matterId, "x.bin", MediaType.parseMediaType("application/x-odd"), text)
+                .expectStatus().isCreated().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(jsonField(odd, "declaredContentType")).isEqualTo("application/x-odd");
     }
 
     // --- lifecycle: cancel, delete, archive, list, events, OpenAPI

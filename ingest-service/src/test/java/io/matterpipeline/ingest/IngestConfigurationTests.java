@@ -1,0 +1,76 @@
+package io.matterpipeline.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.bus.RawQueueConsumer;
+import io.matterpipeline.config.PipelineInfrastructureAutoConfiguration;
+import io.matterpipeline.ingest.access.Caller;
+import io.matterpipeline.ingest.access.Scope;
+import io.matterpipeline.ingest.access.TokenService;
+import io.matterpipeline.ingest.matter.MatterService;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.http.codec.autoconfigure.CodecsAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.springframework.boot.webflux.autoconfigure.WebFluxAutoConfiguration;
+import org.springframework.web.server.WebFilter;
+
+/** The ingest wiring as the standalone jar uses it: the admin token from the environment, beans per application type. */
+class IngestConfigurationTests {
+
+    private static final String ADMIN = "from-the-environment-0123456789abcdef";
+
+    @TempDir
+    Path root;
+
+    @Test
+    void theBootstrapAdminTokenComesFromTheEnvironmentVariable() {
+        new ReactiveWebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PipelineInfrastructureAutoConfiguration.class,
+                        WebFluxAutoConfiguration.class, CodecsAutoConfiguration.class))
+                .withUserConfiguration(IngestConfiguration.class)
+                .withPropertyValues("matter-pipeline.blob.filesystem.root=" + root)
+                // What the process environment holds, exactly as the operating system passes it.
+                .withInitializer(context -> context.getEnvironment().getPropertySources().addFirst(
+                        new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME
+                                + "-test", Map.of("MATTER_PIPELINE_ADMIN_TOKEN", ADMIN))))
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(WebFilter.class)
+                            .hasSingleBean(RawQueueConsumer.class);
+                    Caller admin = context.getBean(TokenService.class).authenticate(ADMIN).block(Duration.ofSeconds(5));
+                    assertThat(admin.tokenId()).isEqualTo(TokenService.BOOTSTRAP_ID);
+                    assertThat(admin.scopes()).containsExactly(Scope.TOKENS_ADMIN);
+                    assertThat(admin.allTenants()).isTrue();
+                });
+    }
+
+    @Test
+    void aTooShortAdminTokenFailsStartup() {
+        new ReactiveWebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PipelineInfrastructureAutoConfiguration.class,
+                        WebFluxAutoConfiguration.class, CodecsAutoConfiguration.class))
+                .withUserConfiguration(IngestConfiguration.class)
+                .withPropertyValues("matter-pipeline.blob.filesystem.root=" + root,
+                        "matter-pipeline.admin-token=short")
+                .run(context -> assertThat(context).hasFailed());
+    }
+
+    @Test
+    void withoutAWebServerThereAreNoTokensButTheServiceAndTheRequestConsumer() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PipelineInfrastructureAutoConfiguration.class))
+                .withUserConfiguration(IngestConfiguration.class)
+                .withPropertyValues("matter-pipeline.blob.filesystem.root=" + root)
+                .run(context -> assertThat(context).hasNotFailed()
+                        .hasSingleBean(MatterService.class)
+                        .hasSingleBean(RawQueueConsumer.class)
+                        .doesNotHaveBean(TokenService.class));
+    }
+}

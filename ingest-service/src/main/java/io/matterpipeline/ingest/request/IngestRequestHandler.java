@@ -88,7 +88,8 @@ final class IngestRequestHandler {
                     .thenReturn(request.action())
                     // Sealed before (by this request before a crash, or by anyone): the state asked for holds.
                     .onErrorResume(error -> error instanceof ConflictException conflict
-                            && conflict.reason().equals("matter-already-sealed"), sealed -> Mono.just("already-sealed"));
+                            && conflict.reason().equals("matter-already-sealed"),
+                            sealed -> Mono.just("already-sealed"));
             default -> Mono.error(new BadInputException("invalid-request:action", "Unknown action "
                     + request.action()));
         };
@@ -111,7 +112,8 @@ final class IngestRequestHandler {
                 URI url = new URI(source);
                 URI base = new URI(settings.sourceUrlBase().endsWith("/") ? settings.sourceUrlBase()
                         : settings.sourceUrlBase() + "/");
-                if (!base.getScheme().equalsIgnoreCase(url.getScheme()) || !base.getHost().equalsIgnoreCase(url.getHost())
+                if (!base.getScheme().equalsIgnoreCase(url.getScheme())
+                        || !base.getHost().equalsIgnoreCase(url.getHost())
                         || base.getPort() != url.getPort() || url.getPath() == null
                         || !url.getPath().startsWith(base.getPath())) {
                     throw notAllowed("source is not under " + base);

@@ -44,7 +44,8 @@ public final class IngestRequests implements RawQueueConsumer.Handler {
 
     @Override
     public Mono<Void> handle(RawQueueConsumer.Message message, MessageHandler.DeliveryAttempt attempt) {
-        // The validator loads message bundles and meta-schemas lazily from the jar (blocking reads): off the event loop.
+        // The validator loads message bundles and meta-schemas lazily from the jar (blocking reads): off the event
+        // loop.
         return Mono.fromCallable(() -> schema.read(message.body()))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(handler::handle);

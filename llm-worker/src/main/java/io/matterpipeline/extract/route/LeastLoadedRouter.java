@@ -184,8 +184,9 @@ final class LeastLoadedRouter implements ModelRouter {
     }
 
     /**
-     * The endpoint with a free slot and the lowest share of its slots in use whose breaker lets a call through; ties
-     * go to fewer consecutive failures (so a retry avoids the endpoint that just failed), then round robin.
+     * The endpoint with a free slot whose breaker lets a call through: healthy endpoints first, then the lowest share
+     * of slots in use, then fewer consecutive failures (so a retry avoids the endpoint that just failed), then round
+     * robin.
      */
     private Lane pick() {
         long refusedMark = ++picks;
@@ -333,8 +334,16 @@ final class LeastLoadedRouter implements ModelRouter {
                     .register(meters);
         }
 
-        /** Lower share of slots in use; then fewer consecutive failures; then picked longer ago. */
+        /**
+         * A healthy endpoint (its last call did not fail) before a failing one; then the lower share of slots in use;
+         * then fewer consecutive failures; then picked longer ago. Health comes first because a dead endpoint fails
+         * at once and so always looks idle: by load alone it would win every retry until its breaker opens.
+         */
         boolean betterThan(Lane other) {
+            boolean healthy = consecutiveFailures == 0;
+            if (healthy != (other.consecutiveFailures == 0)) {
+                return healthy;
+            }
             long mine = (long) inFlight * other.slots;
             long theirs = (long) other.inFlight * slots;
             if (mine != theirs) {

@@ -123,22 +123,47 @@ class LeastLoadedRouterTests {
         ModelRouter router = router(policy(1024, Duration.ofMinutes(5)), endpoint(up.baseUrl(), 2),
                 endpoint(downUrl, 2));
 
+        // Four at once against two healthy slots: the dead replica is tried whenever the healthy one is full.
         List<Object> outcomes = Flux.range(0, 40)
-                .concatMap(i -> router.chat(REQUEST).<Object>map(Function.identity()).onErrorResume(Mono::just))
+                .flatMap(i -> router.chat(REQUEST).<Object>map(Function.identity()).onErrorResume(Mono::just), 4)
                 .collectList().block(WAIT);
 
         List<Object> failures = outcomes.stream().filter(Throwable.class::isInstance).toList();
         assertThat(failures).isNotEmpty().allSatisfy(failure ->
                 assertThat(((PipelineException) failure).reason()).isEqualTo(ModelFailures.UNREACHABLE));
         // Once the breaker opened after its minimum of calls, the dead replica got no more.
-        assertThat(failures).hasSizeLessThanOrEqualTo(4);
         assertThat(byName(router).get(downUrl).circuit()).isEqualTo("OPEN");
+        assertThat(byName(router).get(downUrl).calls()).isLessThanOrEqualTo(4 + 2);
         assertThat(byName(router).get(up.baseUrl()).circuit()).isEqualTo("CLOSED");
         assertThat(up.stats().totalCalls()).isEqualTo(40 - failures.size());
         assertThat(meters.get("matterpipeline.model.circuit.state").tag("endpoint", downUrl).gauge().value())
                 .isEqualTo(2);
         assertThat(meters.get("matterpipeline.model.calls").tag("endpoint", downUrl)
                 .tag("reason", ModelFailures.UNREACHABLE).counter().count()).isEqualTo((double) failures.size());
+    }
+
+    @Test
+    void aRetryAfterAFailureGoesToAHealthyReplicaEvenWhenTheFailedOneLooksIdle() {
+        OllamaSimulator up = replica(OllamaSimulatorOptions.builder().slots(4).latency(Duration.ofMillis(10)));
+        OllamaSimulator down = replica(OllamaSimulatorOptions.builder().slots(4));
+        String downUrl = down.baseUrl();
+        down.close();
+        ModelRouter router = router(policy(1024, Duration.ofMinutes(5)), endpoint(downUrl, 2),
+                endpoint(up.baseUrl(), 4));
+
+        // Two at a time against four healthy slots, so the healthy replica is always partly busy but never full,
+        // while a dead one, failing at once, always looks idle: by load alone the dead one would win every pick
+        // until its breaker opens.
+        List<Object> outcomes = Flux.range(0, 20)
+                .flatMap(i -> router.chat(REQUEST).<Object>map(Function.identity()).onErrorResume(Mono::just), 2)
+                .collectList().block(WAIT);
+
+        // At most the two opening calls can reach it before its first failure is known; its breaker (4 calls)
+        // never needs to open.
+        assertThat(outcomes.stream().filter(Throwable.class::isInstance)).hasSizeLessThanOrEqualTo(2);
+        assertThat(byName(router).get(downUrl).calls()).isLessThanOrEqualTo(2);
+        assertThat(byName(router).get(downUrl).circuit()).isEqualTo("CLOSED");
+        assertThat(up.stats().totalCalls()).isGreaterThanOrEqualTo(18);
     }
 
     @Test

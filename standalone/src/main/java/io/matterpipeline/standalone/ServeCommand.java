@@ -56,6 +56,10 @@ final class ServeCommand implements Callable<Integer> {
         }, "matter-pipeline-shutdown"));
         System.err.printf("matter-pipeline serving on http://%s:%d/v1/matters (model %s at %s)%n", address, port,
                 modelOptions.model, endpoint.baseUrl());
+        if (System.getenv("MATTER_PIPELINE_ADMIN_TOKEN") == null) {
+            System.err.println("Every /v1 request needs a bearer token: set MATTER_PIPELINE_ADMIN_TOKEN (24+ characters)"
+                    + " to bootstrap an admin token, then create scoped tokens with POST /v1/tokens (docs/api.md).");
+        }
         stopped.await();
         return 0;
     }

@@ -23,6 +23,7 @@ import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import io.matterpipeline.blob.BlobContent;
 import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.BlobPathRules;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.blob.BlobTiering;
 import io.matterpipeline.blob.PutCondition;
@@ -127,7 +128,7 @@ public final class AzureBlobStore implements BlobStore, BlobTiering {
     public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, PutCondition condition,
             Map<String, String> metadata) {
         return Mono.defer(() -> {
-            AzureBlobNames.requirePath(path);
+            BlobPathRules.requirePath(path);
             AtomicLong size = new AtomicLong();
             Flux<ByteBuffer> counted = content.doOnNext(buffer -> size.addAndGet(buffer.remaining()));
             Map<String, String> meta = metadata == null ? Map.of() : metadata;
@@ -145,7 +146,7 @@ public final class AzureBlobStore implements BlobStore, BlobTiering {
     @Override
     public Flux<ByteBuffer> get(String path) {
         return Mono.defer(() -> {
-            AzureBlobNames.requirePath(path);
+            BlobPathRules.requirePath(path);
             return blob(path).downloadStreamWithResponse(null, downloadRetry, null, false);
         }).flatMapMany(response -> response.getValue())
                 .onErrorMap(error -> AzureErrors.onRead(error, path));
@@ -154,7 +155,7 @@ public final class AzureBlobStore implements BlobStore, BlobTiering {
     @Override
     public Mono<BlobInfo> stat(String path) {
         return Mono.defer(() -> {
-            AzureBlobNames.requirePath(path);
+            BlobPathRules.requirePath(path);
             return blob(path).getProperties();
         }).map(properties -> info(path, properties))
                 .onErrorResume(AzureErrors::isNotFound, error -> Mono.empty())
@@ -164,7 +165,7 @@ public final class AzureBlobStore implements BlobStore, BlobTiering {
     @Override
     public Mono<BlobContent> read(String path) {
         return Mono.defer(() -> {
-            AzureBlobNames.requirePath(path);
+            BlobPathRules.requirePath(path);
             return blob(path).downloadContentWithResponse(downloadRetry, null);
         }).map(response -> new BlobContent(response.getValue().toBytes(),
                         quoted(response.getDeserializedHeaders().getETag())))
@@ -176,7 +177,7 @@ public final class AzureBlobStore implements BlobStore, BlobTiering {
     public Flux<BlobInfo> list(String prefix) {
         // A flat listing comes back in lexicographic name order, page after page.
         return Flux.defer(() -> container.listBlobs(new ListBlobsOptions()
-                        .setPrefix(AzureBlobNames.requirePrefix(prefix).isEmpty() ? null : prefix)
+                        .setPrefix(BlobPathRules.requirePrefix(prefix).isEmpty() ? null : prefix)
                         .setDetails(new BlobListDetails().setRetrieveMetadata(true))
                         .setMaxResultsPerPage(5000)))
                 .map(AzureBlobStore::info)
@@ -187,7 +188,7 @@ public final class AzureBlobStore implements BlobStore, BlobTiering {
     @Override
     public Mono<Long> deleteAll(Collection<String> paths) {
         return Mono.defer(() -> {
-            paths.forEach(AzureBlobNames::requirePath);
+            paths.forEach(BlobPathRules::requirePath);
             // Sub-requests by full blob URL: their path then carries the account segment of path-style endpoints
             // (Azurite), which the (container, name) overload leaves out.
             return batches.run("delete", paths, (batch, path) -> batch.deleteBlob(blob(path).getBlobUrl()));
@@ -198,7 +199,7 @@ public final class AzureBlobStore implements BlobStore, BlobTiering {
     @Override
     public Mono<Long> archive(Collection<String> paths) {
         return Mono.defer(() -> {
-            paths.forEach(AzureBlobNames::requirePath);
+            paths.forEach(BlobPathRules::requirePath);
             return batches.run("archive", paths,
                     (batch, path) -> batch.setBlobAccessTier(blob(path).getBlobUrl(), AccessTier.COOL));
         }).onErrorMap(error -> AzureErrors.onRead(error, paths.size() + " blob(s)"));

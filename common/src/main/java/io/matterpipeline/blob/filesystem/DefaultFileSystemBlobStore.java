@@ -2,6 +2,7 @@ package io.matterpipeline.blob.filesystem;
 
 import io.matterpipeline.blob.BlobContent;
 import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.BlobPathRules;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.ConflictException;

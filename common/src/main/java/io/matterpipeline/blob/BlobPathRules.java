@@ -1,18 +1,23 @@
-package io.matterpipeline.blob.filesystem;
+package io.matterpipeline.blob;
 
 import io.matterpipeline.error.BadInputException;
 
-/** Which blob paths and prefixes a store accepts; the one check between a caller's string and the filesystem. */
-final class BlobPathRules {
+/**
+ * Which blob paths and prefixes every store accepts: the one check between a caller's string and a filesystem or a
+ * container, so both adapters refuse exactly the same paths ({@code BadInputException} with reason
+ * {@code invalid-path}).
+ */
+public final class BlobPathRules {
 
-    static final String INVALID_PATH = "invalid-path";
+    /** The reason of a refused path. */
+    public static final String INVALID_PATH = "invalid-path";
     private static final int MAX_LENGTH = 1024;
 
     private BlobPathRules() {
     }
 
     /** A full blob path: non-empty segments, none of them {@code .}, {@code ..} or starting with a dot. */
-    static String requirePath(String path) {
+    public static String requirePath(String path) {
         requireSafeCharacters(path, false);
         String[] segments = path.split("/", -1);
         for (String segment : segments) {
@@ -22,7 +27,7 @@ final class BlobPathRules {
     }
 
     /** A listing prefix: like a path, but may be empty, end with {@code /} or end in a partial segment. */
-    static String requirePrefix(String prefix) {
+    public static String requirePrefix(String prefix) {
         if (prefix == null) {
             throw invalid(null, "must not be null");
         }
@@ -76,7 +81,7 @@ final class BlobPathRules {
             throw invalid(path, "must not contain '.' or '..' segments");
         }
         if (segment.startsWith(".")) {
-            // Dot names are the store's own (temporary files).
+            // Dot names are the stores' own (the filesystem store's temporary files).
             throw invalid(path, "must not contain segments starting with '.'");
         }
     }

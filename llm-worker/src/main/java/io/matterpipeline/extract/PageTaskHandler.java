@@ -15,6 +15,8 @@ import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.model.ModelFailures;
+import io.matterpipeline.progress.MatterProgress;
+import io.matterpipeline.progress.MatterStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -54,9 +56,32 @@ final class PageTaskHandler implements MessageHandler {
                     "The pages queue carries page tasks only, got " + message.type()));
         }
         String extractionBlob = BlobPaths.extraction(task.matterId(), task.documentId(), task.pageNumber());
-        return blobs.stat(extractionBlob).hasElement()
-                .flatMap(done -> done ? announceExtracted(task, extractionBlob) : read(task, extractionBlob, attempt))
+        return cancelled(task.matterId())
+                .flatMap(cancelled -> {
+                    if (cancelled) {
+                        // The Matter was cancelled: its result is final, nobody waits for this page. Skip the model.
+                        log.info("Skipping page {}: its Matter was cancelled", label(task));
+                        return Mono.<Void>empty();
+                    }
+                    return blobs.stat(extractionBlob).hasElement()
+                            .flatMap(done -> done ? announceExtracted(task, extractionBlob)
+                                    : read(task, extractionBlob, attempt));
+                })
                 .checkpoint("extract page " + label(task));
+    }
+
+    /** Whether the Matter's progress says CANCELLED (a small blob read; cheap next to a model call). */
+    private Mono<Boolean> cancelled(String matterId) {
+        return blobs.read(BlobPaths.matterProgress(matterId))
+                .map(content -> {
+                    try {
+                        return MessageCodec.mapper().readValue(content.bytes(), MatterProgress.class).status()
+                                == MatterStatus.CANCELLED;
+                    } catch (JacksonException unreadable) {
+                        return false; // the aggregator's business; reading the page is the safe default
+                    }
+                })
+                .defaultIfEmpty(false);
     }
 
     @Override

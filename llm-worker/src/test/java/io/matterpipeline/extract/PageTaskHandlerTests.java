@@ -3,6 +3,8 @@ package io.matterpipeline.extract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.bus.ConsumerSettings;
@@ -338,6 +340,21 @@ class PageTaskHandlerTests {
                 .concatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
                 .collectList().block(WAIT);
         assertThat(announced).allSatisfy(message -> assertThat(message).isInstanceOf(PageExtracted.class));
+    }
+
+    @Test
+    void pagesOfACancelledMatterAreSkippedWithoutAModelCall() {
+        start(OllamaSimulatorOptions.builder());
+        PageTask task = store(page(6, TEXT));
+        MatterProgress cancelled = new MatterProgress("m1", null, null, MatterStatus.CANCELLED, null);
+        blobs.putBytes(BlobPaths.matterProgress("m1"), MessageCodec.mapper().writeValueAsBytes(cancelled),
+                PutCondition.none()).block(WAIT);
+
+        StepVerifier.create(handler.handle(task, new MessageHandler.DeliveryAttempt(0, 3)))
+                .expectComplete().verify(WAIT);
+
+        assertThat(simulator.stats().totalCalls()).isZero();
+        assertThat(blobs.stat(BlobPaths.extraction("m1", "d1", 6)).block(WAIT)).isNull();
     }
 
     @Test

@@ -36,6 +36,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 
@@ -386,6 +387,11 @@ class PageTaskHandlerTests {
         PageFailed failed = failure(results(1).get(0));
 
         assertThat(failed.reason()).isEqualTo("malformed-page");
+        // PageFailed is published before the task is dead-lettered: wait (bounded) for the settlement to land.
+        Mono.fromCallable(() -> bus.deadLetters(Queues.PAGES))
+                .filter(deadLetters -> !deadLetters.isEmpty())
+                .repeatWhenEmpty(repeats -> repeats.delayElements(Duration.ofMillis(20)))
+                .block(WAIT);
         assertThat(bus.deadLetters(Queues.PAGES)).hasSize(1);
     }
 }

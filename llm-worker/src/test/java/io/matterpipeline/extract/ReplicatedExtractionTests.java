@@ -80,8 +80,9 @@ class ReplicatedExtractionTests {
                 .isInstanceOf(PageOutcome.Extracted.class));
         assertThat(a.stats().calls(200) + b.stats().calls(200)).isEqualTo(30);
         EndpointSnapshot down = router.endpoints().get(2);
-        assertThat(down.circuit()).isEqualTo("OPEN");
-        assertThat(down.calls()).isEqualTo(down.failures()).isLessThanOrEqualTo(4 + 2);
+        // After its first failures the dead replica rests while the others can take the calls: no page is sent
+        // there again within the run (its breaker would take it out for good in a longer outage).
+        assertThat(down.calls()).isEqualTo(down.failures()).isLessThanOrEqualTo(2);
         assertThat(a.stats().peakInFlight()).isLessThanOrEqualTo(2);
         assertThat(b.stats().peakInFlight()).isLessThanOrEqualTo(2);
     }

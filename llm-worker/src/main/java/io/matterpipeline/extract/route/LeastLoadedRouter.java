@@ -188,12 +188,24 @@ final class LeastLoadedRouter implements ModelRouter {
      * of slots in use, then fewer consecutive failures (so a retry avoids the endpoint that just failed), then round
      * robin.
      */
+    /** How long an endpoint whose last call failed is passed over while another endpoint can take the call. */
+    private static final long REST_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private Lane pick() {
         long refusedMark = ++picks;
+        long now = System.nanoTime();
+        // An endpoint whose last call failed rests for a moment while another one is available, even if that one is
+        // busy right now: a call waits for a healthy slot rather than being sent where it just failed (a dead
+        // replica fails at once and would otherwise take every retry until its breaker opens).
+        boolean anyRested = false;
+        for (Lane lane : lanes) {
+            anyRested |= !lane.resting(now) && lane.breaker.getState() != CircuitBreaker.State.OPEN;
+        }
         for (int round = 0; round < lanes.length; round++) {
             Lane best = null;
             for (Lane lane : lanes) {
                 if (lane.inFlight < lane.slots && lane.refusedAt != refusedMark
+                        && !(anyRested && lane.resting(now))
                         && (best == null || lane.betterThan(best))) {
                     best = lane;
                 }
@@ -291,6 +303,7 @@ final class LeastLoadedRouter implements ModelRouter {
         volatile int inFlight;
         int peakInFlight;
         int consecutiveFailures;
+        long lastFailureNanos;
         long lastPicked;
         long refusedAt;
         final AtomicLong calls = new AtomicLong();
@@ -332,6 +345,11 @@ final class LeastLoadedRouter implements ModelRouter {
             return Counter.builder("matterpipeline.model.calls").description("Model calls that ended on the endpoint")
                     .tag("endpoint", name).tag("outcome", outcome).tag("reason", reason)
                     .register(meters);
+        }
+
+        /** Whether the endpoint failed so recently that calls should go elsewhere while they can. */
+        boolean resting(long now) {
+            return consecutiveFailures > 0 && now - lastFailureNanos < REST_NANOS;
         }
 
         /**
@@ -376,6 +394,7 @@ final class LeastLoadedRouter implements ModelRouter {
             if (endpointFault) {
                 synchronized (LeastLoadedRouter.this) {
                     consecutiveFailures++;
+                    lastFailureNanos = System.nanoTime();
                 }
             }
             if (ticket.settled.compareAndSet(false, true)) {

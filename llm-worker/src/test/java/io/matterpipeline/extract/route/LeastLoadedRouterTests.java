@@ -131,13 +131,11 @@ class LeastLoadedRouterTests {
         List<Object> failures = outcomes.stream().filter(Throwable.class::isInstance).toList();
         assertThat(failures).isNotEmpty().allSatisfy(failure ->
                 assertThat(((PipelineException) failure).reason()).isEqualTo(ModelFailures.UNREACHABLE));
-        // Once the breaker opened after its minimum of calls, the dead replica got no more.
-        assertThat(byName(router).get(downUrl).circuit()).isEqualTo("OPEN");
-        assertThat(byName(router).get(downUrl).calls()).isLessThanOrEqualTo(4 + 2);
+        // After a failure the dead replica rests while the healthy one can take the calls (waiting for its slots),
+        // so it is tried at most once or twice in this short run; a longer outage opens its breaker (tested below).
+        assertThat(byName(router).get(downUrl).calls()).isLessThanOrEqualTo(2);
         assertThat(byName(router).get(up.baseUrl()).circuit()).isEqualTo("CLOSED");
         assertThat(up.stats().totalCalls()).isEqualTo(40 - failures.size());
-        assertThat(meters.get("matterpipeline.model.circuit.state").tag("endpoint", downUrl).gauge().value())
-                .isEqualTo(2);
         assertThat(meters.get("matterpipeline.model.calls").tag("endpoint", downUrl)
                 .tag("reason", ModelFailures.UNREACHABLE).counter().count()).isEqualTo((double) failures.size());
     }

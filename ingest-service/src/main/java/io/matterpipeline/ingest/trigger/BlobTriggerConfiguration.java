@@ -1,7 +1,6 @@
 package io.matterpipeline.ingest.trigger;
 
 import io.matterpipeline.blob.BlobStore;
-import io.matterpipeline.blob.azure.AzureBlobProperties;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.RawQueueConsumer;
 import io.matterpipeline.ingest.matter.MatterService;
@@ -31,7 +30,7 @@ public class BlobTriggerConfiguration {
             BlobTriggerProperties properties, Environment environment) {
         // The inbox lives in the blob store's own container: the trigger copies documents with the store's port.
         String container = properties.container() != null ? properties.container()
-                : environment.getProperty("matter-pipeline.blob.azure.container", AzureBlobProperties.DEFAULT_CONTAINER);
+                : environment.getProperty("matter-pipeline.blob.azure.container", BlobStore.DEFAULT_CONTAINER);
         return new BlobTriggerHandler(ingestMatterService, blobStore, container, properties, Clock.systemUTC());
     }
 

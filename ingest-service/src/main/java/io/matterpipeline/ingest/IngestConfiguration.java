@@ -8,6 +8,7 @@ import io.matterpipeline.ingest.access.AccessFilter;
 import io.matterpipeline.ingest.access.TokenService;
 import io.matterpipeline.ingest.api.IngestApi;
 import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.PageReader;
 import io.matterpipeline.ingest.request.IngestRequests;
 import io.matterpipeline.ingest.trigger.BlobTriggerConfiguration;
 import java.time.Clock;
@@ -39,6 +40,9 @@ public class IngestConfiguration {
 
     /** The property the environment variable {@code MATTER_PIPELINE_ADMIN_TOKEN} binds to (relaxed binding). */
     static final String ADMIN_TOKEN_PROPERTY = "matter-pipeline.admin-token";
+
+    /** The page-splitter's threshold of a low-confidence OCR word, shared with the review page. */
+    static final String LOW_CONFIDENCE_THRESHOLD_PROPERTY = "matter-pipeline.splitter.low-confidence-threshold";
 
     @Bean
     MatterService ingestMatterService(BlobStore blobStore, MessageBus messageBus, IngestProperties properties,
@@ -80,10 +84,20 @@ public class IngestConfiguration {
                     Clock.systemUTC());
         }
 
+        /**
+         * Pages for review. OCR words below the page-splitter's {@code low-confidence-threshold} are the ones the
+         * review page shades; the ingest service reads the same property so both agree on one number.
+         */
         @Bean
-        RouterFunction<ServerResponse> ingestRoutes(MatterService ingestMatterService, TokenService ingestTokenService,
-                IngestProperties properties) {
-            return IngestApi.routes(ingestMatterService, ingestTokenService, properties);
+        PageReader ingestPageReader(BlobStore blobStore, IngestProperties properties, Environment environment) {
+            return PageReader.create(blobStore, properties,
+                    environment.getProperty(LOW_CONFIDENCE_THRESHOLD_PROPERTY, Double.class, 0.8));
+        }
+
+        @Bean
+        RouterFunction<ServerResponse> ingestRoutes(MatterService ingestMatterService, PageReader ingestPageReader,
+                TokenService ingestTokenService, IngestProperties properties) {
+            return IngestApi.routes(ingestMatterService, ingestPageReader, ingestTokenService, properties);
         }
 
         /** Bearer tokens, scopes and rates in front of {@code /v1/matters/**} and {@code /v1/tokens/**}. */

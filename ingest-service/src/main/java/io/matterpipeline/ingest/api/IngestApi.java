@@ -3,6 +3,7 @@ package io.matterpipeline.ingest.api;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.access.TokenService;
 import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.PageReader;
 import java.util.List;
 import java.util.Set;
 import org.springframework.http.HttpMethod;
@@ -29,6 +30,8 @@ import reactor.core.publisher.Mono;
  * POST   /v1/matters/{id}/archive     a final Matter's sources to the cool tier           200            matters:write
  * GET    /v1/matters/{id}/result      the Matter result JSON once final                   200            matters:read
  * GET    /v1/matters/{id}/events      status as Server-Sent Events until final            200            matters:read
+ * GET    /v1/matters/{id}/documents/{documentId}/pages/{pageNumber}
+ *                                      a page's text, OCR words and extraction (review)    200            matters:read
  * POST   /v1/tokens                   issue a token; the secret is in the answer, once    201            tokens:admin
  * GET    /v1/tokens                   the tokens the caller administers, no secrets       200            tokens:admin
  * DELETE /v1/tokens/{id}              revoke a token                                      204            tokens:admin
@@ -42,9 +45,10 @@ public final class IngestApi {
     }
 
     /** The routes of the API. Every route but the OpenAPI document needs the access filter in front of it. */
-    public static RouterFunction<ServerResponse> routes(MatterService matters, TokenService tokens,
+    public static RouterFunction<ServerResponse> routes(MatterService matters, PageReader pages, TokenService tokens,
             IngestProperties properties) {
         MatterHandler handler = new MatterHandler(matters, properties);
+        PageHandler pageHandler = new PageHandler(pages);
         MatterEvents events = new MatterEvents(matters, properties.events());
         TokenHandler tokenHandler = new TokenHandler(tokens, properties);
         OpenApiDocument openApi = new OpenApiDocument();
@@ -59,6 +63,7 @@ public final class IngestApi {
                 .POST("/v1/matters/{id}/archive", handler::archive)
                 .GET("/v1/matters/{id}/result", handler::result)
                 .GET("/v1/matters/{id}/events", events::stream)
+                .GET("/v1/matters/{id}/documents/{documentId}/pages/{pageNumber}", pageHandler::page)
                 .POST("/v1/tokens", tokenHandler::issue)
                 .GET("/v1/tokens", tokenHandler::list)
                 .DELETE("/v1/tokens/{id}", tokenHandler::revoke)
@@ -72,6 +77,7 @@ public final class IngestApi {
                 .add(onlyAllowed("/v1/matters/{id}/archive", HttpMethod.POST))
                 .add(onlyAllowed("/v1/matters/{id}/result", HttpMethod.GET))
                 .add(onlyAllowed("/v1/matters/{id}/events", HttpMethod.GET))
+                .add(onlyAllowed("/v1/matters/{id}/documents/{documentId}/pages/{pageNumber}", HttpMethod.GET))
                 .add(onlyAllowed("/v1/tokens", HttpMethod.POST, HttpMethod.GET))
                 .add(onlyAllowed("/v1/tokens/{id}", HttpMethod.DELETE))
                 .add(onlyAllowed("/v1/openapi.yaml", HttpMethod.GET))

@@ -7,6 +7,7 @@ import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageContent;
 import io.matterpipeline.ingest.IngestApplication;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
@@ -86,6 +87,7 @@ class AccessMatrixTests {
         ARCHIVE(HttpMethod.POST, "/v1/matters/{id}/archive", Scope.WRITE, 409),
         RESULT(HttpMethod.GET, "/v1/matters/{id}/result", Scope.READ, 200),
         EVENTS(HttpMethod.GET, "/v1/matters/{id}/events", Scope.READ, 200),
+        PAGE(HttpMethod.GET, "/v1/matters/{id}/documents/{doc}/pages/1", Scope.READ, 200),
         ISSUE_TOKEN(HttpMethod.POST, "/v1/tokens", Scope.ADMIN, 201),
         LIST_TOKENS(HttpMethod.GET, "/v1/tokens", Scope.ADMIN, 200),
         REVOKE_TOKEN(HttpMethod.DELETE, "/v1/tokens/{id}", Scope.ADMIN, 204);
@@ -116,7 +118,7 @@ class AccessMatrixTests {
             case ADMIN -> endpoint.scope == Scope.ADMIN ? endpoint.authorized : 403;
             case OTHER_TENANT -> switch (endpoint) {
                 // Another tenant's Matter is as missing as an unknown one.
-                case GET_MATTER, DELETE_MATTER, UPLOAD, SEAL, CANCEL, ARCHIVE, RESULT, EVENTS -> 404;
+                case GET_MATTER, DELETE_MATTER, UPLOAD, SEAL, CANCEL, ARCHIVE, RESULT, EVENTS, PAGE -> 404;
                 // Its own listings; a token for our tenant it may not issue; our token it cannot see.
                 case CREATE_MATTER, LIST_MATTERS, LIST_TOKENS -> endpoint.authorized;
                 case ISSUE_TOKEN -> 403;
@@ -169,7 +171,7 @@ class AccessMatrixTests {
         String target = endpoint == Endpoint.REVOKE_TOKEN ? idOf(issue(TENANT, "matters:read")) : matterId;
         WebTestClient client = client(TOKENS.get(credential));
         WebTestClient.RequestBodySpec request = client.method(endpoint.method)
-                .uri(endpoint.path.replace("{id}", target == null ? "" : target));
+                .uri(endpoint.path.replace("{id}", target == null ? "" : target).replace("{doc}", preparedDocument));
         WebTestClient.RequestHeadersSpec<?> ready = switch (endpoint) {
             case UPLOAD -> request.body(BodyInserters.fromMultipartData(document()));
             case ISSUE_TOKEN -> request.contentType(MediaType.APPLICATION_JSON)
@@ -213,9 +215,9 @@ class AccessMatrixTests {
         expectType(client(read.substring(0, read.length() - 2) + "xx").get().uri("/v1/matters").exchange(),
                 "invalid-token");
         // "Bearer" in any case, but nothing else.
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build().get().uri("/v1/matters")
+        LoopbackClients.to(port).build().get().uri("/v1/matters")
                 .header(HttpHeaders.AUTHORIZATION, "bearer " + read).exchange().expectStatus().isOk();
-        expectType(WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build().get().uri("/v1/matters")
+        expectType(LoopbackClients.to(port).build().get().uri("/v1/matters")
                 .header(HttpHeaders.AUTHORIZATION, "Basic " + read).exchange(), "missing-token");
         // An encoded path is the same guarded path.
         expectType(client(null).get().uri(java.net.URI.create("http://127.0.0.1:" + port + "/v1/m%61tters"))
@@ -298,14 +300,27 @@ class AccessMatrixTests {
 
     // --- helpers
 
-    /** A Matter of {@value #TENANT} with one document, final with a result where the endpoint reads one. */
+    /** The document of the Matter {@link #preparedMatter} made last. */
+    private String preparedDocument = "";
+
+    /**
+     * A Matter of {@value #TENANT} with one document, final with a result where the endpoint reads one, with its first
+     * page split where the endpoint reads it.
+     */
     private String preparedMatter(Endpoint endpoint) {
         WebTestClient writer = client(TOKENS.get(Credential.WRITE));
         String body = writer.post().uri("/v1/matters").exchange().expectStatus().isCreated()
                 .expectBody(String.class).returnResult().getResponseBody();
         String matterId = MessageCodec.mapper().readTree(body).path("matterId").asString();
-        writer.post().uri("/v1/matters/{id}/documents", matterId).body(BodyInserters.fromMultipartData(document()))
-                .exchange().expectStatus().isCreated();
+        String uploaded = writer.post().uri("/v1/matters/{id}/documents", matterId)
+                .body(BodyInserters.fromMultipartData(document()))
+                .exchange().expectStatus().isCreated().expectBody(String.class).returnResult().getResponseBody();
+        preparedDocument = MessageCodec.mapper().readTree(uploaded).path("documentId").asString();
+        if (endpoint == Endpoint.PAGE) {
+            write(BlobPaths.page(matterId, preparedDocument, 1), MessageCodec.mapper().writeValueAsBytes(
+                    new PageContent(matterId, preparedDocument, 1, 1, "text", "text", List.of(), null, null, null,
+                            "", "")));
+        }
         if (endpoint == Endpoint.RESULT || endpoint == Endpoint.EVENTS) {
             write(BlobPaths.matterProgress(matterId), MessageCodec.mapper().writeValueAsBytes(new MatterProgress(
                     matterId, List.of(), Map.of(), MatterStatus.FAILED, Instant.parse("2026-01-02T03:04:05Z"))));
@@ -348,8 +363,7 @@ class AccessMatrixTests {
     }
 
     private WebTestClient client(String token) {
-        WebTestClient.Builder builder = WebTestClient.bindToServer()
-                .baseUrl("http://127.0.0.1:" + port)
+        WebTestClient.Builder builder = LoopbackClients.to(port)
                 .responseTimeout(Duration.ofSeconds(20));
         if (token != null) {
             builder.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);

@@ -684,7 +684,7 @@ class IngestApiTests {
 
     @Test
     void theServedOpenApiDocumentDescribesExactlyTheRoutes() {
-        String yaml = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build()
+        String yaml = LoopbackClients.to(port).build()
                 .get().uri("/v1/openapi.yaml").exchange()
                 .expectStatus().isOk()
                 .expectHeader().contentTypeCompatibleWith(MediaType.parseMediaType("application/yaml"))
@@ -704,8 +704,7 @@ class IngestApiTests {
     // --- helpers
 
     private WebTestClient clientWith(String token) {
-        return WebTestClient.bindToServer()
-                .baseUrl("http://127.0.0.1:" + port)
+        return LoopbackClients.to(port)
                 .responseTimeout(Duration.ofSeconds(20))
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token)
                 .build();

@@ -1,5 +1,7 @@
 package io.matterpipeline.ingest;
 
+import io.matterpipeline.telemetry.OperationalDefaults;
+import io.matterpipeline.telemetry.azure.AzureMonitor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -15,7 +17,14 @@ import org.springframework.context.annotation.Import;
 @Import(IngestConfiguration.class)
 public class IngestApplication {
 
+    /** The service's name: its {@code spring.application.name} and Application Insights cloud role. */
+    public static final String NAME = "ingest-service";
+
     public static void main(String[] args) {
-        SpringApplication.run(IngestApplication.class, args);
+        // First: the agent must see the classes it instruments before they load.
+        AzureMonitor.attachIfConfigured(NAME);
+        SpringApplication application = new SpringApplication(IngestApplication.class);
+        application.setDefaultProperties(OperationalDefaults.forService(NAME));
+        application.run(args);
     }
 }

@@ -5,6 +5,8 @@ import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
+import io.matterpipeline.extract.observe.ModelEndpointsHealthIndicator;
+import io.matterpipeline.extract.observe.ObservedModelClient;
 import io.matterpipeline.extract.ollama.OllamaClientOptions;
 import io.matterpipeline.extract.ollama.OllamaModelClients;
 import io.matterpipeline.extract.openai.OpenAiClientOptions;
@@ -15,10 +17,14 @@ import io.matterpipeline.extract.route.RoutingPolicy;
 import io.matterpipeline.model.ModelClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -40,10 +46,15 @@ public class LlmWorkerConfiguration {
      * each endpoint at most its slots in flight.
      */
     @Bean
-    public ModelRouter workerModelClient(WorkerProperties properties, ObjectProvider<MeterRegistry> meters) {
+    public ModelRouter workerModelClient(WorkerProperties properties, ObjectProvider<MeterRegistry> meters,
+            ObjectProvider<OpenTelemetry> openTelemetry) {
         WorkerProperties.Model model = properties.model();
+        MeterRegistry registry = meters.getIfAvailable(SimpleMeterRegistry::new);
+        OpenTelemetry otel = openTelemetry.getIfAvailable(GlobalOpenTelemetry::get);
         List<RoutedEndpoint> endpoints = properties.effectiveEndpoints().stream()
-                .map(endpoint -> new RoutedEndpoint(endpoint.url(), client(endpoint, model), endpoint.slots()))
+                .map(endpoint -> new RoutedEndpoint(endpoint.url(), ObservedModelClient.observe(
+                        client(endpoint, model), endpoint.url(), endpoint.api().name().toLowerCase(Locale.ROOT),
+                        endpoint.modelOr(model.name()), otel, registry), endpoint.slots()))
                 .toList();
         WorkerProperties.Routing routing = properties.routing();
         WorkerProperties.Breaker breaker = routing.breaker();
@@ -52,7 +63,18 @@ public class LlmWorkerConfiguration {
                 breaker.openDuration(), breaker.halfOpenCalls());
         log.info("Model endpoints: {}; {} pages at once", properties.effectiveEndpoints(),
                 properties.effectiveConcurrency());
-        return ModelRouter.create(endpoints, policy, meters.getIfAvailable(SimpleMeterRegistry::new));
+        return ModelRouter.create(endpoints, policy, registry);
+    }
+
+    /** Readiness: down while every model endpoint's breaker is open. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+    static class WorkerHealthConfiguration {
+
+        @Bean
+        ModelEndpointsHealthIndicator modelEndpointsHealthIndicator(ModelRouter workerModelClient) {
+            return new ModelEndpointsHealthIndicator(workerModelClient);
+        }
     }
 
     private static ModelClient client(WorkerProperties.Endpoint endpoint, WorkerProperties.Model model) {

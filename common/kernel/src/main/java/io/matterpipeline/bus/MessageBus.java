@@ -26,4 +26,12 @@ public interface MessageBus {
      * locked until settled or their locks expire.
      */
     Flux<Delivery> receive(String queue, ReceiveOptions options);
+
+    /**
+     * Completes when the broker can be reached for this queue, errors when it cannot: the readiness check of every
+     * service. The default, for a bus inside this process, always completes.
+     */
+    default Mono<Void> probe(String queue) {
+        return Mono.empty();
+    }
 }

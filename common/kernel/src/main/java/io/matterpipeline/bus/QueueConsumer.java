@@ -2,6 +2,9 @@ package io.matterpipeline.bus;
 
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.telemetry.ConsumerTelemetry;
+import io.matterpipeline.telemetry.LogContext;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -45,12 +48,25 @@ public final class QueueConsumer implements SmartLifecycle {
             public Mono<Void> onGiveUp(PipelineMessage message, String reason, String description) {
                 return handler.onGiveUp(message, reason, description);
             }
+
+            @Override
+            public Map<String, String> ids(PipelineMessage message) {
+                return LogContext.idsOf(message);
+            }
         }, log);
     }
 
     /** The receive-handle-settle loop, for callers that manage the subscription themselves (tests, benchmarks). */
     public Flux<Void> run(Mono<Void> until) {
         return loop.run(until);
+    }
+
+    /**
+     * Reports a span per delivery (continuing the message's trace), its log context and the consumer metrics through
+     * this telemetry; call before {@link #start()}. The kernel's telemetry auto-configuration does it for beans.
+     */
+    public void observeWith(ConsumerTelemetry telemetry) {
+        loop.observeWith(telemetry);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.matterpipeline.bus;
 
+import io.matterpipeline.telemetry.ConsumerTelemetry;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,14 @@ public final class RawQueueConsumer implements SmartLifecycle {
     /** The receive-handle-settle loop, for callers that manage the subscription themselves (tests). */
     public Flux<Void> run(Mono<Void> until) {
         return loop.run(until);
+    }
+
+    /**
+     * Reports a span per delivery (continuing the message's trace), its log context and the consumer metrics through
+     * this telemetry; call before {@link #start()}. The kernel's telemetry auto-configuration does it for beans.
+     */
+    public void observeWith(ConsumerTelemetry telemetry) {
+        loop.observeWith(telemetry);
     }
 
     @Override

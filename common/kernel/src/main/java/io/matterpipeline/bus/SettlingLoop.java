@@ -1,7 +1,10 @@
 package io.matterpipeline.bus;
 
 import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.telemetry.ConsumerTelemetry;
+import io.matterpipeline.telemetry.LogContext;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import reactor.core.Disposable;
@@ -33,6 +36,11 @@ final class SettlingLoop<T> {
 
         /** Called once before the message is dead-lettered after its handler failed. */
         Mono<Void> onGiveUp(T message, String reason, String description);
+
+        /** The ids the message is about, for its span and log lines ({@link LogContext}). */
+        default Map<String, String> ids(T message) {
+            return Map.of();
+        }
     }
 
     private final MessageBus bus;
@@ -44,6 +52,7 @@ final class SettlingLoop<T> {
     private volatile Sinks.Empty<Void> stopSignal;
     private volatile Disposable subscription;
     private volatile Sinks.Empty<Void> drained;
+    private volatile ConsumerTelemetry telemetry = ConsumerTelemetry.none();
 
     SettlingLoop(MessageBus bus, String queue, ConsumerSettings settings, Steps<T> steps, Logger log) {
         this.bus = bus;
@@ -51,6 +60,12 @@ final class SettlingLoop<T> {
         this.settings = settings;
         this.steps = steps;
         this.log = log;
+    }
+
+    /** Reports spans, log context and metrics through this telemetry from now on. */
+    void observeWith(ConsumerTelemetry telemetry) {
+        this.telemetry = telemetry;
+        telemetry.inFlight(queue, inFlight::get);
     }
 
     Flux<Void> run(Mono<Void> until) {
@@ -117,17 +132,19 @@ final class SettlingLoop<T> {
         } catch (PipelineException poison) {
             log.warn("Queue {}: dead-lettering undecodable message {}: {}", queue, delivery.messageId(),
                     poison.getMessage());
-            return delivery.deadLetter(poison.reason(), poison.getMessage());
+            return telemetry.deadLettered(queue, poison.reason())
+                    .then(delivery.deadLetter(poison.reason(), poison.getMessage()));
         }
+        ConsumerTelemetry observed = telemetry;
         String name = steps.describe(message, delivery);
         MessageHandler.DeliveryAttempt attempt =
                 new MessageHandler.DeliveryAttempt(delivery.deliveryCount(), settings.maxDeliveries());
-        Mono<Void> work = Mono.defer(() -> steps.handle(message, attempt))
+        Mono<Void> work = observed.handler(queue, delivery.type(), Mono.defer(() -> steps.handle(message, attempt)))
                 .checkpoint("handle " + name);
-        return withLockRenewal(delivery, work)
+        return observed.observe(queue, delivery, steps.ids(message), withLockRenewal(delivery, work)
                 .then(Mono.defer(delivery::complete))
                 .onErrorResume(failure -> !(failure instanceof LockLostException),
-                        failure -> settleFailure(delivery, message, name, attempt, failure));
+                        failure -> settleFailure(delivery, message, name, attempt, failure)));
     }
 
     private Mono<Void> settleFailure(Delivery delivery, T message, String name,
@@ -137,12 +154,15 @@ final class SettlingLoop<T> {
             Duration backoff = backoff(delivery.deliveryCount());
             log.info("Queue {}: message {} failed on delivery {} ({}); retrying in {}", queue, name,
                     delivery.deliveryCount() + 1, settlement.description(), backoff);
-            return withLockRenewal(delivery, Mono.delay(backoff).then()).then(Mono.defer(delivery::abandon));
+            return telemetry.retried(queue, settlement.reason())
+                    .then(withLockRenewal(delivery, Mono.delay(backoff).then()))
+                    .then(Mono.defer(delivery::abandon));
         }
         Settlement finalSettlement = settlement.giveUp();
         log.warn("Queue {}: giving up on message {} after {} deliveries: {} - {}", queue, name,
                 delivery.deliveryCount() + 1, finalSettlement.reason(), finalSettlement.description());
         return steps.onGiveUp(message, finalSettlement.reason(), finalSettlement.description())
+                .then(telemetry.deadLettered(queue, finalSettlement.reason()))
                 .then(Mono.defer(() -> delivery.deadLetter(finalSettlement.reason(), finalSettlement.description())));
     }
 

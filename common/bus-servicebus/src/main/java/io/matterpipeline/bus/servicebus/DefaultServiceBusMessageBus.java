@@ -103,6 +103,15 @@ final class DefaultServiceBusMessageBus implements ServiceBusMessageBus {
         }).onErrorMap(ServiceBusErrors::translate);
     }
 
+    /** The queue's send link answers: a batch needs the link (re-created, with the SDK's retries, when it was lost). */
+    @Override
+    public Mono<Void> probe(String queue) {
+        return Mono.defer(() -> {
+            requireOpen();
+            return sender(queue).createMessageBatch().then();
+        }).onErrorMap(ServiceBusErrors::translate);
+    }
+
     /** Fills a batch up to the broker's size limit, sends it, and goes on with the rest. */
     private Mono<Void> sendInBatches(String queue, ServiceBusSenderAsyncClient sender, List<ServiceBusMessage> messages,
             int from) {

@@ -33,10 +33,10 @@ final class MessageMapping {
             properties.put(MessageCodec.TYPE_PROPERTY, message.type());
         }
         if (!TraceContext.isValid(message.properties().get(TraceContext.PROPERTY))) {
-            String fromContext = context.getOrDefault(TraceContext.PROPERTY, null);
-            properties.put(TraceContext.PROPERTY,
-                    TraceContext.isValid(fromContext) ? fromContext : TraceContext.generate());
+            properties.put(TraceContext.PROPERTY, TraceContext.outgoing(context));
         }
+        // The SDK (and Azure Functions, Service Bus Explorer) read Diagnostic-Id first: keep it the same trace.
+        properties.put(TraceContext.DIAGNOSTIC_ID, properties.get(TraceContext.PROPERTY));
         return sent;
     }
 

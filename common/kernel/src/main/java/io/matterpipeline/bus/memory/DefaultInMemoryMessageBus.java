@@ -4,6 +4,7 @@ import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.LockLostException;
 import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.bus.TraceContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -65,13 +66,13 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
 
     @Override
     public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
-        return Mono.fromRunnable(() -> {
+        return Mono.deferContextual(context -> Mono.fromRunnable(() -> {
             requireOpen();
             Objects.requireNonNull(messages, "messages");
             QueueState state = queue(queue);
             List<Entry> entries = new ArrayList<>(messages.size());
-            for (OutboundMessage message : messages) {
-                Objects.requireNonNull(message, "message");
+            for (OutboundMessage untraced : messages) {
+                OutboundMessage message = TraceContext.traced(Objects.requireNonNull(untraced, "message"), context);
                 entries.add(new Entry(message));
                 if (chance(options.duplicateDeliveryRate())) {
                     // A second copy, as a broker produces when a send's acknowledgement was lost and it was retried.
@@ -81,7 +82,7 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
                 }
             }
             state.enqueue(entries);
-        });
+        }));
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
 import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.DeadLetters;
-import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
@@ -37,10 +36,8 @@ public class AggregatorConfiguration {
     @Bean
     public QueueConsumer aggregatorQueueConsumer(MessageBus messageBus, PipelineProperties pipeline,
             AggregatorProperties properties, MatterAssembler aggregatorMatterAssembler) {
-        ConsumerSettings settings = new ConsumerSettings(properties.concurrency(), properties.prefetch(),
-                properties.maxDeliveries(), properties.retryBackoff(), properties.maxRetryBackoff(),
-                properties.shutdownGrace());
-        return new QueueConsumer(messageBus, pipeline.queues().results(), settings, aggregatorMatterAssembler);
+        return new QueueConsumer(messageBus, pipeline.queues().results(), properties.consumerSettings(),
+                aggregatorMatterAssembler);
     }
 
     /**

@@ -1,8 +1,12 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.bus.ConsumerProperties;
+import io.matterpipeline.bus.ConsumerSettings;
+import io.matterpipeline.config.PropertyDefaults;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -11,22 +15,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * {@code matter-pipeline.queues.matters-completed}.
  *
  * @param concurrency result messages handled at once by one aggregator instance
- * @param prefetch messages the bus adapter may buffer beyond demand
- * @param maxDeliveries the results queue's max delivery count (must match the broker's setting)
- * @param retryBackoff first delay before a failed message is abandoned for redelivery; doubles per attempt
- * @param maxRetryBackoff longest delay before a failed message is abandoned for redelivery
- * @param shutdownGrace how long a stopping aggregator lets in-flight messages finish
+ * @param consumer how the results queue is consumed ({@link ConsumerProperties}, shared by every consumer)
  * @param progress the compare-and-swap updates of the progress blobs
  * @param merge how page results are merged into document and Matter results
  */
 @ConfigurationProperties("matter-pipeline.aggregator")
 public record AggregatorProperties(
         @DefaultValue("16") int concurrency,
-        @DefaultValue("0") int prefetch,
-        @DefaultValue("10") int maxDeliveries,
-        @DefaultValue("200ms") Duration retryBackoff,
-        @DefaultValue("10s") Duration maxRetryBackoff,
-        @DefaultValue("30s") Duration shutdownGrace,
+        @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer,
         @DefaultValue Progress progress,
         @DefaultValue Merge merge) {
 
@@ -34,14 +30,19 @@ public record AggregatorProperties(
         if (concurrency < 1) {
             throw new IllegalArgumentException("matter-pipeline.aggregator.concurrency must be >= 1");
         }
-        progress = progress == null ? new Progress(50, Duration.ofMillis(5), Duration.ofMillis(250), 0.75) : progress;
-        merge = merge == null ? new Merge(8, Merge.DEFAULT_KEY_IGNORED_FIELDS) : merge;
+        consumer = consumer == null ? ConsumerProperties.defaults() : consumer;
+        progress = progress == null ? PropertyDefaults.of(Progress.class) : progress;
+        merge = merge == null ? PropertyDefaults.of(Merge.class) : merge;
     }
 
-    /** The defaults, for tests and programmatic use. */
+    /** The defaults, as Spring binds them with no properties set (tests, programmatic use). */
     public static AggregatorProperties defaults() {
-        return new AggregatorProperties(16, 0, 10, Duration.ofMillis(200),
-                Duration.ofSeconds(10), Duration.ofSeconds(30), null, null);
+        return PropertyDefaults.of(AggregatorProperties.class);
+    }
+
+    /** The settings of the results queue's consumer. */
+    public ConsumerSettings consumerSettings() {
+        return consumer.toSettings(concurrency);
     }
 
     /**
@@ -81,15 +82,13 @@ public record AggregatorProperties(
             @DefaultValue({"page", "confidence", "quoteConfidence", "quoteFound", "quoteVerified", "quoteMatch"})
             List<String> keyIgnoredFields) {
 
-        /** Fields the worker may add per occurrence of an item; they never distinguish two items. */
-        static final List<String> DEFAULT_KEY_IGNORED_FIELDS =
-                List.of("page", "confidence", "quoteConfidence", "quoteFound", "quoteVerified", "quoteMatch");
-
         public Merge {
             if (readConcurrency < 1) {
                 throw new IllegalArgumentException("matter-pipeline.aggregator.merge.read-concurrency must be >= 1");
             }
-            keyIgnoredFields = keyIgnoredFields == null ? List.of() : List.copyOf(keyIgnoredFields);
+            // Unset means the default list (the annotation above), never an empty one.
+            keyIgnoredFields = keyIgnoredFields == null ? PropertyDefaults.of(Merge.class).keyIgnoredFields()
+                    : List.copyOf(keyIgnoredFields);
         }
     }
 }

@@ -83,7 +83,7 @@ class AggregatorConfigurationTests {
                         "matter-pipeline.bus.in-memory.handler-crash-rate=0.1",
                         "matter-pipeline.bus.in-memory.seed=42",
                         "matter-pipeline.aggregator.concurrency=8",
-                        "matter-pipeline.aggregator.retry-backoff=20ms")
+                        "matter-pipeline.aggregator.consumer.retry-backoff=20ms")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     MessageBus bus = context.getBean(MessageBus.class);

@@ -36,7 +36,7 @@ class DocumentMergeTests {
     @Test
     void occurrenceFieldsOfTheWorkerMoveIntoTheQuotesAndNeverSplitAnItem() {
         DocumentMerge withOccurrences = new DocumentMerge(
-                new MergeKey(Set.copyOf(AggregatorProperties.Merge.DEFAULT_KEY_IGNORED_FIELDS)));
+                new MergeKey(Set.copyOf(AggregatorProperties.defaults().merge().keyIgnoredFields())));
         withOccurrences.addPage(1, json("{'parties':[{'name':'Acme','role':'buyer','quote':'Acme (Buyer)','page':1,"
                 + "'quoteFound':true,'quoteMatch':'exact'}]}"));
         withOccurrences.addPage(3, json("{'parties':[{'name':'Acme','role':'buyer','quote':'ACME','page':3,"

@@ -1,8 +1,11 @@
 package io.matterpipeline.ingest;
 
+import io.matterpipeline.bus.ConsumerProperties;
+import io.matterpipeline.bus.ConsumerSettings;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -159,10 +162,7 @@ public record IngestProperties(
      * @param enabled whether this instance consumes the {@code ingest-requests} queue
      * @param queue the queue name
      * @param concurrency requests handled at once
-     * @param maxDeliveries the queue's max delivery count (must match the broker's setting)
-     * @param retryBackoff first delay before a failed request is abandoned for redelivery; doubles per attempt
-     * @param maxRetryBackoff the longest such delay
-     * @param shutdownGrace how long a stopping consumer lets requests in flight finish
+     * @param consumer how the queue is consumed ({@link ConsumerProperties}, shared by every consumer)
      * @param maxRequestSize largest request message; a larger one is dead-lettered unread
      * @param sourcePrefixes blob path prefixes a request may copy a document from; anything else is refused
      * @param sourceUrlBase the URL of the blob store's container ({@code https://acct.blob.core.windows.net/c/}):
@@ -172,19 +172,16 @@ public record IngestProperties(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("ingest-requests") String queue,
             @DefaultValue("4") int concurrency,
-            @DefaultValue("10") int maxDeliveries,
-            @DefaultValue("1s") Duration retryBackoff,
-            @DefaultValue("1m") Duration maxRetryBackoff,
-            @DefaultValue("30s") Duration shutdownGrace,
+            @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer,
             @DefaultValue("64KB") DataSize maxRequestSize,
             @DefaultValue("inbox/") List<String> sourcePrefixes,
             String sourceUrlBase) {
 
         public Requests {
             sourcePrefixes = sourcePrefixes == null ? List.of("inbox/") : List.copyOf(sourcePrefixes);
-            if (concurrency < 1 || maxDeliveries < 1) {
-                throw new IllegalArgumentException("matter-pipeline.ingest.requests: concurrency and max deliveries "
-                        + "must be positive");
+            consumer = consumer == null ? ConsumerProperties.defaults() : consumer;
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.requests.concurrency must be positive");
             }
             for (String prefix : sourcePrefixes) {
                 if (prefix.isBlank() || !prefix.endsWith("/") || prefix.startsWith("matters/")
@@ -196,8 +193,12 @@ public record IngestProperties(
         }
 
         static Requests defaults() {
-            return new Requests(true, "ingest-requests", 4, 10, Duration.ofSeconds(1), Duration.ofMinutes(1),
-                    Duration.ofSeconds(30), DataSize.ofKilobytes(64), null, null);
+            return new Requests(true, "ingest-requests", 4, null, DataSize.ofKilobytes(64), null, null);
+        }
+
+        /** The settings of the queue's consumer. */
+        public ConsumerSettings consumerSettings() {
+            return consumer.toSettings(concurrency);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.matterpipeline.extract;
 
 import io.matterpipeline.blob.BlobStore;
-import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
@@ -97,10 +96,6 @@ public class LlmWorkerConfiguration {
         PageExtractor extractor = new PageExtractor(workerModelClient, legal, properties);
         MatterSchemas schemas = new MatterSchemas(blobStore, legal, properties.schemas().cacheSize());
         PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, schemas, pipeline.queues().results());
-        WorkerProperties.Consumer consumer = properties.consumer();
-        ConsumerSettings settings = new ConsumerSettings(properties.effectiveConcurrency(), consumer.prefetch(),
-                consumer.maxDeliveries(), consumer.redeliveryBackoff(), consumer.maxRedeliveryBackoff(),
-                consumer.shutdownGrace());
-        return new QueueConsumer(bus, pipeline.queues().pages(), settings, handler);
+        return new QueueConsumer(bus, pipeline.queues().pages(), properties.consumerSettings(), handler);
     }
 }

@@ -1,11 +1,14 @@
 package io.matterpipeline.extract;
 
+import io.matterpipeline.bus.ConsumerProperties;
+import io.matterpipeline.bus.ConsumerSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
@@ -25,7 +28,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param charsPerToken characters per token assumed when estimating a prompt's size before sending it (low = cautious)
  * @param routing how calls are queued for and spread over the endpoints, and when an endpoint is taken out
  * @param schemas where per-Matter extraction schemas come from
- * @param consumer how the pages queue is consumed (the queue names are {@code matter-pipeline.queues.*})
+ * @param consumer how the pages queue is consumed ({@link ConsumerProperties}, shared by every consumer; the queue
+ *     names are {@code matter-pipeline.queues.*})
  */
 @ConfigurationProperties("matter-pipeline.worker")
 public record WorkerProperties(
@@ -39,13 +43,14 @@ public record WorkerProperties(
         @DefaultValue("3.0") double charsPerToken,
         @DefaultValue Routing routing,
         @DefaultValue Schemas schemas,
-        @DefaultValue Consumer consumer) {
+        @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer) {
 
     /** Slots of the single {@code model.base-url} server when neither endpoints nor concurrency are set. */
     static final int DEFAULT_SLOTS = 4;
 
     public WorkerProperties {
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+        consumer = consumer == null ? ConsumerProperties.defaults() : consumer;
         if (concurrency != null && concurrency < 1) {
             throw new IllegalArgumentException("matter-pipeline.worker.concurrency must be >= 1");
         }
@@ -87,6 +92,11 @@ public record WorkerProperties(
             return concurrency;
         }
         return effectiveEndpoints().stream().mapToInt(Endpoint::slots).sum();
+    }
+
+    /** The settings of the pages queue's consumer: {@link #effectiveConcurrency()} pages at once. */
+    public ConsumerSettings consumerSettings() {
+        return consumer.toSettings(effectiveConcurrency());
     }
 
     /** The API a model server speaks. */
@@ -226,23 +236,5 @@ public record WorkerProperties(
                 throw new IllegalArgumentException("matter-pipeline.worker.retry.jitter must be within 0..1");
             }
         }
-    }
-
-    /**
-     * The pages queue consumer.
-     *
-     * @param prefetch deliveries buffered beyond demand
-     * @param maxDeliveries the queue's max delivery count (must match the broker); a page whose handler keeps
-     *     crashing is reported failed on the last one
-     * @param redeliveryBackoff first delay before a crashed delivery is abandoned for redelivery; doubles each time
-     * @param maxRedeliveryBackoff the longest such delay
-     * @param shutdownGrace how long a stopping worker lets pages in flight finish
-     */
-    public record Consumer(
-            @DefaultValue("0") int prefetch,
-            @DefaultValue("10") int maxDeliveries,
-            @DefaultValue("1s") Duration redeliveryBackoff,
-            @DefaultValue("30s") Duration maxRedeliveryBackoff,
-            @DefaultValue("30s") Duration shutdownGrace) {
     }
 }

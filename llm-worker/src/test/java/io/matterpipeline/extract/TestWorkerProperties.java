@@ -1,5 +1,6 @@
 package io.matterpipeline.extract;
 
+import io.matterpipeline.bus.ConsumerProperties;
 import java.time.Duration;
 import java.util.List;
 
@@ -26,7 +27,7 @@ final class TestWorkerProperties {
                 new WorkerProperties.Routing(1024, Duration.ofMinutes(1),
                         new WorkerProperties.Breaker(50, 10, 5, Duration.ofSeconds(10), 2)),
                 new WorkerProperties.Schemas(16),
-                new WorkerProperties.Consumer(0, maxDeliveries, Duration.ofMillis(5), Duration.ofMillis(20),
+                new ConsumerProperties(0, maxDeliveries, Duration.ofMillis(5), Duration.ofMillis(20),
                         Duration.ofSeconds(5)));
     }
 }

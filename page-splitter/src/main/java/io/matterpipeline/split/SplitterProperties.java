@@ -1,9 +1,10 @@
 package io.matterpipeline.split;
 
+import io.matterpipeline.bus.ConsumerProperties;
 import io.matterpipeline.bus.ConsumerSettings;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -24,7 +25,7 @@ import org.springframework.util.unit.DataSize;
  * @param pageTaskBatchSize PageTasks published per batch
  * @param tempDirectory where documents are copied while being split; a {@code matter-pipeline-splitter} folder in the
  *     JVM's temp directory when unset
- * @param consumer how the documents queue is consumed
+ * @param consumer how the documents queue is consumed ({@link ConsumerProperties}, shared by every consumer)
  */
 @ConfigurationProperties("matter-pipeline.splitter")
 public record SplitterProperties(
@@ -39,7 +40,7 @@ public record SplitterProperties(
         @DefaultValue("64") int maxJsonNestingDepth,
         @DefaultValue("100") int pageTaskBatchSize,
         Path tempDirectory,
-        @DefaultValue Consumer consumer) {
+        @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer) {
 
     public SplitterProperties {
         requirePositive("concurrency", concurrency);
@@ -57,7 +58,7 @@ public record SplitterProperties(
         if (lowConfidenceThreshold < 0 || lowConfidenceThreshold > 1) {
             throw new IllegalArgumentException("matter-pipeline.splitter.low-confidence-threshold must be in 0..1");
         }
-        consumer = consumer != null ? consumer : Consumer.defaults();
+        consumer = consumer != null ? consumer : ConsumerProperties.defaults();
         if (maxDocumentSize == null || maxDocumentSize.toBytes() <= 0) {
             throw new IllegalArgumentException("matter-pipeline.splitter.max-document-size must be positive");
         }
@@ -66,40 +67,18 @@ public record SplitterProperties(
     /** The defaults, as Spring binds them with no properties set. */
     public static SplitterProperties defaults() {
         return new SplitterProperties(2, 8, 4000, 300, 0.8, DataSize.ofMegabytes(256), 10_000, 1_000_000, 64, 100, null,
-                Consumer.defaults());
+                null);
     }
 
     /** The settings of the documents queue's consumer. */
     public ConsumerSettings consumerSettings() {
-        return new ConsumerSettings(concurrency, consumer.prefetch(), consumer.maxDeliveries(), consumer.retryBackoff(),
-                consumer.maxRetryBackoff(), consumer.shutdownGrace());
+        return consumer.toSettings(concurrency);
     }
 
     /** The temp directory in use: {@link #tempDirectory()} or the default under {@code java.io.tmpdir}. */
     public Path effectiveTempDirectory() {
         return tempDirectory != null ? tempDirectory
                 : Path.of(System.getProperty("java.io.tmpdir"), "matter-pipeline-splitter");
-    }
-
-    /**
-     * @param prefetch deliveries the bus adapter may buffer beyond demand (keep it small: a buffered message's lock is
-     *     not renewed)
-     * @param maxDeliveries the documents queue's max delivery count; must match the broker's setting (Service Bus
-     *     MaxDeliveryCount, {@code matter-pipeline.bus.in-memory.max-delivery-count})
-     * @param retryBackoff the first delay before a transiently failed document is retried; doubles per attempt
-     * @param maxRetryBackoff the longest such delay
-     * @param shutdownGrace how long a stopping instance lets documents being split finish
-     */
-    public record Consumer(
-            @DefaultValue("0") int prefetch,
-            @DefaultValue("10") int maxDeliveries,
-            @DefaultValue("200ms") Duration retryBackoff,
-            @DefaultValue("10s") Duration maxRetryBackoff,
-            @DefaultValue("30s") Duration shutdownGrace) {
-
-        static Consumer defaults() {
-            return new Consumer(0, 10, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(30));
-        }
     }
 
     private static void requirePositive(String name, int value) {

@@ -3,7 +3,8 @@ package io.matterpipeline.bus;
 import java.time.Duration;
 
 /**
- * How a {@link QueueConsumer} runs.
+ * How a {@link QueueConsumer} or {@link RawQueueConsumer} runs: a service's concurrency joined with its bound
+ * {@link ConsumerProperties}.
  *
  * @param concurrency deliveries handled at once
  * @param prefetch deliveries the adapter may buffer beyond demand
@@ -30,10 +31,9 @@ public record ConsumerSettings(
         }
     }
 
-    /** Sensible defaults for a given concurrency. */
+    /** The {@link ConsumerProperties#defaults() defaults} with the given concurrency. */
     public static ConsumerSettings of(int concurrency) {
-        return new ConsumerSettings(concurrency, 0, 10, Duration.ofMillis(200), Duration.ofSeconds(10),
-                Duration.ofSeconds(30));
+        return ConsumerProperties.defaults().toSettings(concurrency);
     }
 
     public ConsumerSettings withMaxDeliveries(int maxDeliveries) {

@@ -1,7 +1,6 @@
 package io.matterpipeline.ingest.request;
 
 import io.matterpipeline.blob.BlobStore;
-import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.MessageHandler;
 import io.matterpipeline.bus.RawQueueConsumer;
@@ -37,9 +36,7 @@ public final class IngestRequests implements RawQueueConsumer.Handler {
     /** The consumer of the configured queue; a Spring lifecycle bean. */
     public static RawQueueConsumer consumer(MessageBus bus, IngestRequests requests,
             IngestProperties.Requests settings) {
-        ConsumerSettings consumer = new ConsumerSettings(settings.concurrency(), 0, settings.maxDeliveries(),
-                settings.retryBackoff(), settings.maxRetryBackoff(), settings.shutdownGrace());
-        return new RawQueueConsumer(bus, settings.queue(), consumer, requests);
+        return new RawQueueConsumer(bus, settings.queue(), settings.consumerSettings(), requests);
     }
 
     @Override

@@ -1,8 +1,9 @@
 package io.matterpipeline.ingest.trigger;
 
+import io.matterpipeline.bus.ConsumerProperties;
 import io.matterpipeline.bus.ConsumerSettings;
-import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -25,7 +26,7 @@ import org.springframework.util.unit.DataSize;
  * @param sealConcurrency inbox documents added at once while a seal catches up with documents whose events have not
  *     been handled yet
  * @param maxWebhookBody largest webhook request body read (Event Grid sends at most 1 MB per delivery)
- * @param consumer how the queue is consumed: prefetch, delivery budget, retry backoff, shutdown grace
+ * @param consumer how the queue is consumed ({@link ConsumerProperties}, shared by every consumer)
  */
 @ConfigurationProperties("matter-pipeline.ingest.trigger")
 public record BlobTriggerProperties(
@@ -39,7 +40,7 @@ public record BlobTriggerProperties(
         @DefaultValue("4") int concurrency,
         @DefaultValue("4") int sealConcurrency,
         @DefaultValue("1MB") DataSize maxWebhookBody,
-        @DefaultValue Consumer consumer) {
+        @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer) {
 
     public BlobTriggerProperties {
         queue = queue == null || queue.isBlank() ? "blob-events" : queue;
@@ -47,7 +48,7 @@ public record BlobTriggerProperties(
         inbox = inbox == null || inbox.isBlank() ? "inbox" : inbox;
         sealMarker = sealMarker == null || sealMarker.isBlank() ? "_SEALED" : sealMarker;
         maxWebhookBody = maxWebhookBody == null ? DataSize.ofMegabytes(1) : maxWebhookBody;
-        consumer = consumer == null ? Consumer.defaults() : consumer;
+        consumer = consumer == null ? ConsumerProperties.defaults() : consumer;
         if (inbox.startsWith("/") || inbox.endsWith("/")) {
             throw new IllegalArgumentException("matter-pipeline.ingest.trigger.inbox must not start or end with '/'");
         }
@@ -75,27 +76,6 @@ public record BlobTriggerProperties(
 
     /** The settings of the queue's consumer. */
     public ConsumerSettings consumerSettings() {
-        return new ConsumerSettings(concurrency, consumer.prefetch(), consumer.maxDeliveries(), consumer.retryBackoff(),
-                consumer.maxRetryBackoff(), consumer.shutdownGrace());
-    }
-
-    /**
-     * @param prefetch deliveries the bus adapter may buffer beyond demand
-     * @param maxDeliveries the queue's max delivery count (must match the broker's); a failure on the last delivery
-     *     dead-letters the event
-     * @param retryBackoff first delay before a failed event is abandoned for redelivery; doubles per attempt
-     * @param maxRetryBackoff the longest such delay
-     * @param shutdownGrace how long a stopping consumer lets in-flight events finish
-     */
-    public record Consumer(
-            @DefaultValue("0") int prefetch,
-            @DefaultValue("10") int maxDeliveries,
-            @DefaultValue("200ms") Duration retryBackoff,
-            @DefaultValue("10s") Duration maxRetryBackoff,
-            @DefaultValue("30s") Duration shutdownGrace) {
-
-        static Consumer defaults() {
-            return new Consumer(0, 10, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(30));
-        }
+        return consumer.toSettings(concurrency);
     }
 }

@@ -6,6 +6,7 @@ import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
+import io.matterpipeline.bus.ConsumerProperties;
 import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.RawQueueConsumer;
 import io.matterpipeline.bus.memory.DeadLetteredMessage;
@@ -68,8 +69,9 @@ class IngestRequestsTests {
         IngestProperties properties = new IngestProperties(DataSize.ofKilobytes(64), 10, 200, "default", 16,
                 Duration.ofMillis(1), 4);
         matters = new MatterService(blobs, bus, "documents", "results", properties, Clock.systemUTC());
-        IngestProperties.Requests settings = new IngestProperties.Requests(true, QUEUE, 2, 3, Duration.ofMillis(10),
-                Duration.ofMillis(50), Duration.ofSeconds(5), DataSize.ofKilobytes(64), List.of("inbox/"),
+        IngestProperties.Requests settings = new IngestProperties.Requests(true, QUEUE, 2,
+                new ConsumerProperties(0, 3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5)),
+                DataSize.ofKilobytes(64), List.of("inbox/"),
                 "https://acct.blob.core.windows.net/pipeline/");
         RawQueueConsumer consumer = IngestRequests.consumer(bus, IngestRequests.create(matters, blobs, settings),
                 settings);

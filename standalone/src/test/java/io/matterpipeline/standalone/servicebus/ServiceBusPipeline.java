@@ -158,7 +158,7 @@ final class ServiceBusPipeline implements AutoCloseable {
         // Each service's own view of the queues' max delivery count must match the broker's.
         properties.put("matter-pipeline.splitter.consumer.max-deliveries", maxDeliveries);
         properties.put("matter-pipeline.worker.consumer.max-deliveries", maxDeliveries);
-        properties.put("matter-pipeline.aggregator.max-deliveries", maxDeliveries);
+        properties.put("matter-pipeline.aggregator.consumer.max-deliveries", maxDeliveries);
         // Ingest consumes no queue here (Matters are driven through MatterService).
         properties.put("matter-pipeline.ingest.requests.enabled", "false");
         properties.putAll(extra);

@@ -53,8 +53,8 @@ class ServiceBusPipelineTests {
             "matter-pipeline.worker.concurrency", "1",
             // A stopping worker gives its in-flight page no time to finish: closing the context is a kill.
             "matter-pipeline.worker.consumer.shutdown-grace", "100ms",
-            "matter-pipeline.worker.consumer.redelivery-backoff", "100ms",
-            "matter-pipeline.worker.consumer.max-redelivery-backoff", "300ms");
+            "matter-pipeline.worker.consumer.retry-backoff", "100ms",
+            "matter-pipeline.worker.consumer.max-retry-backoff", "300ms");
 
     private Path blobRoot;
     private ServiceBusEmulator emulator;
@@ -70,7 +70,7 @@ class ServiceBusPipelineTests {
         simulator = OllamaSimulator.start();
         pipeline = ServiceBusPipeline.over(emulator, blobRoot, simulator.baseUrl())
                 .startIngestSplitterAggregator(Map.of("matter-pipeline.splitter.consumer.retry-backoff", "100ms",
-                        "matter-pipeline.aggregator.retry-backoff", "100ms"));
+                        "matter-pipeline.aggregator.consumer.retry-backoff", "100ms"));
         startWorkers(2);
     }
 

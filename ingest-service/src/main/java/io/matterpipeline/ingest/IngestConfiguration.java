@@ -5,6 +5,7 @@ import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.RawQueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
 import io.matterpipeline.ingest.access.AccessFilter;
+import io.matterpipeline.ingest.access.EntraTokens;
 import io.matterpipeline.ingest.access.TokenService;
 import io.matterpipeline.ingest.api.IngestApi;
 import io.matterpipeline.ingest.matter.MatterService;
@@ -100,10 +101,13 @@ public class IngestConfiguration {
             return IngestApi.routes(ingestMatterService, ingestPageReader, ingestTokenService, properties);
         }
 
-        /** Bearer tokens, scopes and rates in front of {@code /v1/matters/**} and {@code /v1/tokens/**}. */
+        /**
+         * Bearer tokens ({@code mpt.} tokens, and Entra ID tokens when {@code matter-pipeline.ingest.auth.entra} is
+         * configured), scopes and rates in front of {@code /v1/matters/**} and {@code /v1/tokens/**}.
+         */
         @Bean
         WebFilter ingestAccessFilter(TokenService ingestTokenService, IngestProperties properties) {
-            return AccessFilter.create(ingestTokenService, properties.auth());
+            return AccessFilter.create(ingestTokenService, EntraTokens.forApi(properties.auth()), properties.auth());
         }
 
         @Bean

@@ -130,6 +130,8 @@ public record IngestProperties(
      * @param requestsPerMinute default sustained rate of one token; a token may carry its own
      * @param burst requests a token may make at once before the rate applies
      * @param maxTrackedTokens tokens whose rate is tracked at once; the least recently used is forgotten first
+     * @param entra Microsoft Entra ID bearer tokens, accepted beside the service's own {@code mpt.} tokens when an
+     *     issuer and an audience are configured
      */
     public record Auth(
             String adminToken,
@@ -139,10 +141,12 @@ public record IngestProperties(
             @DefaultValue("3650d") Duration maxTokenLifetime,
             @DefaultValue("600") int requestsPerMinute,
             @DefaultValue("60") int burst,
-            @DefaultValue("10000") int maxTrackedTokens) {
+            @DefaultValue("10000") int maxTrackedTokens,
+            @DefaultValue Entra entra) {
 
         public Auth {
             adminScopes = adminScopes == null ? List.of("tokens:admin") : List.copyOf(adminScopes);
+            entra = entra == null ? Entra.defaults() : entra;
             if (requestsPerMinute < 1 || burst < 1 || maxTrackedTokens < 1) {
                 throw new IllegalArgumentException("matter-pipeline.ingest.auth: rates must be positive");
             }
@@ -154,7 +158,91 @@ public record IngestProperties(
         }
 
         static Auth defaults() {
-            return new Auth(null, null, 24, Duration.ofDays(90), Duration.ofDays(3650), 600, 60, 10_000);
+            return new Auth(null, null, 24, Duration.ofDays(90), Duration.ofDays(3650), 600, 60, 10_000, null);
+        }
+    }
+
+    /**
+     * Microsoft Entra ID (Azure AD) access tokens for this API, checked with the tenant's published signing keys:
+     * signature, issuer, audience, expiry and not-before. App roles in the {@code roles} claim map to scopes:
+     * {@code Matters.Read} to {@code matters:read}, {@code Matters.Write} to {@code matters:write},
+     * {@code Tokens.Admin} to {@code tokens:admin}.
+     *
+     * @param issuer the expected {@code iss}, e.g. {@code https://login.microsoftonline.com/{tenant-id}/v2.0}; unset:
+     *     Entra tokens are not accepted
+     * @param audience the expected {@code aud}: the API's application (client) id for v2 tokens, or its Application
+     *     ID URI ({@code api://...}) for v1 tokens
+     * @param jwkSetUri where the signing keys are published; unset: derived from the issuer
+     *     ({@code .../{tenant}/v2.0} gives {@code .../{tenant}/discovery/v2.0/keys})
+     * @param tenantClaim the claim whose value is the caller's tenant (a valid tenant name: letters, digits, '-', '_')
+     * @param rolesClaim the claim holding the app roles
+     * @param clockSkew tolerance on {@code exp} and {@code nbf}
+     * @param keysMaxAge signing keys are fetched again after this long, so a withdrawn key stops working
+     * @param keysMinRefreshInterval a token with a key id not in the cached set fetches the keys again (a rotation),
+     *     but at most once per this interval, so forged key ids cannot make the service flood the key endpoint
+     * @param keysTimeout time allowed for fetching the signing keys; past it the request gets 503
+     */
+    public record Entra(
+            String issuer,
+            String audience,
+            String jwkSetUri,
+            @DefaultValue("tid") String tenantClaim,
+            @DefaultValue("roles") String rolesClaim,
+            @DefaultValue("60s") Duration clockSkew,
+            @DefaultValue("1h") Duration keysMaxAge,
+            @DefaultValue("30s") Duration keysMinRefreshInterval,
+            @DefaultValue("10s") Duration keysTimeout) {
+
+        public Entra {
+            issuer = issuer == null || issuer.isBlank() ? null : issuer.strip();
+            audience = audience == null || audience.isBlank() ? null : audience.strip();
+            jwkSetUri = jwkSetUri == null || jwkSetUri.isBlank() ? null : jwkSetUri.strip();
+            tenantClaim = tenantClaim == null || tenantClaim.isBlank() ? "tid" : tenantClaim;
+            rolesClaim = rolesClaim == null || rolesClaim.isBlank() ? "roles" : rolesClaim;
+            clockSkew = clockSkew == null ? Duration.ofSeconds(60) : clockSkew;
+            keysMaxAge = keysMaxAge == null ? Duration.ofHours(1) : keysMaxAge;
+            keysMinRefreshInterval = keysMinRefreshInterval == null ? Duration.ofSeconds(30) : keysMinRefreshInterval;
+            keysTimeout = keysTimeout == null ? Duration.ofSeconds(10) : keysTimeout;
+            if ((issuer == null) != (audience == null)) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.auth.entra: set both issuer and audience, "
+                        + "or neither");
+            }
+            if (clockSkew.isNegative() || keysMinRefreshInterval.isNegative() || keysMaxAge.isNegative()
+                    || keysMaxAge.isZero() || keysTimeout.isNegative() || keysTimeout.isZero()) {
+                throw new IllegalArgumentException("matter-pipeline.ingest.auth.entra: durations must not be negative, "
+                        + "keys-max-age and keys-timeout not zero");
+            }
+            if (issuer != null && jwkSetUri == null) {
+                jwkSetUri = derivedJwkSetUri(issuer);
+            }
+        }
+
+        static Entra defaults() {
+            return new Entra(null, null, null, null, null, null, null, null, null);
+        }
+
+        /** True when Entra tokens are accepted. */
+        public boolean enabled() {
+            return issuer != null;
+        }
+
+        /**
+         * Entra's key endpoint for an issuer: {@code https://login.microsoftonline.com/{t}/v2.0} (v2 tokens) and
+         * {@code https://sts.windows.net/{t}/} (v1 tokens) both publish at {@code .../{t}/discovery/v2.0/keys}.
+         */
+        static String derivedJwkSetUri(String issuer) {
+            java.util.regex.Matcher v2 = java.util.regex.Pattern.compile("^(https://[^/]+/[^/]+)/v2\\.0/?$")
+                    .matcher(issuer);
+            if (v2.matches()) {
+                return v2.group(1) + "/discovery/v2.0/keys";
+            }
+            java.util.regex.Matcher v1 = java.util.regex.Pattern.compile("^https://sts\\.windows\\.net/([^/]+)/?$")
+                    .matcher(issuer);
+            if (v1.matches()) {
+                return "https://login.microsoftonline.com/" + v1.group(1) + "/discovery/v2.0/keys";
+            }
+            throw new IllegalArgumentException("matter-pipeline.ingest.auth.entra.jwk-set-uri cannot be derived from "
+                    + "issuer '" + issuer + "'; set it");
         }
     }
 

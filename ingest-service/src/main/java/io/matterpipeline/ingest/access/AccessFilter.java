@@ -21,6 +21,11 @@ import reactor.core.publisher.Mono;
  * {@code GET}/{@code HEAD} under {@code /v1/matters} need {@code matters:read}; every other method there needs
  * {@code matters:write}. Other paths (the OpenAPI document, actuator, the Blob-event webhook) are not this filter's.
  *
+ * <p>Two kinds of bearer token: the service's own ({@code mpt.<id>.<secret>}, checked by {@link TokenService}) and,
+ * when configured, Microsoft Entra ID access tokens (any other token, checked by {@link EntraTokens}: signature,
+ * issuer, audience, expiry; app roles map to scopes, the tenant comes from a claim). Both end as a {@link Caller} and
+ * go through the same rate, scope and tenant rules.
+ *
  * <p>Paths are compared by their decoded segments, as the router matches them, so an encoded path
  * ({@code /v1/m%61tters}) cannot slip past.
  */
@@ -29,18 +34,24 @@ public final class AccessFilter implements WebFilter, Ordered {
     private static final String BEARER = "Bearer ";
 
     private final TokenService tokens;
+    private final EntraTokens entra;
     private final RateLimiter rates;
     private final int burst;
 
-    AccessFilter(TokenService tokens, RateLimiter rates, int burst) {
+    AccessFilter(TokenService tokens, EntraTokens entra, RateLimiter rates, int burst) {
         this.tokens = tokens;
+        this.entra = entra;
         this.rates = rates;
         this.burst = burst;
     }
 
-    /** The filter with per-token rate buckets bounded as configured. */
-    public static AccessFilter create(TokenService tokens, IngestProperties.Auth settings) {
-        return new AccessFilter(tokens, new RateLimiter(settings.maxTrackedTokens(), System::nanoTime),
+    /**
+     * The filter with per-token rate buckets bounded as configured.
+     *
+     * @param entra the checker of Entra ID tokens, or null to accept {@code mpt.} tokens only
+     */
+    public static AccessFilter create(TokenService tokens, EntraTokens entra, IngestProperties.Auth settings) {
+        return new AccessFilter(tokens, entra, new RateLimiter(settings.maxTrackedTokens(), System::nanoTime),
                 settings.burst());
     }
 
@@ -64,7 +75,7 @@ public final class AccessFilter implements WebFilter, Ordered {
                     "This request needs an 'Authorization: Bearer <token>' header"));
         }
         String token = authorization.get(0).substring(BEARER.length()).strip();
-        return tokens.authenticate(token).flatMap(caller -> {
+        return authenticate(token).flatMap(caller -> {
             // A token allowed a few requests per minute does not get the whole default burst at once.
             long waitNanos = rates.acquire(caller.tokenId(), caller.requestsPerMinute(),
                     Math.max(1, Math.min(burst, caller.requestsPerMinute())));
@@ -81,6 +92,18 @@ public final class AccessFilter implements WebFilter, Ordered {
             exchange.getAttributes().put(Caller.ATTRIBUTE, caller);
             return chain.filter(exchange);
         });
+    }
+
+    /**
+     * A JWT (three base64url parts, a JSON header: {@code eyJ...}) is an Entra token when those are accepted; anything
+     * else is one of ours ({@code mpt.} or the bootstrap admin token).
+     */
+    private Mono<Caller> authenticate(String token) {
+        return entra != null && looksLikeJwt(token) ? entra.caller(token) : tokens.authenticate(token);
+    }
+
+    static boolean looksLikeJwt(String token) {
+        return token.startsWith("eyJ") && token.chars().filter(c -> c == '.').count() == 2;
     }
 
     /** The scope a request needs, or null when the path is not guarded here. */

@@ -6,9 +6,11 @@ import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageContent;
 import io.matterpipeline.ingest.IngestApplication;
+import io.matterpipeline.ingest.access.EntraIssuer;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
 import java.io.IOException;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,14 +50,20 @@ import org.springframework.web.reactive.function.BodyInserters;
 /**
  * The authorization matrix: every endpoint against every kind of credential, with the status each cell must answer.
  * Credentials: none, a malformed or unknown token, an expired one, a revoked one, one token per scope of tenant
- * {@value #TENANT}, and a token of another tenant holding every scope. A cell that passes authorization answers what
- * the endpoint answers for a prepared Matter of {@value #TENANT} (201, 200, 202, 204, or 409 for archiving on a store
- * without tiers), so each cell shows that the filter let the request through, not only that it did not refuse it.
+ * {@value #TENANT}, and a token of another tenant holding every scope; then the same as Entra ID access tokens (one
+ * per app role, an expired one, one without a role, one of another tenant with every role), signed with keys made
+ * here and served on loopback by {@link EntraIssuer}. A cell that passes authorization answers what the endpoint
+ * answers for a prepared Matter of {@value #TENANT} (201, 200, 202, 204, or 409 for archiving on a store without
+ * tiers), so each cell shows that the filter let the request through, not only that it did not refuse it. A cell
+ * that is refused leaves every blob of the store and every queue exactly as they were, and a token it tried to
+ * revoke still works.
  */
 @SpringBootTest(classes = IngestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"matter-pipeline.admin-token=" + AccessMatrixTests.ADMIN_TOKEN,
                 "matter-pipeline.ingest.auth.requests-per-minute=100000",
-                "matter-pipeline.ingest.requests.enabled=false"})
+                "matter-pipeline.ingest.requests.enabled=false",
+                "matter-pipeline.ingest.auth.entra.issuer=" + EntraIssuer.ISSUER,
+                "matter-pipeline.ingest.auth.entra.audience=" + EntraIssuer.AUDIENCE})
 class AccessMatrixTests {
 
     static {
@@ -65,13 +74,23 @@ class AccessMatrixTests {
     static final String TENANT = "acme";
     static final String OTHER = "globex";
     private static final Path BLOB_ROOT = createTempDirectory();
+    private static final EntraIssuer ENTRA = EntraIssuer.start();
 
     @DynamicPropertySource
     static void blobRoot(DynamicPropertyRegistry registry) {
         registry.add("matter-pipeline.blob.filesystem.root", BLOB_ROOT::toString);
+        registry.add("matter-pipeline.ingest.auth.entra.jwk-set-uri", ENTRA::jwkSetUri);
     }
 
-    enum Credential { NONE, BAD, EXPIRED, REVOKED, READ, WRITE, ADMIN, OTHER_TENANT }
+    @AfterAll
+    static void stopEntra() {
+        ENTRA.close();
+    }
+
+    enum Credential {
+        NONE, BAD, EXPIRED, REVOKED, READ, WRITE, ADMIN, OTHER_TENANT,
+        ENTRA_EXPIRED, ENTRA_NO_ROLE, ENTRA_READ, ENTRA_WRITE, ENTRA_ADMIN, ENTRA_OTHER_TENANT
+    }
 
     enum Scope { READ, WRITE, ADMIN }
 
@@ -112,11 +131,12 @@ class AccessMatrixTests {
     /** The status of one cell. */
     static int expected(Endpoint endpoint, Credential credential) {
         return switch (credential) {
-            case NONE, BAD, EXPIRED, REVOKED -> 401;
-            case READ -> endpoint.scope == Scope.READ ? endpoint.authorized : 403;
-            case WRITE -> endpoint.scope == Scope.WRITE ? endpoint.authorized : 403;
-            case ADMIN -> endpoint.scope == Scope.ADMIN ? endpoint.authorized : 403;
-            case OTHER_TENANT -> switch (endpoint) {
+            case NONE, BAD, EXPIRED, REVOKED, ENTRA_EXPIRED -> 401;
+            case ENTRA_NO_ROLE -> 403;
+            case READ, ENTRA_READ -> endpoint.scope == Scope.READ ? endpoint.authorized : 403;
+            case WRITE, ENTRA_WRITE -> endpoint.scope == Scope.WRITE ? endpoint.authorized : 403;
+            case ADMIN, ENTRA_ADMIN -> endpoint.scope == Scope.ADMIN ? endpoint.authorized : 403;
+            case OTHER_TENANT, ENTRA_OTHER_TENANT -> switch (endpoint) {
                 // Another tenant's Matter is as missing as an unknown one.
                 case GET_MATTER, DELETE_MATTER, UPLOAD, SEAL, CANCEL, ARCHIVE, RESULT, EVENTS, PAGE -> 404;
                 // Its own listings; a token for our tenant it may not issue; our token it cannot see.
@@ -145,6 +165,9 @@ class AccessMatrixTests {
     @Autowired
     BlobStore blobs;
 
+    @Autowired
+    InMemoryMessageBus bus;
+
     @BeforeEach
     void tokens() throws Exception {
         synchronized (TOKENS) {
@@ -161,6 +184,15 @@ class AccessMatrixTests {
                     .expectStatus().isNoContent();
             TOKENS.put(Credential.REVOKED, revoked);
             TOKENS.put(Credential.EXPIRED, storeExpiredToken());
+            TOKENS.put(Credential.ENTRA_EXPIRED, ENTRA.token().tenant(TENANT)
+                    .roles("Matters.Read", "Matters.Write", "Tokens.Admin")
+                    .expiresAt(Instant.now().minus(Duration.ofMinutes(5))).sign());
+            TOKENS.put(Credential.ENTRA_NO_ROLE, ENTRA.token(TENANT));
+            TOKENS.put(Credential.ENTRA_READ, ENTRA.token(TENANT, "Matters.Read"));
+            TOKENS.put(Credential.ENTRA_WRITE, ENTRA.token(TENANT, "Matters.Write"));
+            TOKENS.put(Credential.ENTRA_ADMIN, ENTRA.token(TENANT, "Tokens.Admin"));
+            TOKENS.put(Credential.ENTRA_OTHER_TENANT, ENTRA.token(OTHER, "Matters.Read", "Matters.Write",
+                    "Tokens.Admin"));
         }
     }
 
@@ -168,7 +200,10 @@ class AccessMatrixTests {
     @MethodSource("cells")
     void everyEndpointAnswersEveryCredentialAsSpecified(Endpoint endpoint, Credential credential, int status) {
         String matterId = endpoint.namesAMatter() ? preparedMatter(endpoint) : null;
-        String target = endpoint == Endpoint.REVOKE_TOKEN ? idOf(issue(TENANT, "matters:read")) : matterId;
+        String targetToken = endpoint == Endpoint.REVOKE_TOKEN ? issue(TENANT, "matters:read") : null;
+        String target = endpoint == Endpoint.REVOKE_TOKEN ? idOf(targetToken) : matterId;
+        Map<String, Object> before = state();
+        String matterBefore = matterId == null ? null : matterStatus(matterId);
         WebTestClient client = client(TOKENS.get(credential));
         WebTestClient.RequestBodySpec request = client.method(endpoint.method)
                 .uri(endpoint.path.replace("{id}", target == null ? "" : target).replace("{doc}", preparedDocument));
@@ -196,11 +231,34 @@ class AccessMatrixTests {
                     .isIn(ProblemDetailsHandler.TYPE_BASE + "matter-not-found",
                             ProblemDetailsHandler.TYPE_BASE + "token-not-found"));
         }
-        if (endpoint.namesAMatter() && status >= 400) {
-            // A refused request changed nothing: the Matter is still there for its owner.
-            client(TOKENS.get(Credential.READ)).get().uri("/v1/matters/{id}", matterId).exchange()
-                    .expectStatus().isOk();
+        if (status == 401 || status == 403 || status == 404) {
+            // A refused request changed nothing: not a blob, not a queue; the Matter is as it was for its owner (still
+            // open, the same documents), the token it tried to revoke still works.
+            assertThat(state()).as("blobs and queues after a refused %s", endpoint).isEqualTo(before);
+            if (matterId != null) {
+                assertThat(matterStatus(matterId)).isEqualTo(matterBefore).contains("\"state\":\"OPEN\"");
+            }
+            if (targetToken != null) {
+                client(targetToken).get().uri("/v1/matters").exchange().expectStatus().isOk();
+            }
         }
+    }
+
+    /** Every blob of the service (path and ETag) and the length of every queue it writes to. */
+    private Map<String, Object> state() {
+        Map<String, Object> state = new java.util.TreeMap<>();
+        for (String prefix : List.of("matters/", "tenants/", "tokens/")) {
+            blobs.list(prefix).toStream().forEach(info -> state.put(info.path(), info.etag()));
+        }
+        for (String queue : List.of("documents", "results", "matters-completed")) {
+            state.put("queue:" + queue, bus.activeCount(queue));
+        }
+        return state;
+    }
+
+    private String matterStatus(String matterId) {
+        return client(TOKENS.get(Credential.READ)).get().uri("/v1/matters/{id}", matterId).exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
     }
 
     @Test

@@ -85,6 +85,7 @@ final class EntityQueue {
         message.enqueuedTime = at;
         message.state = StoredMessage.State.SCHEDULED;
         scheduled.put(sequenceNumber, message);
+        persist(message);
         Duration delay = Duration.between(namespace.now(), at);
         scheduleTimers.put(sequenceNumber, namespace.setTimer(delay, () -> activate(sequenceNumber)));
         return sequenceNumber;
@@ -95,7 +96,11 @@ final class EntityQueue {
         if (timer != null) {
             namespace.cancelTimer(timer);
         }
-        return scheduled.remove(sequenceNumber) != null;
+        if (scheduled.remove(sequenceNumber) == null) {
+            return false;
+        }
+        forget(sequenceNumber);
+        return true;
     }
 
     private void activate(long sequenceNumber) {
@@ -105,6 +110,7 @@ final class EntityQueue {
             message.state = StoredMessage.State.ACTIVE;
             message.enqueuedTime = namespace.now();
             available.put(sequenceNumber, message);
+            persist(message);
             dispatch();
         }
     }
@@ -114,6 +120,7 @@ final class EntityQueue {
         message.enqueuedTime = namespace.now();
         message.state = StoredMessage.State.ACTIVE;
         available.put(message.sequenceNumber, message);
+        persist(message);
         dispatch();
     }
 
@@ -126,7 +133,52 @@ final class EntityQueue {
         while (seen.hasNext() && seen.next().plus(options.duplicateDetectionWindow()).isBefore(now)) {
             seen.remove();
         }
-        return recentMessageIds.putIfAbsent(message.messageId(), now) != null;
+        if (recentMessageIds.putIfAbsent(message.messageId(), now) != null) {
+            return true;
+        }
+        if (namespace.journal() != null) {
+            namespace.journal().seen(path, message.messageId(), now);
+        }
+        return false;
+    }
+
+    // ---- durability (a no-op without a data directory) ----
+
+    /** Records the message as it now is, before the client hears of the change. */
+    private void persist(StoredMessage message) {
+        if (namespace.journal() != null) {
+            namespace.journal().put(path, message, message.senderBytes(namespace.codec()));
+        }
+    }
+
+    /** Records that the message left this entity. */
+    private void forget(long sequenceNumber) {
+        if (namespace.journal() != null) {
+            namespace.journal().remove(path, sequenceNumber);
+        }
+    }
+
+    /**
+     * Takes back what the journal held for this entity after a restart. Locks are gone, as after a real failover:
+     * messages that were locked are available again, with the delivery count they had.
+     */
+    void restore(Journal.EntityState state) {
+        nextSequenceNumber = Math.max(nextSequenceNumber, state.highestSequenceNumber + 1);
+        recentMessageIds.putAll(state.seenMessageIds);
+        for (Journal.Entry entry : state.messages.values()) {
+            StoredMessage message = StoredMessage.restore(entry, namespace.codec());
+            switch (message.state) {
+                case ACTIVE -> available.put(message.sequenceNumber, message);
+                case DEFERRED -> deferred.put(message.sequenceNumber, message);
+                case SCHEDULED -> {
+                    long sequenceNumber = message.sequenceNumber;
+                    scheduled.put(sequenceNumber, message);
+                    Duration delay = Duration.between(namespace.now(), message.enqueuedTime);
+                    scheduleTimers.put(sequenceNumber, namespace.setTimer(delay.isNegative() ? Duration.ZERO : delay,
+                            () -> activate(sequenceNumber)));
+                }
+            }
+        }
     }
 
     // ---- delivering ----
@@ -174,6 +226,7 @@ final class EntityQueue {
     private void deliver(QueueConsumer consumer, StoredMessage message) {
         if (consumer.receiveAndDelete()) {
             byte[] tag = Long.toString(message.sequenceNumber).getBytes(StandardCharsets.US_ASCII);
+            forget(message.sequenceNumber);
             consumer.send(message.encode(namespace.codec(), null), tag, null);
             return;
         }
@@ -199,6 +252,7 @@ final class EntityQueue {
 
     void complete(MessageLock lock, DeliveryState outcome) {
         release(lock, outcome);
+        forget(lock.message.sequenceNumber);
     }
 
     /** Returns the message for another attempt; {@code countsAsAttempt} is false for a plain AMQP release. */
@@ -216,6 +270,7 @@ final class EntityQueue {
         lock.message.modifyApplicationProperties(propertiesToModify, namespace.codec());
         lock.message.state = StoredMessage.State.DEFERRED;
         deferred.put(lock.message.sequenceNumber, lock.message);
+        persist(lock.message);
     }
 
     void deadLetter(MessageLock lock, String reason, String description, Map<String, ?> propertiesToModify,
@@ -266,13 +321,16 @@ final class EntityQueue {
                     "Message could not be consumed after " + options.maxDeliveryCount() + " delivery attempts.");
         } else if (message.state == StoredMessage.State.DEFERRED) {
             deferred.put(message.sequenceNumber, message);
+            persist(message);
         } else {
             available.put(message.sequenceNumber, message);
+            persist(message);
             dispatch();
         }
     }
 
     private void moveToDeadLetterQueue(StoredMessage message, String reason, String description) {
+        forget(message.sequenceNumber);
         StoredMessage dead = message.copy();
         Map<String, Object> deadLetterProperties = new LinkedHashMap<>();
         if (reason != null) {
@@ -323,6 +381,9 @@ final class EntityQueue {
         List<Map.Entry<StoredMessage, MessageLock>> received = new ArrayList<>();
         for (Long sequenceNumber : sequenceNumbers) {
             StoredMessage message = deferred.remove(sequenceNumber);
+            if (!peekLock) {
+                forget(sequenceNumber);
+            }
             received.add(new AbstractMap.SimpleImmutableEntry<>(message, peekLock ? lock(message) : null));
         }
         return received;

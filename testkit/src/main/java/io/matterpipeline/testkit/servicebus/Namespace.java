@@ -1,5 +1,6 @@
 package io.matterpipeline.testkit.servicebus;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -23,8 +24,10 @@ final class Namespace {
     private final AmqpCodec codec = new AmqpCodec();
     private final Map<String, EntityQueue> entities = new LinkedHashMap<>();
     private final Map<String, EntityQueue> queues = new LinkedHashMap<>();
+    private final Journal journal;
 
-    Namespace(Vertx vertx, List<QueueOptions> queueOptions) {
+    /** @param dataDirectory where the journal lives; null keeps messages in memory only */
+    Namespace(Vertx vertx, List<QueueOptions> queueOptions, Path dataDirectory) {
         this.vertx = vertx;
         for (QueueOptions options : queueOptions) {
             String key = options.name().toLowerCase(Locale.ROOT);
@@ -34,6 +37,23 @@ final class Namespace {
             entities.put(key, queue);
             entities.put(key + DEAD_LETTER_SUFFIX, deadLetterQueue);
         }
+        if (dataDirectory == null) {
+            this.journal = null;
+        } else {
+            Map<String, Journal.EntityState> recovered = new LinkedHashMap<>();
+            this.journal = Journal.open(dataDirectory, recovered);
+            recovered.forEach((path, state) -> {
+                EntityQueue entity = entities.get(path.toLowerCase(Locale.ROOT));
+                if (entity != null) {
+                    entity.restore(state);
+                }
+            });
+        }
+    }
+
+    /** The journal, or null when messages live in memory only. */
+    Journal journal() {
+        return journal;
     }
 
     AmqpCodec codec() {
@@ -103,5 +123,11 @@ final class Namespace {
 
     void cancelTimers() {
         entities.values().forEach(EntityQueue::cancelTimers);
+    }
+
+    void closeJournal() {
+        if (journal != null) {
+            journal.close();
+        }
     }
 }

@@ -21,7 +21,8 @@ import io.vertx.core.net.NetServerOptions;
  * An in-process Azure Service Bus emulator speaking AMQP 1.0 on 127.0.0.1, for the unmodified Service Bus SDKs
  * (connection strings with {@code UseDevelopmentEmulator=true}): queues with dead-letter sub-queues, peek-lock and
  * receive-and-delete, lock renewal and expiry, max delivery count, deferral, scheduling and duplicate detection.
- * Messages live in memory; they survive {@link #restart()} but not {@link #close()}.
+ * Messages live in memory; they survive {@link #restart()} but not {@link #close()}, unless the options name a data
+ * directory: then every acknowledged message is journaled there and survives even a killed process.
  *
  * <pre>{@code
  * try (ServiceBusEmulator emulator = ServiceBusEmulator.start(ServiceBusEmulatorOptions.defaults()
@@ -50,7 +51,7 @@ public final class ServiceBusEmulator implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
         this.context = vertx.getOrCreateContext();
-        this.namespace = new Namespace(vertx, options.queues());
+        this.namespace = new Namespace(vertx, options.queues(), options.dataDirectory());
         this.management = new ManagementNode(namespace);
         this.port = options.port();
     }
@@ -129,13 +130,14 @@ public final class ServiceBusEmulator implements AutoCloseable {
         return call(() -> existing(queue).deferredMessageCount());
     }
 
-    /** Stops the emulator and drops every message. */
+    /** Stops the emulator; its messages are gone, unless it journals them in a data directory. */
     @Override
     public void close() {
         try {
             stop();
             call(() -> {
                 namespace.cancelTimers();
+                namespace.closeJournal();
                 return null;
             });
         } finally {

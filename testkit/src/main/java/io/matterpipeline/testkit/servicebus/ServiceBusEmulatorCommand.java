@@ -1,5 +1,6 @@
 package io.matterpipeline.testkit.servicebus;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -42,6 +43,12 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
             description = "Largest message or batch in bytes (default: ${DEFAULT-VALUE}, the Standard tier).")
     int maxMessageSize;
 
+    @Option(names = "--data-dir", paramLabel = "<dir>",
+            description = "Journal messages, delivery counts, dead letters, scheduled messages and duplicate-detection "
+                    + "ids here, so the emulator killed and started again on the same directory keeps every message "
+                    + "it acknowledged (locks are lost, as in a failover). Default: memory only.")
+    Path dataDirectory;
+
     @Override
     public Integer call() throws InterruptedException {
         ServiceBusEmulator emulator = ServiceBusEmulator.start(options());
@@ -59,7 +66,7 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
     /** The emulator options the flags describe; every queue gets the same settings. */
     ServiceBusEmulatorOptions options() {
         ServiceBusEmulatorOptions options = ServiceBusEmulatorOptions.defaults().withPort(port)
-                .withMaxMessageSize(maxMessageSize);
+                .withMaxMessageSize(maxMessageSize).withDataDirectory(dataDirectory);
         for (String name : queues) {
             QueueOptions queue = QueueOptions.named(name.trim()).withLockDuration(lockDuration)
                     .withMaxDeliveryCount(maxDeliveryCount);

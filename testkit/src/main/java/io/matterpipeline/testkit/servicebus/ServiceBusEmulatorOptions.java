@@ -1,5 +1,6 @@
 package io.matterpipeline.testkit.servicebus;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -12,8 +13,11 @@ import java.util.Set;
  * @param port           TCP port on 127.0.0.1; 0 picks a free one
  * @param queues         the queues of the namespace
  * @param maxMessageSize largest message (or batch) a sender may transfer, in bytes, announced on every send link (Service Bus Standard: 262144)
+ * @param dataDirectory  where messages, delivery counts, dead letters, scheduled messages and duplicate-detection ids
+ *                       are journaled, so a process killed and started again on it keeps every acknowledged message;
+ *                       null keeps them in memory only
  */
-public record ServiceBusEmulatorOptions(int port, List<QueueOptions> queues, int maxMessageSize) {
+public record ServiceBusEmulatorOptions(int port, List<QueueOptions> queues, int maxMessageSize, Path dataDirectory) {
 
     public static final int STANDARD_MAX_MESSAGE_SIZE = 262_144;
 
@@ -35,17 +39,17 @@ public record ServiceBusEmulatorOptions(int port, List<QueueOptions> queues, int
 
     /** A free loopback port, no queues yet, Standard tier message size. */
     public static ServiceBusEmulatorOptions defaults() {
-        return new ServiceBusEmulatorOptions(0, List.of(), STANDARD_MAX_MESSAGE_SIZE);
+        return new ServiceBusEmulatorOptions(0, List.of(), STANDARD_MAX_MESSAGE_SIZE, null);
     }
 
     public ServiceBusEmulatorOptions withPort(int port) {
-        return new ServiceBusEmulatorOptions(port, queues, maxMessageSize);
+        return new ServiceBusEmulatorOptions(port, queues, maxMessageSize, dataDirectory);
     }
 
     public ServiceBusEmulatorOptions withQueue(QueueOptions queue) {
         List<QueueOptions> more = new ArrayList<>(queues);
         more.add(queue);
-        return new ServiceBusEmulatorOptions(port, more, maxMessageSize);
+        return new ServiceBusEmulatorOptions(port, more, maxMessageSize, dataDirectory);
     }
 
     /** Adds queues with Service Bus defaults. */
@@ -57,7 +61,12 @@ public record ServiceBusEmulatorOptions(int port, List<QueueOptions> queues, int
         return options;
     }
 
+    /** Journals messages in {@code dataDirectory} (see the record's description); null for memory only. */
+    public ServiceBusEmulatorOptions withDataDirectory(Path dataDirectory) {
+        return new ServiceBusEmulatorOptions(port, queues, maxMessageSize, dataDirectory);
+    }
+
     public ServiceBusEmulatorOptions withMaxMessageSize(int maxMessageSize) {
-        return new ServiceBusEmulatorOptions(port, queues, maxMessageSize);
+        return new ServiceBusEmulatorOptions(port, queues, maxMessageSize, dataDirectory);
     }
 }

@@ -102,6 +102,33 @@ final class StoredMessage {
         return messageId;
     }
 
+    /**
+     * The message as its sender sent it, with its application properties as they are now (a dead-letter reason
+     * added, say): what the journal keeps, and what {@link #restore} reads back.
+     */
+    byte[] senderBytes(AmqpCodec codec) {
+        byte[] head = senderHeader == null ? codec.encode(new MessageAnnotations(senderAnnotations))
+                : codec.encode(senderHeader, new MessageAnnotations(senderAnnotations));
+        byte[] bytes = new byte[head.length + rawProperties.length + rawApplicationProperties.length + rawBody.length];
+        int at = 0;
+        for (byte[] part : new byte[][] {head, rawProperties, rawApplicationProperties, rawBody}) {
+            System.arraycopy(part, 0, bytes, at, part.length);
+            at += part.length;
+        }
+        return bytes;
+    }
+
+    /** A message read back from the journal, with the broker state it had. */
+    static StoredMessage restore(Journal.Entry entry, AmqpCodec codec) {
+        StoredMessage message = from(codec.parse(entry.message()), codec);
+        message.sequenceNumber = entry.sequenceNumber();
+        message.state = entry.state();
+        message.deliveryCount = entry.deliveryCount();
+        message.enqueuedTime = entry.enqueuedTime();
+        message.deadLetterSource = entry.deadLetterSource();
+        return message;
+    }
+
     Map<String, Object> applicationProperties() {
         return applicationProperties;
     }

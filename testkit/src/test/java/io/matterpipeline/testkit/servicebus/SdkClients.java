@@ -16,7 +16,12 @@ final class SdkClients {
      * that, so max delay stays at 10 s.
      */
     static ServiceBusClientBuilder builder(ServiceBusEmulator emulator) {
-        return new ServiceBusClientBuilder().connectionString(emulator.connectionString())
+        return builder(emulator.connectionString());
+    }
+
+    /** A builder for an emulator known by its connection string (one running in another process). */
+    static ServiceBusClientBuilder builder(String connectionString) {
+        return new ServiceBusClientBuilder().connectionString(connectionString)
                 .retryOptions(new AmqpRetryOptions().setTryTimeout(Duration.ofSeconds(10)).setMaxRetries(3)
                         .setDelay(Duration.ofMillis(100)).setMaxDelay(Duration.ofSeconds(10)));
     }

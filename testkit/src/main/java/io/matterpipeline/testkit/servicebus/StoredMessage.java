@@ -109,13 +109,7 @@ final class StoredMessage {
     byte[] senderBytes(AmqpCodec codec) {
         byte[] head = senderHeader == null ? codec.encode(new MessageAnnotations(senderAnnotations))
                 : codec.encode(senderHeader, new MessageAnnotations(senderAnnotations));
-        byte[] bytes = new byte[head.length + rawProperties.length + rawApplicationProperties.length + rawBody.length];
-        int at = 0;
-        for (byte[] part : new byte[][] {head, rawProperties, rawApplicationProperties, rawBody}) {
-            System.arraycopy(part, 0, bytes, at, part.length);
-            at += part.length;
-        }
-        return bytes;
+        return withBareMessage(head);
     }
 
     /** A message read back from the journal, with the broker state it had. */
@@ -169,6 +163,11 @@ final class StoredMessage {
             annotations.put(DEAD_LETTER_SOURCE, deadLetterSource);
         }
         byte[] head = codec.encode(header, new MessageAnnotations(annotations));
+        return withBareMessage(head);
+    }
+
+    /** {@code head} (header and annotations) followed by the sender's bare message as it now is. */
+    private byte[] withBareMessage(byte[] head) {
         byte[] bytes = new byte[head.length + rawProperties.length + rawApplicationProperties.length + rawBody.length];
         int at = 0;
         for (byte[] part : new byte[][] {head, rawProperties, rawApplicationProperties, rawBody}) {

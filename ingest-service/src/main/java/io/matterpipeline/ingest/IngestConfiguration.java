@@ -8,7 +8,7 @@ import io.matterpipeline.ingest.access.AccessFilter;
 import io.matterpipeline.ingest.access.EntraTokens;
 import io.matterpipeline.ingest.access.TokenService;
 import io.matterpipeline.ingest.api.IngestApi;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.PageReader;
 import io.matterpipeline.ingest.request.IngestRequests;
 import io.matterpipeline.ingest.trigger.BlobTriggerConfiguration;
@@ -31,7 +31,7 @@ import org.springframework.web.server.WebFilter;
  * import it next to the other services' configurations in one context. Bean names start with {@code ingest}.
  * Needs a {@link BlobStore} and a {@link MessageBus} bean (the common adapters' auto-configuration provides them);
  * queue names come from {@code matter-pipeline.queues.*}.
- * The HTTP beans exist only in a reactive web application; {@link MatterService} exists always, so a command line
+ * The HTTP beans exist only in a reactive web application; {@link Matters} exist always, so a command line
  * can drive Matters without HTTP.
  */
 @Configuration(proxyBeanMethods = false)
@@ -46,10 +46,9 @@ public class IngestConfiguration {
     static final String LOW_CONFIDENCE_THRESHOLD_PROPERTY = "matter-pipeline.splitter.low-confidence-threshold";
 
     @Bean
-    MatterService ingestMatterService(BlobStore blobStore, MessageBus messageBus, IngestProperties properties,
+    Matters ingestMatters(BlobStore blobStore, MessageBus messageBus, IngestProperties properties,
             PipelineProperties pipeline) {
-        return new MatterService(blobStore, messageBus, pipeline.queues().documents(), pipeline.queues().results(),
-                pipeline.queues().mattersCompleted(), properties, Clock.systemUTC());
+        return Matters.create(blobStore, messageBus, pipeline.queues(), properties, Clock.systemUTC());
     }
 
     /**
@@ -59,9 +58,9 @@ public class IngestConfiguration {
     @Bean
     @ConditionalOnBooleanProperty(name = "matter-pipeline.ingest.requests.enabled", matchIfMissing = true)
     RawQueueConsumer ingestRequestConsumer(MessageBus messageBus, BlobStore blobStore,
-            MatterService ingestMatterService, IngestProperties properties) {
+            Matters ingestMatters, IngestProperties properties) {
         return IngestRequests.consumer(messageBus,
-                IngestRequests.create(ingestMatterService, blobStore, properties.requests()), properties.requests());
+                IngestRequests.create(ingestMatters.intake(), blobStore, properties.requests()), properties.requests());
     }
 
     /** The HTTP side: tokens and their filter, routes and the problem+json error mapping. */
@@ -96,9 +95,9 @@ public class IngestConfiguration {
         }
 
         @Bean
-        RouterFunction<ServerResponse> ingestRoutes(MatterService ingestMatterService, PageReader ingestPageReader,
+        RouterFunction<ServerResponse> ingestRoutes(Matters ingestMatters, PageReader ingestPageReader,
                 TokenService ingestTokenService, IngestProperties properties) {
-            return IngestApi.routes(ingestMatterService, ingestPageReader, ingestTokenService, properties);
+            return IngestApi.routes(ingestMatters, ingestPageReader, ingestTokenService, properties);
         }
 
         /**

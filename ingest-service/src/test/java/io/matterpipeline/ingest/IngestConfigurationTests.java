@@ -7,7 +7,7 @@ import io.matterpipeline.config.PipelineInfrastructureAutoConfiguration;
 import io.matterpipeline.ingest.access.Caller;
 import io.matterpipeline.ingest.access.Scope;
 import io.matterpipeline.ingest.access.TokenService;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.Matters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -69,7 +69,7 @@ class IngestConfigurationTests {
                 .withUserConfiguration(IngestConfiguration.class)
                 .withPropertyValues("matter-pipeline.blob.filesystem.root=" + root)
                 .run(context -> assertThat(context).hasNotFailed()
-                        .hasSingleBean(MatterService.class)
+                        .hasSingleBean(Matters.class)
                         .hasSingleBean(RawQueueConsumer.class)
                         .doesNotHaveBean(TokenService.class));
     }

@@ -6,7 +6,8 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageExtraction;
 import io.matterpipeline.extract.route.EndpointSnapshot;
 import io.matterpipeline.extract.route.ModelRouter;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.DocumentUpload;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.standalone.bench.BenchDurations;
 import io.matterpipeline.standalone.bench.SyntheticPages;
@@ -126,22 +127,23 @@ final class BenchCommand implements Callable<Integer> {
 
     private ObjectNode run(EmbeddedPipeline pipeline, List<OllamaSimulator> simulators, Duration latency,
             int concurrency, Duration limit) {
-        MatterService matters = pipeline.matters();
-        String matterId = matters.create("bench").block().matterId();
+        Matters matters = pipeline.matters();
+        String tenant = pipeline.tenant();
+        String matterId = matters.intake().create(tenant, "bench").block().matterId();
         int documents = (pages + pagesPerDocument - 1) / pagesPerDocument;
         for (int d = 0; d < documents; d++) {
             int documentPages = Math.min(pagesPerDocument, pages - d * pagesPerDocument);
             byte[] bytes = SyntheticPages.document(d + 1, documentPages, pageChars);
-            matters.addDocument(matterId, "bench-" + (d + 1) + ".txt", "text/plain",
-                    Flux.just(ByteBuffer.wrap(bytes))).block();
+            matters.intake().upload(tenant, matterId, new DocumentUpload("bench-" + (d + 1) + ".txt", "text/plain",
+                    Flux.just(ByteBuffer.wrap(bytes)))).block();
         }
         simulators.forEach(OllamaSimulator::resetStats);
         long started = System.nanoTime();
-        matters.seal(matterId).block();
+        matters.intake().seal(tenant, matterId).block();
         MatterStatusView status = null;
         long deadline = started + limit.toNanos();
         while (System.nanoTime() < deadline) {
-            status = matters.status(matterId).block();
+            status = matters.queries().status(tenant, matterId).block();
             if (status.status().isFinal() && status.resultReady()) {
                 break;
             }

@@ -1,6 +1,7 @@
 package io.matterpipeline.standalone;
 
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.IngestProperties;
+import io.matterpipeline.ingest.matter.Matters;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,8 +55,13 @@ final class EmbeddedPipeline implements AutoCloseable {
         return new EmbeddedPipeline(context);
     }
 
-    MatterService matters() {
-        return context.getBean(MatterService.class);
+    Matters matters() {
+        return context.getBean(Matters.class);
+    }
+
+    /** The tenant the command line acts for: {@code matter-pipeline.ingest.default-tenant}. */
+    String tenant() {
+        return context.getBean(IngestProperties.class).defaultTenant();
     }
 
     <T> T bean(Class<T> type) {

@@ -2,7 +2,9 @@ package io.matterpipeline.standalone;
 
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.PipelineException;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.DocumentUpload;
+import io.matterpipeline.ingest.matter.MatterQueries;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.progress.MatterStatus;
 import java.io.IOException;
@@ -98,7 +100,7 @@ final class ProcessCommand implements Callable<Integer> {
                     modelOptions.model, modelOptions.concurrency, storeRoot, blobConnectionString,
                     out.resolve("pipeline.log"), Map.copyOf(modelOptions.properties));
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
-                return run(pipeline.matters(), files, started);
+                return run(pipeline.matters(), pipeline.tenant(), files, started);
             }
         } finally {
             if (dataDir == null) {
@@ -116,14 +118,15 @@ final class ProcessCommand implements Callable<Integer> {
         }
     }
 
-    private int run(MatterService matters, List<Path> files, long started) throws IOException {
-        String matterId = matters.create(folder.toAbsolutePath().normalize().getFileName().toString())
-                .block().matterId();
+    private int run(Matters matters, String tenant, List<Path> files, long started) throws IOException {
+        String name = folder.toAbsolutePath().normalize().getFileName().toString();
+        String matterId = matters.intake().create(tenant, name).block().matterId();
         List<Rejected> rejected = new ArrayList<>();
         for (Path file : files) {
             String fileName = file.getFileName().toString();
             try {
-                matters.addDocument(matterId, fileName, Files.probeContentType(file), read(file)).block();
+                matters.intake().upload(tenant, matterId,
+                        new DocumentUpload(fileName, Files.probeContentType(file), read(file))).block();
             } catch (PipelineException refused) {
                 // The API refuses such a file (an empty one, one over the size limit) before it becomes a document;
                 // the job goes on with the others and reports it.
@@ -131,11 +134,11 @@ final class ProcessCommand implements Callable<Integer> {
                 stderr.printf("rejected %s: %s (%s)%n", fileName, refused.getMessage(), refused.reason());
             }
         }
-        matters.seal(matterId).block();
+        matters.intake().seal(tenant, matterId).block();
         stderr.printf("Matter %s: %d documents sealed, processing...%n", matterId, files.size() - rejected.size());
         long sealed = System.nanoTime();
 
-        MatterStatusView status = awaitFinal(matters, matterId);
+        MatterStatusView status = awaitFinal(matters.queries(), tenant, matterId);
         Duration processing = Duration.ofNanos(System.nanoTime() - sealed);
         if (status == null) {
             stderr.printf("error: Matter %s did not finish within %s; its blobs are kept in the data directory.%n",
@@ -143,7 +146,7 @@ final class ProcessCommand implements Callable<Integer> {
             return EXIT_FAILED;
         }
         Path resultFile = out.resolve("result.json");
-        writeResult(matters, matterId, resultFile);
+        writeResult(matters.queries(), tenant, matterId, resultFile);
         JsonNode result = MessageCodec.mapper().readTree(resultFile.toFile());
         if (!rejected.isEmpty()) {
             result = withRejected(result, rejected);
@@ -158,11 +161,11 @@ final class ProcessCommand implements Callable<Integer> {
     }
 
     /** Polls the Matter's status, drawing the progress bar, until it is final; null on timeout. */
-    private MatterStatusView awaitFinal(MatterService matters, String matterId) {
+    private MatterStatusView awaitFinal(MatterQueries matters, String tenant, String matterId) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (ProgressBar bar = noProgress ? null : progressBar()) {
             while (System.nanoTime() < deadline) {
-                MatterStatusView status = matters.status(matterId).block();
+                MatterStatusView status = matters.status(tenant, matterId).block();
                 MatterStatusView.Totals totals = status.totals();
                 if (bar != null) {
                     bar.maxHint(Math.max(totals.pageCount(), 1));
@@ -205,11 +208,11 @@ final class ProcessCommand implements Callable<Integer> {
     private record Rejected(String fileName, String reason, String description) {
     }
 
-    private static void writeResult(MatterService matters, String matterId, Path resultFile) throws IOException {
+    private static void writeResult(MatterQueries matters, String tenant, String matterId, Path resultFile) throws IOException {
         Path partial = resultFile.resolveSibling(resultFile.getFileName() + ".partial");
         try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            for (ByteBuffer chunk : matters.result(matterId).toIterable()) {
+            for (ByteBuffer chunk : matters.result(tenant, matterId).toIterable()) {
                 while (chunk.hasRemaining()) {
                     channel.write(chunk);
                 }

@@ -181,7 +181,7 @@ class BlobStandaloneTests {
         long deadline = System.nanoTime() + COMPLETION_TIMEOUT.toNanos();
         MatterStatusView status = null;
         while (System.nanoTime() < deadline) {
-            status = pipeline.matters().status(matterId)
+            status = pipeline.matters().queries().status(pipeline.tenant(), matterId)
                     .onErrorResume(notYetCreated -> reactor.core.publisher.Mono.empty())
                     .block(Duration.ofSeconds(10));
             if (status != null && status.status().isFinal() && status.resultReady()) {

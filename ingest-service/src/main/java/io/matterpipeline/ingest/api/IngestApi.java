@@ -2,7 +2,7 @@ package io.matterpipeline.ingest.api;
 
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.access.TokenService;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.PageReader;
 import java.util.List;
 import java.util.Set;
@@ -45,11 +45,11 @@ public final class IngestApi {
     }
 
     /** The routes of the API. Every route but the OpenAPI document needs the access filter in front of it. */
-    public static RouterFunction<ServerResponse> routes(MatterService matters, PageReader pages, TokenService tokens,
+    public static RouterFunction<ServerResponse> routes(Matters matters, PageReader pages, TokenService tokens,
             IngestProperties properties) {
         MatterHandler handler = new MatterHandler(matters, properties);
         PageHandler pageHandler = new PageHandler(pages);
-        MatterEvents events = new MatterEvents(matters, properties.events());
+        MatterEvents events = new MatterEvents(matters.queries(), properties.events());
         TokenHandler tokenHandler = new TokenHandler(tokens, properties);
         OpenApiDocument openApi = new OpenApiDocument();
         return RouterFunctions.route()

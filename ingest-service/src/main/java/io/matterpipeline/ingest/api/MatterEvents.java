@@ -3,7 +3,7 @@ package io.matterpipeline.ingest.api;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.ingest.IngestProperties;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.MatterQueries;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,11 +26,11 @@ import reactor.core.publisher.Mono;
  */
 final class MatterEvents {
 
-    private final MatterService matters;
+    private final MatterQueries matters;
     private final IngestProperties.Events settings;
     private final AtomicInteger open = new AtomicInteger();
 
-    MatterEvents(MatterService matters, IngestProperties.Events settings) {
+    MatterEvents(MatterQueries matters, IngestProperties.Events settings) {
         this.matters = matters;
         this.settings = settings;
     }

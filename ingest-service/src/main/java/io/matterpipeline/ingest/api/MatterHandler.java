@@ -4,7 +4,11 @@ import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.TooLargeException;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.DocumentView;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.DocumentUpload;
+import io.matterpipeline.ingest.matter.MatterIntake;
+import io.matterpipeline.ingest.matter.MatterLifecycle;
+import io.matterpipeline.ingest.matter.MatterQueries;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.SealView;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -26,7 +30,7 @@ import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The Matter endpoints: translate HTTP to {@link MatterService} calls and back; no decisions of their own. */
+/** The Matter endpoints: translate HTTP to {@link Matters} calls and back; no decisions of their own. */
 final class MatterHandler {
 
     /** The multipart part that carries the document. */
@@ -38,13 +42,17 @@ final class MatterHandler {
      */
     private static final long MULTIPART_OVERHEAD = 64 * 1024;
 
-    private final MatterService matters;
+    private final MatterIntake intake;
+    private final MatterLifecycle lifecycle;
+    private final MatterQueries queries;
     private final long maxDocumentBytes;
     private final JsonBodies json;
     private final IngestProperties.Listing listing;
 
-    MatterHandler(MatterService matters, IngestProperties properties) {
-        this.matters = matters;
+    MatterHandler(Matters matters, IngestProperties properties) {
+        this.intake = matters.intake();
+        this.lifecycle = matters.lifecycle();
+        this.queries = matters.queries();
         this.maxDocumentBytes = properties.maxDocumentSize().toBytes();
         this.json = new JsonBodies(properties.maxJsonBody().toBytes());
         this.listing = properties.listing();
@@ -54,7 +62,7 @@ final class MatterHandler {
         String tenant = Callers.of(request).tenant();
         return json.read(request, CreateMatterRequest.class)
                 .defaultIfEmpty(CreateMatterRequest.EMPTY)
-                .flatMap(body -> matters.create(tenant, body.name()))
+                .flatMap(body -> intake.create(tenant, body.name()))
                 .flatMap(matter -> ServerResponse.created(matterUri(matter.matterId()))
                         .contentType(MediaType.APPLICATION_JSON)
                         .bodyValue(matter));
@@ -81,12 +89,12 @@ final class MatterHandler {
                     + " bytes"));
         }
         // Refuse before reading the body: nothing of it is consumed, and the server discards it cleanly.
-        return matters.acceptingDocuments(tenant, matterId)
+        return intake.acceptingDocuments(tenant, matterId)
                 .thenMany(request.bodyToFlux(PartEvent.class))
                 .windowUntil(PartEvent::isLast)
                 .concatMap(part -> part.switchOnFirst((first, events) -> {
                     if (first.get() instanceof FilePartEvent file && FILE_PART.equals(file.name())) {
-                        return addDocument(tenant, matterId, file, events).flux();
+                        return uploadPart(tenant, matterId, file, events).flux();
                     }
                     return events.doOnNext(event -> DataBufferUtils.release(event.content()))
                             .thenMany(Flux.<DocumentView>empty());
@@ -102,14 +110,14 @@ final class MatterHandler {
                         .bodyValue(document));
     }
 
-    private Mono<DocumentView> addDocument(String tenant, String matterId, FilePartEvent file,
+    private Mono<DocumentView> uploadPart(String tenant, String matterId, FilePartEvent file,
             Flux<PartEvent> events) {
         MediaType declared = file.headers().getContentType();
         AtomicBoolean read = new AtomicBoolean();
         Flux<ByteBuffer> content = events.doOnSubscribe(subscription -> read.set(true))
                 .map(event -> toByteBuffer(event.content()));
-        return matters.upload(tenant, matterId, file.filename(), declared == null ? null : declared.toString(),
-                        content)
+        return intake.upload(tenant, matterId, new DocumentUpload(file.filename(),
+                        declared == null ? null : declared.toString(), content))
                 // Refused before reading (a race with a seal): release the chunk already taken from the connection.
                 .onErrorResume(error -> read.get() ? Mono.error(error)
                         : events.take(1).doOnNext(event -> DataBufferUtils.release(event.content()))
@@ -117,7 +125,7 @@ final class MatterHandler {
     }
 
     Mono<ServerResponse> seal(ServerRequest request) {
-        return matters.seal(Callers.of(request).tenant(), request.pathVariable("id"))
+        return intake.seal(Callers.of(request).tenant(), request.pathVariable("id"))
                 .flatMap(sealed -> ServerResponse.status(sealStatus(sealed))
                         .location(matterUri(sealed.matterId()))
                         .contentType(MediaType.APPLICATION_JSON)
@@ -125,27 +133,27 @@ final class MatterHandler {
     }
 
     Mono<ServerResponse> status(ServerRequest request) {
-        return matters.status(Callers.of(request).tenant(), request.pathVariable("id"))
+        return queries.status(Callers.of(request).tenant(), request.pathVariable("id"))
                 .flatMap(status -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(status));
     }
 
     Mono<ServerResponse> cancel(ServerRequest request) {
-        return matters.cancel(Callers.of(request).tenant(), request.pathVariable("id"))
+        return lifecycle.cancel(Callers.of(request).tenant(), request.pathVariable("id"))
                 .flatMap(status -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(status));
     }
 
     Mono<ServerResponse> delete(ServerRequest request) {
-        return matters.delete(Callers.of(request).tenant(), request.pathVariable("id"))
+        return lifecycle.delete(Callers.of(request).tenant(), request.pathVariable("id"))
                 .then(ServerResponse.noContent().build());
     }
 
     Mono<ServerResponse> archive(ServerRequest request) {
-        return matters.archive(Callers.of(request).tenant(), request.pathVariable("id"))
+        return lifecycle.archive(Callers.of(request).tenant(), request.pathVariable("id"))
                 .flatMap(archived -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(archived));
     }
 
     Mono<ServerResponse> list(ServerRequest request) {
-        return Mono.defer(() -> matters.list(Callers.of(request).tenant(),
+        return Mono.defer(() -> queries.list(Callers.of(request).tenant(),
                         Paging.limit(request, listing), request.queryParam("cursor").orElse(null)))
                 .flatMap(page -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(page));
     }
@@ -155,7 +163,7 @@ final class MatterHandler {
      * committed before the first byte, so such a failure still becomes a problem response.
      */
     Mono<ServerResponse> result(ServerRequest request) {
-        Flux<DataBuffer> body = matters.result(Callers.of(request).tenant(), request.pathVariable("id"))
+        Flux<DataBuffer> body = queries.result(Callers.of(request).tenant(), request.pathVariable("id"))
                 .map(DefaultDataBufferFactory.sharedInstance::wrap);
         return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).body(BodyInserters.fromDataBuffers(body));
     }

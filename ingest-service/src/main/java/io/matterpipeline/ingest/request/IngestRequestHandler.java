@@ -9,7 +9,7 @@ import io.matterpipeline.error.ConflictException;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.ingest.IngestProperties;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.MatterIntake;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
- * Carries out one upstream request with the same {@link MatterService} the HTTP API uses, exactly once per
+ * Carries out one upstream request with the same {@link MatterIntake} the HTTP API uses, exactly once per
  * (tenant, requestId): a request already recorded at {@code BlobPaths.ingestRequest} is skipped; otherwise its effect
  * runs, then the record is written. Each effect is itself idempotent (create-if-absent, a document id derived from the
  * request id, an already-sealed Matter counts as sealed), so a crash between effect and record repeats nothing.
@@ -37,12 +37,12 @@ final class IngestRequestHandler {
     private static final Logger log = LoggerFactory.getLogger(IngestRequestHandler.class);
     private static final char[] ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz".toCharArray();
 
-    private final MatterService matters;
+    private final MatterIntake matters;
     private final BlobStore blobs;
     private final IngestProperties.Requests settings;
     private final Clock clock;
 
-    IngestRequestHandler(MatterService matters, BlobStore blobs, IngestProperties.Requests settings, Clock clock) {
+    IngestRequestHandler(MatterIntake matters, BlobStore blobs, IngestProperties.Requests settings, Clock clock) {
         this.matters = matters;
         this.blobs = blobs;
         this.settings = settings;

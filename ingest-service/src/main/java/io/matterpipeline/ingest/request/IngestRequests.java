@@ -5,7 +5,7 @@ import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.MessageHandler;
 import io.matterpipeline.bus.RawQueueConsumer;
 import io.matterpipeline.ingest.IngestProperties;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.MatterIntake;
 import java.time.Clock;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -28,7 +28,7 @@ public final class IngestRequests implements RawQueueConsumer.Handler {
     }
 
     /** The handler of the requests, carried out with {@code matters}. */
-    public static IngestRequests create(MatterService matters, BlobStore blobs, IngestProperties.Requests settings) {
+    public static IngestRequests create(MatterIntake matters, BlobStore blobs, IngestProperties.Requests settings) {
         return new IngestRequests(new RequestSchema(settings.maxRequestSize().toBytes()),
                 new IngestRequestHandler(matters, blobs, settings, Clock.systemUTC()));
     }

@@ -3,7 +3,8 @@ package io.matterpipeline.ingest.trigger;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.RawQueueConsumer;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.IngestProperties;
+import io.matterpipeline.ingest.matter.Matters;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -26,12 +27,13 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 public class BlobTriggerConfiguration {
 
     @Bean
-    BlobTriggerHandler ingestBlobTriggerHandler(MatterService ingestMatterService, BlobStore blobStore,
-            BlobTriggerProperties properties, Environment environment) {
+    BlobTriggerHandler ingestBlobTriggerHandler(Matters ingestMatters, BlobStore blobStore,
+            BlobTriggerProperties properties, IngestProperties ingest, Environment environment) {
         // The inbox lives in the blob store's own container: the trigger copies documents with the store's port.
         String container = properties.container() != null ? properties.container()
                 : environment.getProperty("matter-pipeline.blob.azure.container", BlobStore.DEFAULT_CONTAINER);
-        return new BlobTriggerHandler(ingestMatterService, blobStore, container, properties, Clock.systemUTC());
+        return new BlobTriggerHandler(ingestMatters.intake(), ingest.defaultTenant(), blobStore, container, properties,
+                Clock.systemUTC());
     }
 
     @Bean

@@ -11,7 +11,8 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.ConflictException;
 import io.matterpipeline.error.PipelineException;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.DocumentUpload;
+import io.matterpipeline.ingest.matter.MatterIntake;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -55,18 +56,21 @@ final class BlobTriggerHandler implements RawQueueConsumer.Handler {
     private static final char[] ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz".toCharArray();
     private static final Set<String> REFUSALS = Set.of("matter-sealed", "too-many-documents");
 
-    private final MatterService matters;
+    private final MatterIntake matters;
+    private final String tenant;
     private final BlobStore blobs;
     private final String container;
     private final BlobTriggerProperties properties;
     private final Clock clock;
 
     /**
+     * @param tenant the tenant whose Matters inbox uploads become (inbox paths name no tenant): the default tenant
      * @param container the container whose inbox is watched: the one the blob store works in
      */
-    BlobTriggerHandler(MatterService matters, BlobStore blobs, String container, BlobTriggerProperties properties,
-            Clock clock) {
+    BlobTriggerHandler(MatterIntake matters, String tenant, BlobStore blobs, String container,
+            BlobTriggerProperties properties, Clock clock) {
         this.matters = matters;
+        this.tenant = tenant;
         this.blobs = blobs;
         this.container = container;
         this.properties = properties;
@@ -164,9 +168,9 @@ final class BlobTriggerHandler implements RawQueueConsumer.Handler {
         String receipt = receiptPath(entry.matterId(), documentId);
         return blobs.stat(receipt)
                 .map(found -> Outcome.DUPLICATE)
-                .switchIfEmpty(Mono.defer(() -> matters.createIfAbsent(entry.matterId(), null)
-                        .then(matters.addDocument(entry.matterId(), documentId, entry.fileName(), contentType,
-                                blobs.get(entry.blobPath())))
+                .switchIfEmpty(Mono.defer(() -> matters.createIfAbsent(tenant, entry.matterId(), null)
+                        .then(matters.uploadOnce(tenant, entry.matterId(), documentId,
+                                new DocumentUpload(entry.fileName(), contentType, blobs.get(entry.blobPath()))))
                         .onErrorMap(BlobTriggerHandler::isRefusal, refusal -> new BadInputException(
                                 ((PipelineException) refusal).reason(), refusal.getMessage()
                                         + " (blob " + entry.blobPath() + "; was it uploaded after the seal marker?)",
@@ -177,7 +181,7 @@ final class BlobTriggerHandler implements RawQueueConsumer.Handler {
 
     private Mono<Outcome> seal(InboxEntry marker) {
         String matterId = marker.matterId();
-        return matters.createIfAbsent(matterId, null)
+        return matters.createIfAbsent(tenant, matterId, null)
                 .thenMany(blobs.list(InboxEntry.matterFolder(properties.inbox(), matterId)))
                 .concatMap(info -> Mono.fromCallable(() -> InboxEntry.ofPath(info.path(), properties.inbox()))
                         .filter(entry -> !entry.isHidden() && !entry.fileName().equals(properties.sealMarker()))
@@ -189,7 +193,7 @@ final class BlobTriggerHandler implements RawQueueConsumer.Handler {
                                     found.getKey().blobPath(), failure.getMessage());
                             return Mono.empty();
                         }), properties.sealConcurrency())
-                .then(matters.seal(matterId))
+                .then(matters.seal(tenant, matterId))
                 .map(sealed -> Outcome.SEALED)
                 .onErrorResume(BlobTriggerHandler::isAlreadySealed, sealedBefore -> Mono.just(Outcome.ALREADY_SEALED));
     }

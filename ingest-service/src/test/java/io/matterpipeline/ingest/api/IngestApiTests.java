@@ -599,7 +599,7 @@ class IngestApiTests {
     @Test
     void archiveNeedsAStoreWithTiers() {
         String matterId = createMatter(null);
-        // The filesystem store of these tests has no access tiers (MatterServiceTests covers a store with tiers).
+        // The filesystem store of these tests has no access tiers (MattersTests covers a store with tiers).
         expectProblem(client.post().uri("/v1/matters/{id}/archive", matterId).exchange(), HttpStatus.CONFLICT,
                 "archive-not-supported");
     }

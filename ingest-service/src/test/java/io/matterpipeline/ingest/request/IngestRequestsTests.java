@@ -14,7 +14,7 @@ import io.matterpipeline.bus.memory.InMemoryBusOptions;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.ingest.IngestProperties;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterState;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +58,7 @@ class IngestRequestsTests {
 
     FileSystemBlobStore blobs;
     InMemoryMessageBus bus;
-    MatterService matters;
+    Matters matters;
     Sinks.Empty<Void> stop;
     Disposable consuming;
 
@@ -68,12 +68,12 @@ class IngestRequestsTests {
         bus = InMemoryMessageBus.create(InMemoryBusOptions.defaults());
         IngestProperties properties = new IngestProperties(DataSize.ofKilobytes(64), 10, 200, "default", 16,
                 Duration.ofMillis(1), 4);
-        matters = new MatterService(blobs, bus, "documents", "results", properties, Clock.systemUTC());
+        matters = Matters.create(blobs, bus, properties, Clock.systemUTC());
         IngestProperties.Requests settings = new IngestProperties.Requests(true, QUEUE, 2,
                 new ConsumerProperties(0, 3, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5)),
                 DataSize.ofKilobytes(64), List.of("inbox/"),
                 "https://acct.blob.core.windows.net/pipeline/");
-        RawQueueConsumer consumer = IngestRequests.consumer(bus, IngestRequests.create(matters, blobs, settings),
+        RawQueueConsumer consumer = IngestRequests.consumer(bus, IngestRequests.create(matters.intake(), blobs, settings),
                 settings);
         stop = Sinks.empty();
         consuming = consumer.run(stop.asMono()).subscribe();
@@ -154,21 +154,21 @@ class IngestRequestsTests {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidRequests")
     void invalidRequestsAreDeadLetteredAtOnceWithAReasonNamingTheField(String what, String body, String reason) {
-        matters.createIfAbsent(TENANT, "m-1", null).block(TIMEOUT);
+        matters.intake().createIfAbsent(TENANT, "m-1", null).block(TIMEOUT);
         send(body);
 
         DeadLetteredMessage dead = awaitDeadLetter();
         assertThat(dead.reason()).isEqualTo(reason);
         assertThat(dead.deliveryCount()).as("not retried").isLessThanOrEqualTo(1);
-        assertThat(matters.status(TENANT, "m-1").block(TIMEOUT).documents()).isEmpty();
+        assertThat(matters.queries().status(TENANT, "m-1").block(TIMEOUT).documents()).isEmpty();
     }
 
     @Test
     void aDocumentForASealedMatterIsDeadLetteredNotRetried() {
         blobs.putBytes("inbox/acme/late.txt", "late".getBytes(StandardCharsets.UTF_8), PutCondition.none())
                 .block(TIMEOUT);
-        matters.createIfAbsent(TENANT, "m-sealed", null).block(TIMEOUT);
-        matters.seal(TENANT, "m-sealed").block(TIMEOUT);
+        matters.intake().createIfAbsent(TENANT, "m-sealed", null).block(TIMEOUT);
+        matters.intake().seal(TENANT, "m-sealed").block(TIMEOUT);
 
         send(request("r-late", "add-document", "m-sealed", "\"source\": \"inbox/acme/late.txt\""));
 
@@ -179,11 +179,11 @@ class IngestRequestsTests {
 
     @Test
     void aMissingSourceOrAnotherTenantsMatterIsDeadLettered() {
-        matters.createIfAbsent("other", "m-theirs", null).block(TIMEOUT);
+        matters.intake().createIfAbsent("other", "m-theirs", null).block(TIMEOUT);
         send(request("r-1", "add-document", "m-theirs", "\"source\": \"inbox/acme/none.pdf\""));
         assertThat(awaitDeadLetter().reason()).isEqualTo("matter-not-found");
 
-        matters.createIfAbsent(TENANT, "m-mine", null).block(TIMEOUT);
+        matters.intake().createIfAbsent(TENANT, "m-mine", null).block(TIMEOUT);
         send(request("r-2", "add-document", "m-mine", "\"source\": \"inbox/acme/none.pdf\""));
         await(() -> bus.deadLetters(QUEUE).size() == 2);
         assertThat(bus.deadLetters(QUEUE).get(1).reason()).isEqualTo("source-not-found");
@@ -204,7 +204,7 @@ class IngestRequestsTests {
 
     private MatterStatusView status(String matterId) {
         try {
-            return matters.status(TENANT, matterId).block(TIMEOUT);
+            return matters.queries().status(TENANT, matterId).block(TIMEOUT);
         } catch (PipelineException missing) {
             return null;
         }

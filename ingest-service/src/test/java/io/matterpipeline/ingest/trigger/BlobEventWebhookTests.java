@@ -10,9 +10,10 @@ import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.RawQueueConsumer;
 import io.matterpipeline.ingest.IngestApplication;
+import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.DocumentStatusView;
-import io.matterpipeline.ingest.matter.MatterService;
 import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.ingest.matter.Matters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -50,6 +51,7 @@ class BlobEventWebhookTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
     private static final String CONTAINER = "matter-pipeline";
+    private static final String TENANT = IngestProperties.defaults().defaultTenant();
     private static final Path BLOB_ROOT = createTempDirectory();
 
     @DynamicPropertySource
@@ -74,7 +76,7 @@ class BlobEventWebhookTests {
     MessageBus bus;
 
     @Autowired
-    MatterService matters;
+    Matters matters;
 
     @Autowired
     RawQueueConsumer ingestBlobTriggerConsumer;
@@ -120,7 +122,8 @@ class BlobEventWebhookTests {
                 .jsonPath("$.results[0].outcome").isEqualTo("ADDED")
                 .jsonPath("$.results[0].matterId").isEqualTo("m-webhook");
 
-        assertThat(matters.status("m-webhook").block(TIMEOUT).documents()).extracting(DocumentStatusView::fileName)
+        assertThat(matters.queries().status(TENANT, "m-webhook").block(TIMEOUT).documents())
+                .extracting(DocumentStatusView::fileName)
                 .containsExactly("a.txt");
     }
 
@@ -148,7 +151,8 @@ class BlobEventWebhookTests {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         MatterStatusView status = null;
         while (System.nanoTime() < deadline && status == null) {
-            status = matters.status("m-queue").onErrorResume(error -> reactor.core.publisher.Mono.empty())
+            status = matters.queries().status(TENANT, "m-queue")
+                    .onErrorResume(error -> reactor.core.publisher.Mono.empty())
                     .block(TIMEOUT);
             sleep();
         }

@@ -17,7 +17,7 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.DocumentStatusView;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterState;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import java.nio.ByteBuffer;
@@ -42,6 +42,7 @@ class BlobTriggerHandlerTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final String CONTAINER = "matter-pipeline";
+    private static final String TENANT = IngestProperties.defaults().defaultTenant();
 
     @BeforeAll
     static void noBlockingOnReactorThreads() {
@@ -53,16 +54,15 @@ class BlobTriggerHandlerTests {
 
     FileSystemBlobStore blobs;
     InMemoryMessageBus bus;
-    MatterService matters;
+    Matters matters;
     BlobTriggerHandler handler;
 
     @BeforeEach
     void setUp() {
         blobs = FileSystemBlobStore.create(root);
         bus = InMemoryMessageBus.create(InMemoryBusOptions.defaults());
-        matters = new MatterService(blobs, bus, "documents", "results", IngestProperties.defaults(),
-                Clock.systemUTC());
-        handler = new BlobTriggerHandler(matters, blobs, CONTAINER, BlobTriggerProperties.defaults(),
+        matters = Matters.create(blobs, bus, IngestProperties.defaults(), Clock.systemUTC());
+        handler = new BlobTriggerHandler(matters.intake(), TENANT, blobs, CONTAINER, BlobTriggerProperties.defaults(),
                 Clock.systemUTC());
     }
 
@@ -79,7 +79,7 @@ class BlobTriggerHandlerTests {
         assertThat(handle(BlobEventJson.eventGrid("e-1", CONTAINER, upload.path(), upload.etag())))
                 .containsExactly(BlobTriggerHandler.Outcome.ADDED);
 
-        MatterStatusView status = matters.status("m-new").block(TIMEOUT);
+        MatterStatusView status = status("m-new");
         assertThat(status.state()).isEqualTo(MatterState.OPEN);
         assertThat(status.documents()).extracting(DocumentStatusView::fileName).containsExactly("brief.txt");
         String documentId = status.documents().get(0).documentId();
@@ -98,7 +98,7 @@ class BlobTriggerHandlerTests {
 
         assertThat(handle(BlobEventJson.cloudEvent("e-1", CONTAINER, upload.path(), upload.etag())))
                 .containsExactly(BlobTriggerHandler.Outcome.ADDED);
-        assertThat(matters.status("m-ce").block(TIMEOUT).documents()).hasSize(1);
+        assertThat(status("m-ce").documents()).hasSize(1);
     }
 
     @Test
@@ -110,7 +110,7 @@ class BlobTriggerHandlerTests {
         assertThat(handle(BlobEventJson.cloudEvent("e-1-again", CONTAINER, upload.path(), upload.etag())))
                 .containsExactly(BlobTriggerHandler.Outcome.DUPLICATE);
 
-        assertThat(matters.status("m-dup").block(TIMEOUT).documents()).hasSize(1);
+        assertThat(status("m-dup").documents()).hasSize(1);
         assertThat(bus.activeCount("documents")).isEqualTo(1);
     }
 
@@ -124,7 +124,7 @@ class BlobTriggerHandlerTests {
 
         assertThat(handle(event)).containsExactly(BlobTriggerHandler.Outcome.ADDED);
 
-        assertThat(matters.status("m-crash").block(TIMEOUT).documents()).extracting(DocumentStatusView::documentId)
+        assertThat(status("m-crash").documents()).extracting(DocumentStatusView::documentId)
                 .containsExactly(documentId);
     }
 
@@ -138,7 +138,7 @@ class BlobTriggerHandlerTests {
         assertThat(handle(BlobEventJson.eventGrid("e-2", CONTAINER, second.path(), second.etag())))
                 .containsExactly(BlobTriggerHandler.Outcome.ADDED);
 
-        MatterStatusView status = matters.status("m-v").block(TIMEOUT);
+        MatterStatusView status = status("m-v");
         assertThat(status.documents()).hasSize(1);
         assertThat(read(BlobPaths.documentSource("m-v", status.documents().get(0).documentId()))).isEqualTo("second");
     }
@@ -190,7 +190,7 @@ class BlobTriggerHandlerTests {
         assertThat(handle(BlobEventJson.eventGrid("e-seal", CONTAINER, marker.path(), marker.etag())))
                 .containsExactly(BlobTriggerHandler.Outcome.SEALED);
 
-        MatterStatusView status = matters.status("m-s").block(TIMEOUT);
+        MatterStatusView status = status("m-s");
         assertThat(status.state()).isEqualTo(MatterState.SEALED);
         assertThat(status.documents()).extracting(DocumentStatusView::fileName)
                 .containsExactlyInAnyOrder("a.txt", "b.txt");
@@ -203,7 +203,7 @@ class BlobTriggerHandlerTests {
         // The marker's event again: nothing to do.
         assertThat(handle(BlobEventJson.eventGrid("e-seal", CONTAINER, marker.path(), marker.etag())))
                 .containsExactly(BlobTriggerHandler.Outcome.ALREADY_SEALED);
-        assertThat(matters.status("m-s").block(TIMEOUT).documents()).hasSize(2);
+        assertThat(status("m-s").documents()).hasSize(2);
     }
 
     @Test
@@ -234,7 +234,7 @@ class BlobTriggerHandlerTests {
                         DeadLetteredMessage::reason)
                 .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("foreign", "foreign-container"),
                         org.assertj.core.groups.Tuple.tuple("garbage", "malformed-event"));
-        assertThat(matters.status("m-q").block(TIMEOUT).documents()).hasSize(1);
+        assertThat(status("m-q").documents()).hasSize(1);
     }
 
     private void publish(String messageId, byte[] body) {
@@ -278,5 +278,9 @@ class BlobTriggerHandlerTests {
                 throw new AssertionError(e);
             }
         }
+    }
+
+    private MatterStatusView status(String matterId) {
+        return matters.queries().status(TENANT, matterId).block(TIMEOUT);
     }
 }

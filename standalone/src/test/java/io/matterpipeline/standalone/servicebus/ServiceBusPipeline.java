@@ -4,7 +4,9 @@ import io.matterpipeline.assemble.AggregatorApplication;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.extract.LlmWorkerApplication;
 import io.matterpipeline.ingest.IngestApplication;
-import io.matterpipeline.ingest.matter.MatterService;
+import io.matterpipeline.ingest.IngestProperties;
+import io.matterpipeline.ingest.matter.DocumentUpload;
+import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.split.PageSplitterApplication;
 import io.matterpipeline.testkit.servicebus.QueueOptions;
@@ -74,7 +76,7 @@ final class ServiceBusPipeline implements AutoCloseable {
         return blobRoot;
     }
 
-    /** Starts ingest (MatterService only, no HTTP), the page-splitter and the aggregator. */
+    /** Starts ingest (Matters only, no HTTP), the page-splitter and the aggregator. */
     ServiceBusPipeline startIngestSplitterAggregator(Map<String, Object> extra) {
         ingest = start(IngestApplication.class, "ingest", extra);
         start(PageSplitterApplication.class, "page-splitter", extra);
@@ -90,22 +92,33 @@ final class ServiceBusPipeline implements AutoCloseable {
         return start(LlmWorkerApplication.class, name, properties);
     }
 
-    MatterService matters() {
-        return ingest.getBean(MatterService.class);
+    private Matters matters() {
+        return ingest.getBean(Matters.class);
+    }
+
+    /** The tenant the test acts for: the default tenant. */
+    private String tenant() {
+        return ingest.getBean(IngestProperties.class).defaultTenant();
+    }
+
+    /** The Matter's status now. */
+    MatterStatusView status(String matterId) {
+        return matters().queries().status(tenant(), matterId).block(Duration.ofSeconds(30));
     }
 
     /** Creates a Matter, uploads the files and seals it; returns the Matter id and the document ids by file name. */
     Submitted submit(String name, Map<String, byte[]> files) {
-        MatterService matters = matters();
-        String matterId = matters.create(name).block(Duration.ofSeconds(30)).matterId();
+        Matters matters = matters();
+        String matterId = matters.intake().create(tenant(), name).block(Duration.ofSeconds(30)).matterId();
         Map<String, String> documentIds = new LinkedHashMap<>();
-        files.forEach((fileName, bytes) -> documentIds.put(fileName, matters.addDocument(matterId, fileName, null,
-                Flux.just(ByteBuffer.wrap(bytes))).block(Duration.ofSeconds(30)).documentId()));
+        files.forEach((fileName, bytes) -> documentIds.put(fileName, matters.intake().upload(tenant(), matterId,
+                new DocumentUpload(fileName, null, Flux.just(ByteBuffer.wrap(bytes)))).block(Duration.ofSeconds(30))
+                .documentId()));
         return new Submitted(matterId, documentIds);
     }
 
     void seal(String matterId) {
-        matters().seal(matterId).block(Duration.ofSeconds(30));
+        matters().intake().seal(tenant(), matterId).block(Duration.ofSeconds(30));
     }
 
     /** Polls the status until the Matter is final and its result is ready; fails after {@code timeout}. */
@@ -113,7 +126,7 @@ final class ServiceBusPipeline implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         MatterStatusView status = null;
         while (System.nanoTime() < deadline) {
-            status = matters().status(matterId).block(Duration.ofSeconds(30));
+            status = status(matterId);
             if (status.status().isFinal() && status.resultReady()) {
                 return status;
             }
@@ -123,7 +136,7 @@ final class ServiceBusPipeline implements AutoCloseable {
     }
 
     JsonNode result(String matterId) {
-        byte[] bytes = matters().result(matterId)
+        byte[] bytes = matters().queries().result(tenant(), matterId)
                 .reduce(new java.io.ByteArrayOutputStream(), (out, chunk) -> {
                     byte[] part = new byte[chunk.remaining()];
                     chunk.get(part);
@@ -159,7 +172,7 @@ final class ServiceBusPipeline implements AutoCloseable {
         properties.put("matter-pipeline.splitter.consumer.max-deliveries", maxDeliveries);
         properties.put("matter-pipeline.worker.consumer.max-deliveries", maxDeliveries);
         properties.put("matter-pipeline.aggregator.consumer.max-deliveries", maxDeliveries);
-        // Ingest consumes no queue here (Matters are driven through MatterService).
+        // Ingest consumes no queue here (Matters are driven through the Matters bean).
         properties.put("matter-pipeline.ingest.requests.enabled", "false");
         properties.putAll(extra);
         ConfigurableApplicationContext context = new SpringApplicationBuilder(application)

@@ -182,8 +182,7 @@ class ServiceBusPipelineTests {
         pipeline.seal(matter.matterId());
 
         // The other worker reads the three other pages; the one holding the slow page stays busy with it.
-        awaitTrue(() -> pipeline.matters().status(matter.matterId()).block(Duration.ofSeconds(30)).totals()
-                .pagesDone() == 3, "three pages read");
+        awaitTrue(() -> pipeline.status(matter.matterId()).totals().pagesDone() == 3, "three pages read");
         awaitTrue(() -> inFlight(workers.get(0)) + inFlight(workers.get(1)) == 1, "one page in flight");
         ConfigurableApplicationContext holder = inFlight(workers.get(0)) == 1 ? workers.get(0) : workers.get(1);
         assertThat(simulator.stats().inFlight()).isEqualTo(1);
@@ -193,7 +192,7 @@ class ServiceBusPipelineTests {
 
         // Nothing settled the page: it stays unread until its lock expires (4 s after the last renewal)...
         ServiceBusPipeline.sleep(LOCK.dividedBy(4));
-        assertThat(pipeline.matters().status(matter.matterId()).block(Duration.ofSeconds(30)).totals().pagesDone())
+        assertThat(pipeline.status(matter.matterId()).totals().pagesDone())
                 .isEqualTo(3);
         // ...then the surviving worker gets it again and reads it.
         MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);

@@ -39,10 +39,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
-/** The Matter lifecycle's durability rules, without HTTP: retried announcements, contention, streaming limits. */
-class MatterServiceTests {
+/** Intake, lifecycle and queries together, without HTTP: retried announcements, contention, streaming limits. */
+class MattersTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final String TENANT = "default";
 
     @BeforeAll
     static void noBlockingOnReactorThreads() {
@@ -54,7 +55,8 @@ class MatterServiceTests {
 
     FileSystemBlobStore blobs;
     RecordingBus bus;
-    MatterService matters;
+    MatterIntake intake;
+    MatterQueries queries;
 
     @BeforeEach
     void setUp() {
@@ -62,7 +64,9 @@ class MatterServiceTests {
         bus = new RecordingBus();
         IngestProperties properties = new IngestProperties(DataSize.ofKilobytes(1), 50, 200, "default", 50,
                 Duration.ofMillis(1), 4);
-        matters = new MatterService(blobs, bus, "documents", "results", properties, Clock.systemUTC());
+        Matters matters = Matters.create(blobs, bus, properties, Clock.systemUTC());
+        intake = matters.intake();
+        queries = matters.queries();
     }
 
     @AfterEach
@@ -72,21 +76,21 @@ class MatterServiceTests {
 
     @Test
     void aSealWhoseAnnouncementFailedIsCompletedByTheNextSeal() {
-        String matterId = matters.create("m").block(TIMEOUT).matterId();
+        String matterId = intake.create(TENANT, "m").block(TIMEOUT).matterId();
         DocumentView document = upload(matterId, "a.txt", "alpha");
         bus.failWhen(message -> message.type().equals(MatterSealed.TYPE));
 
-        StepVerifier.create(matters.seal(matterId))
+        StepVerifier.create(intake.seal(TENANT, matterId))
                 .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(TransientException.class)
                         .extracting(e -> ((PipelineException) e).reason()).isEqualTo("publish-failed"))
                 .verify(TIMEOUT);
         // Sealed already: no more documents, even though nobody heard of it yet.
-        StepVerifier.create(matters.addDocument(matterId, "late.txt", null, bytes("late")))
+        StepVerifier.create(intake.upload(TENANT, matterId, new DocumentUpload("late.txt", null, bytes("late"))))
                 .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason()).isEqualTo("matter-sealed"))
                 .verify(TIMEOUT);
 
         bus.failWhen(message -> false);
-        StepVerifier.create(matters.seal(matterId))
+        StepVerifier.create(intake.seal(TENANT, matterId))
                 .assertNext(sealed -> {
                     assertThat(sealed.resumed()).isTrue();
                     assertThat(sealed.documentCount()).isEqualTo(1);
@@ -95,7 +99,7 @@ class MatterServiceTests {
         assertThat(bus.published("results")).containsExactly(new MatterSealed(matterId,
                 List.of(new io.matterpipeline.contract.SealedDocument(document.documentId(), "a.txt"))));
 
-        StepVerifier.create(matters.seal(matterId))
+        StepVerifier.create(intake.seal(TENANT, matterId))
                 .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(ConflictException.class)
                         .extracting(e -> ((PipelineException) e).reason()).isEqualTo("matter-already-sealed"))
                 .verify(TIMEOUT);
@@ -103,13 +107,13 @@ class MatterServiceTests {
 
     @Test
     void aDocumentNotAnnouncedAtUploadIsAnnouncedOnSeal() {
-        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        String matterId = intake.create(TENANT, null).block(TIMEOUT).matterId();
         bus.failWhen(message -> message.type().equals(DocumentReceived.TYPE));
         DocumentView document = upload(matterId, "a.txt", "alpha");
         assertThat(bus.published("documents")).isEmpty();
 
         bus.failWhen(message -> false);
-        matters.seal(matterId).block(TIMEOUT);
+        intake.seal(TENANT, matterId).block(TIMEOUT);
 
         assertThat(bus.published("documents")).containsExactly(new DocumentReceived(matterId, document.documentId(),
                 "a.txt", BlobPaths.documentSource(matterId, document.documentId()), 5, "text/plain"));
@@ -118,13 +122,13 @@ class MatterServiceTests {
 
     @Test
     void aMatterSealedWhileAnUploadStreamsRefusesItAndKeepsNoBytes() {
-        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        String matterId = intake.create(TENANT, null).block(TIMEOUT).matterId();
         // The seal lands after the upload passed its early check, while its body is being read.
         Flux<ByteBuffer> sealMidway = Flux.concat(
-                matters.seal(matterId).then(Mono.<ByteBuffer>empty()),
+                intake.seal(TENANT, matterId).then(Mono.<ByteBuffer>empty()),
                 bytes("arrived too late"));
 
-        StepVerifier.create(matters.addDocument(matterId, "late.txt", null, sealMidway))
+        StepVerifier.create(intake.upload(TENANT, matterId, new DocumentUpload("late.txt", null, sealMidway)))
                 .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(ConflictException.class)
                         .extracting(e -> ((PipelineException) e).reason()).isEqualTo("matter-sealed"))
                 .verify(TIMEOUT);
@@ -135,13 +139,14 @@ class MatterServiceTests {
 
     @Test
     void concurrentUploadsToOneMatterAreAllRecorded() {
-        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        String matterId = intake.create(TENANT, null).block(TIMEOUT).matterId();
         List<DocumentView> uploaded = Flux.range(0, 12)
-                .flatMap(i -> matters.addDocument(matterId, "doc" + i + ".txt", null, bytes("document " + i)), 12)
+                .flatMap(i -> intake.upload(TENANT, matterId,
+                        new DocumentUpload("doc" + i + ".txt", null, bytes("document " + i))), 12)
                 .collectList()
                 .block(TIMEOUT);
 
-        MatterStatusView status = matters.status(matterId).block(TIMEOUT);
+        MatterStatusView status = queries.status(TENANT, matterId).block(TIMEOUT);
         assertThat(status.documents()).extracting(DocumentStatusView::documentId)
                 .containsExactlyInAnyOrderElementsOf(uploaded.stream().map(DocumentView::documentId).toList());
         assertThat(bus.published("documents")).hasSize(12);
@@ -149,7 +154,7 @@ class MatterServiceTests {
 
     @Test
     void anOversizedStreamIsCutOffAndNothingIsKept() {
-        String matterId = matters.create(null).block(TIMEOUT).matterId();
+        String matterId = intake.create(TENANT, null).block(TIMEOUT).matterId();
         AtomicLong produced = new AtomicLong();
         // An endless body: the limit must stop reading it, not wait for its end.
         Flux<ByteBuffer> endless = Flux.generate(sink -> {
@@ -157,7 +162,7 @@ class MatterServiceTests {
             sink.next(ByteBuffer.wrap(new byte[100]));
         });
 
-        StepVerifier.create(matters.addDocument(matterId, "endless.bin", null, endless))
+        StepVerifier.create(intake.upload(TENANT, matterId, new DocumentUpload("endless.bin", null, endless)))
                 .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(TooLargeException.class)
                         .extracting(e -> ((PipelineException) e).reason()).isEqualTo("document-too-large"))
                 .verify(TIMEOUT);
@@ -168,27 +173,27 @@ class MatterServiceTests {
 
     @Test
     void argumentErrorsArriveInsideThePublisher() {
-        StepVerifier.create(matters.status("../x"))
+        StepVerifier.create(queries.status(TENANT, "../x"))
                 .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason()).isEqualTo("invalid-id"))
                 .verify(TIMEOUT);
-        StepVerifier.create(matters.create("x".repeat(201)))
+        StepVerifier.create(intake.create(TENANT, "x".repeat(201)))
                 .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason()).isEqualTo("invalid-name"))
                 .verify(TIMEOUT);
     }
 
     @Test
     void fileNamesAreLabelsWithoutDirectoriesOrControlCharacters() {
-        assertThat(MatterService.cleanFileName("C:\\fakepath\\contract.pdf")).isEqualTo("contract.pdf");
-        assertThat(MatterService.cleanFileName("../../etc/passwd")).isEqualTo("passwd");
-        assertThat(MatterService.cleanFileName("a\u0000b\nc.txt")).isEqualTo("abc.txt");
-        assertThat(MatterService.cleanFileName("..")).isEqualTo("document");
-        assertThat(MatterService.cleanFileName("dir/")).isEqualTo("document");
-        assertThat(MatterService.cleanFileName(null)).isEqualTo("document");
-        assertThat(MatterService.cleanFileName("n".repeat(1000))).hasSize(255);
+        assertThat(Labels.fileName("C:\\fakepath\\contract.pdf")).isEqualTo("contract.pdf");
+        assertThat(Labels.fileName("../../etc/passwd")).isEqualTo("passwd");
+        assertThat(Labels.fileName("a\u0000b\nc.txt")).isEqualTo("abc.txt");
+        assertThat(Labels.fileName("..")).isEqualTo("document");
+        assertThat(Labels.fileName("dir/")).isEqualTo("document");
+        assertThat(Labels.fileName(null)).isEqualTo("document");
+        assertThat(Labels.fileName("n".repeat(1000))).hasSize(255);
     }
 
     private DocumentView upload(String matterId, String fileName, String text) {
-        return matters.addDocument(matterId, fileName, "text/plain", bytes(text)).block(TIMEOUT);
+        return intake.upload(TENANT, matterId, new DocumentUpload(fileName, "text/plain", bytes(text))).block(TIMEOUT);
     }
 
     private static Flux<ByteBuffer> bytes(String text) {
@@ -199,25 +204,24 @@ class MatterServiceTests {
     @Test
     void archiveMovesTheSourcesOfAFinalMatterToTheCoolTier() {
         TieringStore tiering = new TieringStore(blobs);
-        MatterService service = new MatterService(tiering, bus, "documents", "results", "matters-completed",
-                IngestProperties.defaults(), Clock.systemUTC());
-        String matterId = service.create("acme", "archived").block(TIMEOUT).matterId();
-        DocumentView document = service.upload("acme", matterId, "a.txt", "text/plain",
-                Flux.just(ByteBuffer.wrap("alpha".getBytes(StandardCharsets.UTF_8)))).block(TIMEOUT);
+        Matters service = Matters.create(tiering, bus, IngestProperties.defaults(), Clock.systemUTC());
+        String matterId = service.intake().create("acme", "archived").block(TIMEOUT).matterId();
+        DocumentView document = service.intake().upload("acme", matterId, new DocumentUpload("a.txt", "text/plain",
+                Flux.just(ByteBuffer.wrap("alpha".getBytes(StandardCharsets.UTF_8))))).block(TIMEOUT);
 
-        StepVerifier.create(service.archive("acme", matterId))
+        StepVerifier.create(service.lifecycle().archive("acme", matterId))
                 .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason())
                         .isEqualTo("matter-not-final"))
                 .verify(TIMEOUT);
         assertThat(tiering.archived).isEmpty();
 
-        service.cancel("acme", matterId).block(TIMEOUT);
-        ArchiveView archived = service.archive("acme", matterId).block(TIMEOUT);
+        service.lifecycle().cancel("acme", matterId).block(TIMEOUT);
+        ArchiveView archived = service.lifecycle().archive("acme", matterId).block(TIMEOUT);
 
         assertThat(archived.archivedBlobs()).isEqualTo(1);
         assertThat(archived.archivedAt()).isNotNull();
         assertThat(tiering.archived).containsExactly(BlobPaths.documentSource(matterId, document.documentId()));
-        StepVerifier.create(service.archive("other-tenant", matterId))
+        StepVerifier.create(service.lifecycle().archive("other-tenant", matterId))
                 .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason())
                         .isEqualTo("matter-not-found"))
                 .verify(TIMEOUT);

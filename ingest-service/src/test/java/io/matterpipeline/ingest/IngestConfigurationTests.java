@@ -73,4 +73,27 @@ class IngestConfigurationTests {
                         .hasSingleBean(RawQueueConsumer.class)
                         .doesNotHaveBean(TokenService.class));
     }
+
+    @Test
+    void aWebhookWithoutAWayToAuthenticateEventGridFailsStartup() {
+        ReactiveWebApplicationContextRunner runner = new ReactiveWebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(PipelineInfrastructureAutoConfiguration.class,
+                        WebFluxAutoConfiguration.class, CodecsAutoConfiguration.class))
+                .withUserConfiguration(IngestConfiguration.class)
+                .withPropertyValues("matter-pipeline.blob.filesystem.root=" + root,
+                        "matter-pipeline.ingest.trigger.enabled=true");
+        runner.run(context -> assertThat(context).hasFailed().getFailure()
+                .hasStackTraceContaining("webhook-secret"));
+        runner.withPropertyValues("matter-pipeline.ingest.trigger.webhook-audience=api://hook")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("matter-pipeline.ingest.auth.entra.issuer"));
+        runner.withPropertyValues("matter-pipeline.ingest.trigger.webhook-secret=too-short")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .hasStackTraceContaining("at least 24"));
+        runner.withPropertyValues("matter-pipeline.ingest.trigger.webhook-secret=long-enough-secret-0123456789")
+                .run(context -> assertThat(context).hasNotFailed());
+        // A queue-only trigger needs no webhook credentials.
+        runner.withPropertyValues("matter-pipeline.ingest.trigger.webhook-enabled=false")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
 }

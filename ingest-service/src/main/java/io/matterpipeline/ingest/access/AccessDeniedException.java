@@ -20,6 +20,19 @@ public final class AccessDeniedException extends RuntimeException {
         this.headers = Map.copyOf(headers);
     }
 
+    /**
+     * A 401 for a credential that is missing ({@code missing-token}: a bare challenge) or wrong (any other reason:
+     * {@code error="invalid_token"} with {@code message} as the description).
+     */
+    public static AccessDeniedException unauthorized(String reason, String message) {
+        return TokenService.unauthorized(reason, message);
+    }
+
+    /** A 403 for a caller who is known but not allowed ({@code error="insufficient_scope"}). */
+    public static AccessDeniedException forbidden(String reason, String message) {
+        return TokenService.forbidden(reason, message, null);
+    }
+
     /** The HTTP status: 401, 403 or 429. */
     public int status() {
         return status;

@@ -34,7 +34,9 @@ import reactor.core.publisher.Mono;
  *       retrying cannot fix is {@code 400} problem+json with the reason (Event Grid then dead-letters the event without
  *       retrying), {@code 413} for a body over the limit, anything else {@code 503} (Event Grid retries).</li>
  * </ul>
- * Errors travel as {@link PipelineException}s to the ingest service's problem+json handler.
+ * Every request, the handshakes included, must come from Event Grid ({@link WebhookAuthentication}: the shared secret
+ * or Event Grid's Entra token). Errors travel as {@link PipelineException}s to the ingest service's problem+json
+ * handler.
  */
 final class BlobEventWebhook {
 
@@ -44,18 +46,25 @@ final class BlobEventWebhook {
     static final String ALLOWED_RATE = "WebHook-Allowed-Rate";
 
     private final BlobTriggerHandler handler;
+    private final WebhookAuthentication authentication;
     private final int maxBodyBytes;
 
-    BlobEventWebhook(BlobTriggerHandler handler, long maxBodyBytes) {
+    BlobEventWebhook(BlobTriggerHandler handler, WebhookAuthentication authentication, long maxBodyBytes) {
         this.handler = handler;
+        this.authentication = authentication;
         this.maxBodyBytes = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE);
     }
 
-    /** The webhook's routes: POST and OPTIONS on {@value #PATH}, 405 for other methods. */
+    /**
+     * The webhook's routes: POST and OPTIONS on {@value #PATH}, each only for a caller {@link WebhookAuthentication}
+     * accepts (checked before the body is read; its refusals are 401/403, never mapped to a retry); 405 for other
+     * methods.
+     */
     RouterFunction<ServerResponse> routes() {
         return RouterFunctions.route()
-                .POST(PATH, this::deliver)
-                .OPTIONS(PATH, this::validateOrigin)
+                .POST(PATH, request -> authentication.check(request).then(Mono.defer(() -> deliver(request))))
+                .OPTIONS(PATH, request -> authentication.check(request)
+                        .then(Mono.defer(() -> validateOrigin(request))))
                 .add(RouterFunctions.route(RequestPredicates.path(PATH), request -> Mono.error(
                         new MethodNotAllowedException(request.method(), Set.of(HttpMethod.POST, HttpMethod.OPTIONS)))))
                 .build();

@@ -4,6 +4,7 @@ import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.RawQueueConsumer;
 import io.matterpipeline.ingest.IngestProperties;
+import io.matterpipeline.ingest.access.EntraTokens;
 import io.matterpipeline.ingest.matter.Matters;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -50,10 +51,25 @@ public class BlobTriggerConfiguration {
     @ConditionalOnBooleanProperty(name = "matter-pipeline.ingest.trigger.webhook-enabled", matchIfMissing = true)
     static class Webhook {
 
+        /**
+         * Fails startup when the webhook has no way to authenticate Event Grid (neither {@code webhook-secret} nor
+         * {@code webhook-audience}), or a webhook audience is set without {@code matter-pipeline.ingest.auth.entra}.
+         */
         @Bean
         RouterFunction<ServerResponse> ingestBlobEventRoutes(BlobTriggerHandler ingestBlobTriggerHandler,
-                BlobTriggerProperties properties) {
-            return new BlobEventWebhook(ingestBlobTriggerHandler, properties.maxWebhookBody().toBytes()).routes();
+                BlobTriggerProperties properties, IngestProperties ingest) {
+            EntraTokens entra = null;
+            if (properties.webhookAudience() != null) {
+                entra = EntraTokens.forAudience(ingest.auth(), properties.webhookAudience());
+                if (entra == null) {
+                    throw new IllegalStateException("matter-pipeline.ingest.trigger.webhook-audience needs "
+                            + "matter-pipeline.ingest.auth.entra.issuer and .audience (the tenant's token issuer)");
+                }
+            }
+            WebhookAuthentication authentication = new WebhookAuthentication(properties.webhookSecret(), entra,
+                    properties.webhookRole());
+            return new BlobEventWebhook(ingestBlobTriggerHandler, authentication,
+                    properties.maxWebhookBody().toBytes()).routes();
         }
     }
 }

@@ -35,8 +35,8 @@ import reactor.core.publisher.Mono;
  *       (streamed through the blob store port) into the Matter as a document. The document id is derived from the
  *       blob's path and ETag, so the same upload is one document however often its event arrives; a receipt at
  *       {@code matters/{m}/receipts/{documentId}.json} records the processed (path, ETag), and an event that finds it
- *       is ignored as a duplicate. An event for a version that was since replaced or deleted is ignored (the
- *       replacement has its own event).</li>
+ *       is ignored as a duplicate. An event for a version that was since replaced is ignored (the replacement has
+ *       its own event).</li>
  *   <li>{@code {inbox}/{matterId}/{seal-marker}}: seals the Matter. Event Grid does not order events, so the seal
  *       first adds every document of the Matter's inbox folder whose event has not been handled yet; a document
  *       uploaded after the marker is refused with {@code matter-sealed}. A repeated marker is ignored.</li>
@@ -45,12 +45,14 @@ import reactor.core.publisher.Mono;
  * </ul>
  * Failures that retrying cannot fix are {@link BadInputException}s whose reason the caller reports (dead-letter reason,
  * 400 problem): {@code malformed-event}, {@code unsupported-event-type}, {@code foreign-container},
- * {@code not-inbox-path}, {@code invalid-id}, {@code empty-document}, {@code matter-sealed},
+ * {@code not-inbox-path}, {@code invalid-id}, {@code blob-not-found} (no blob at the event's path: nothing is created,
+ * added or sealed), {@code empty-document}, {@code matter-sealed},
  * {@code too-many-documents}; {@code document-too-large} is too-large. Anything else is retried.
  */
 final class BlobTriggerHandler implements RawQueueConsumer.Handler {
 
     static final String UNSUPPORTED = "unsupported-event-type";
+    static final String BLOB_NOT_FOUND = "blob-not-found";
 
     private static final Logger log = LoggerFactory.getLogger(BlobTriggerHandler.class);
     private static final char[] ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz".toCharArray();
@@ -149,18 +151,28 @@ final class BlobTriggerHandler implements RawQueueConsumer.Handler {
             return Mono.just(new Result(event.id(), Outcome.SKIPPED, entry.matterId(), entry.blobPath()));
         }
         if (entry.fileName().equals(properties.sealMarker())) {
-            return seal(entry).map(outcome -> new Result(event.id(), outcome, entry.matterId(), entry.blobPath()));
+            // Only a marker that exists seals: an event is a claim, the store is the fact.
+            return existing(entry)
+                    .then(Mono.defer(() -> seal(entry)))
+                    .map(outcome -> new Result(event.id(), outcome, entry.matterId(), entry.blobPath()));
         }
-        return currentVersion(entry, event.eTag())
+        return existing(entry)
+                .filter(info -> unquoted(info.etag()).equals(unquoted(event.eTag())))
                 .flatMap(current -> document(entry, event.eTag(), event.contentType()))
                 .defaultIfEmpty(Outcome.SUPERSEDED)
                 .map(outcome -> new Result(event.id(), outcome, entry.matterId(), entry.blobPath()));
     }
 
-    /** The blob if it still is the version the event is about; empty when it was replaced or deleted since. */
-    private Mono<BlobInfo> currentVersion(InboxEntry entry, String eTag) {
+    /**
+     * The blob an event names. Fails with {@value #BLOB_NOT_FOUND} when there is none: a forged event, or a blob
+     * deleted before its event was handled; either way nothing is done and the event is dead-lettered for a person
+     * to look at.
+     */
+    private Mono<BlobInfo> existing(InboxEntry entry) {
         return blobs.stat(entry.blobPath())
-                .filter(info -> unquoted(info.etag()).equals(unquoted(eTag)));
+                .switchIfEmpty(Mono.error(() -> new BadInputException(BLOB_NOT_FOUND, "Blob " + entry.blobPath()
+                        + " does not exist: the event is not about a blob in the store (forged, or the blob was "
+                        + "deleted before the event was handled); nothing was done")));
     }
 
     private Mono<Outcome> document(InboxEntry entry, String eTag, String contentType) {

@@ -26,6 +26,13 @@ import org.springframework.util.unit.DataSize;
  * @param sealConcurrency inbox documents added at once while a seal catches up with documents whose events have not
  *     been handled yet
  * @param maxWebhookBody largest webhook request body read (Event Grid sends at most 1 MB per delivery)
+ * @param webhookSecret a shared secret (at least 24 characters) the webhook accepts in the query parameter
+ *     {@code code} or the header {@code X-Webhook-Secret}, compared in constant time; unset: not accepted
+ * @param webhookAudience the audience ({@code aud}) of Event Grid's Microsoft Entra token delivery: the application
+ *     id or Application ID URI given to the subscription; checked with the issuer and keys of
+ *     {@code matter-pipeline.ingest.auth.entra}; unset: Entra delivery is not accepted
+ * @param webhookRole the app role Event Grid's token must carry (the role assigned to Event Grid's service principal);
+ *     empty: any token for the audience
  * @param consumer how the queue is consumed ({@link ConsumerProperties}, shared by every consumer)
  */
 @ConfigurationProperties("matter-pipeline.ingest.trigger")
@@ -40,6 +47,9 @@ public record BlobTriggerProperties(
         @DefaultValue("4") int concurrency,
         @DefaultValue("4") int sealConcurrency,
         @DefaultValue("1MB") DataSize maxWebhookBody,
+        String webhookSecret,
+        String webhookAudience,
+        @DefaultValue("AzureEventGridSecureWebhookSubscriber") String webhookRole,
         @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer) {
 
     public BlobTriggerProperties {
@@ -48,6 +58,13 @@ public record BlobTriggerProperties(
         inbox = inbox == null || inbox.isBlank() ? "inbox" : inbox;
         sealMarker = sealMarker == null || sealMarker.isBlank() ? "_SEALED" : sealMarker;
         maxWebhookBody = maxWebhookBody == null ? DataSize.ofMegabytes(1) : maxWebhookBody;
+        webhookSecret = webhookSecret == null || webhookSecret.isBlank() ? null : webhookSecret.strip();
+        webhookAudience = webhookAudience == null || webhookAudience.isBlank() ? null : webhookAudience.strip();
+        webhookRole = webhookRole == null ? "AzureEventGridSecureWebhookSubscriber" : webhookRole.strip();
+        if (webhookSecret != null && webhookSecret.length() < 24) {
+            throw new IllegalArgumentException("matter-pipeline.ingest.trigger.webhook-secret must be at least 24 "
+                    + "characters");
+        }
         consumer = consumer == null ? ConsumerProperties.defaults() : consumer;
         if (inbox.startsWith("/") || inbox.endsWith("/")) {
             throw new IllegalArgumentException("matter-pipeline.ingest.trigger.inbox must not start or end with '/'");
@@ -65,13 +82,14 @@ public record BlobTriggerProperties(
 
     /** The defaults, for tests and tools that build the trigger without Spring binding. */
     public static BlobTriggerProperties defaults() {
-        return new BlobTriggerProperties(false, null, true, true, null, null, null, 4, 4, null, null);
+        return new BlobTriggerProperties(false, null, true, true, null, null, null, 4, 4, null, null, null, null,
+                null);
     }
 
     /** These settings with the given container. */
     public BlobTriggerProperties withContainer(String container) {
         return new BlobTriggerProperties(enabled, queue, queueEnabled, webhookEnabled, container, inbox, sealMarker,
-                concurrency, sealConcurrency, maxWebhookBody, consumer);
+                concurrency, sealConcurrency, maxWebhookBody, webhookSecret, webhookAudience, webhookRole, consumer);
     }
 
     /** The settings of the queue's consumer. */

@@ -216,12 +216,38 @@ class BlobTriggerHandlerTests {
     }
 
     @Test
+    void aForgedEventForABlobThatDoesNotExistChangesNothing() {
+        // A document that was never uploaded: no Matter, no document.
+        assertFailure(BlobEventJson.eventGrid("e-forged", CONTAINER, "inbox/m-forged/a.txt", "0x8DC0FFEE"),
+                "blob-not-found");
+        assertThat(blobs.list("matters/m-forged/").collectList().block(TIMEOUT)).isEmpty();
+
+        // A seal marker that was never uploaded does not seal an open Matter, nor take in its inbox.
+        upload("inbox/m-open/a.txt", "alpha");
+        matters.intake().createIfAbsent(TENANT, "m-open", null).block(TIMEOUT);
+        MatterStatusView before = status("m-open");
+        assertFailure(BlobEventJson.cloudEvent("e-seal", CONTAINER, "inbox/m-open/_SEALED", "0x8DC0FFEE"),
+                "blob-not-found");
+        MatterStatusView after = status("m-open");
+        assertThat(after.state()).isEqualTo(MatterState.OPEN);
+        assertThat(after).isEqualTo(before);
+        assertThat(bus.activeCount("documents")).isZero();
+
+        // A document deleted before its event is handled is the same case: nothing to add.
+        BlobInfo gone = upload("inbox/m-open/b.txt", "beta");
+        blobs.deleteAll(List.of(gone.path())).block(TIMEOUT);
+        assertFailure(BlobEventJson.eventGrid("e-gone", CONTAINER, gone.path(), gone.etag()), "blob-not-found");
+        assertThat(status("m-open").documents()).isEmpty();
+    }
+
+    @Test
     void theQueueConsumerCompletesEventsAndDeadLettersTheOnesItCannotTake() {
         BlobInfo upload = upload("inbox/m-q/a.txt", "alpha");
         publish("ok", BlobEventJson.eventGrid("e-1", CONTAINER, upload.path(), upload.etag()));
         publish("twice", BlobEventJson.eventGrid("e-1", CONTAINER, upload.path(), upload.etag()));
         publish("foreign", BlobEventJson.eventGrid("e-2", "elsewhere", upload.path(), upload.etag()));
         publish("garbage", BlobEventJson.text("<xml/>"));
+        publish("forged-seal", BlobEventJson.eventGrid("e-3", CONTAINER, "inbox/m-q/_SEALED", "0x1"));
         RawQueueConsumer consumer = new RawQueueConsumer(bus, "blob-events", ConsumerSettings.of(1), handler);
         Sinks.Empty<Void> stop = Sinks.empty();
 
@@ -233,8 +259,10 @@ class BlobTriggerHandlerTests {
         assertThat(bus.deadLetters("blob-events")).extracting(DeadLetteredMessage::messageId,
                         DeadLetteredMessage::reason)
                 .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("foreign", "foreign-container"),
-                        org.assertj.core.groups.Tuple.tuple("garbage", "malformed-event"));
+                        org.assertj.core.groups.Tuple.tuple("garbage", "malformed-event"),
+                        org.assertj.core.groups.Tuple.tuple("forged-seal", "blob-not-found"));
         assertThat(status("m-q").documents()).hasSize(1);
+        assertThat(status("m-q").state()).isEqualTo(MatterState.OPEN);
     }
 
     private void publish(String messageId, byte[] body) {

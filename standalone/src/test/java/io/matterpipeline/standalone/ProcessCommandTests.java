@@ -3,6 +3,7 @@ package io.matterpipeline.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.testkit.net.LoopbackPorts;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import java.io.IOException;
 import java.net.Socket;
@@ -158,7 +159,7 @@ class ProcessCommandTests {
 
     @Test
     void anExplicitModelUrlThatDoesNotAnswerIsAnError() {
-        int exit = process(work.resolve("out"), "--model-url", "http://127.0.0.1:" + freePort());
+        int exit = process(work.resolve("out"), "--model-url", "http://127.0.0.1:" + LoopbackPorts.next());
 
         assertThat(exit).isEqualTo(ProcessCommand.EXIT_FAILED);
         assertThat(work.resolve("out").resolve("result.json")).doesNotExist();
@@ -226,14 +227,6 @@ class ProcessCommandTests {
             fields.forEach(object::remove);
         }
         node.forEach(child -> strip(child, fields));
-    }
-
-    private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static boolean listening(int port) {

@@ -8,11 +8,11 @@ import io.matterpipeline.model.ModelFailures;
 import io.matterpipeline.model.ModelMessage;
 import io.matterpipeline.model.ModelReply;
 import io.matterpipeline.model.ModelRequest;
+import io.matterpipeline.testkit.net.LoopbackPorts;
 import io.matterpipeline.testkit.ollama.OllamaFault;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -109,7 +109,8 @@ class OllamaModelClientTests {
 
     @Test
     void serverThatIsNotThereIsUnreachable() throws IOException {
-        String nobody = "http://127.0.0.1:" + freePort();
+        // Outside the ephemeral range: a connect there can never be given that port and connect to itself.
+        String nobody = "http://127.0.0.1:" + LoopbackPorts.next();
 
         StepVerifier.create(client(nobody, WAIT).chat(request()))
                 .expectErrorSatisfies(error -> assertFailure(error, PipelineException.Kind.TRANSIENT,
@@ -135,11 +136,5 @@ class OllamaModelClientTests {
         assertThat(error).isInstanceOf(PipelineException.class);
         assertThat(((PipelineException) error).kind()).isEqualTo(kind);
         assertThat(((PipelineException) error).reason()).isEqualTo(reason);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -2,8 +2,6 @@ package io.matterpipeline.testkit.azurite;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +15,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import io.matterpipeline.testkit.net.LoopbackPorts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,7 +86,7 @@ public final class Azurite implements AutoCloseable {
         IllegalStateException last = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             // A free port found here may be taken before Azurite binds it: try again with another.
-            int chosen = port == 0 ? freePort() : port;
+            int chosen = port == 0 ? LoopbackPorts.next() : port;
             try {
                 return launch(main, chosen);
             } catch (IllegalStateException e) {
@@ -340,14 +340,6 @@ public final class Azurite implements AutoCloseable {
 
     private static String npm() {
         return windows() ? "npm.cmd" : "npm";
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String tail(Path file) {

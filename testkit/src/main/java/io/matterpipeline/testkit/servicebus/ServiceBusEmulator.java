@@ -1,5 +1,6 @@
 package io.matterpipeline.testkit.servicebus;
 
+import java.net.BindException;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Objects;
@@ -8,8 +9,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
+import io.matterpipeline.testkit.net.LoopbackPorts;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -35,6 +38,10 @@ public final class ServiceBusEmulator implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
     private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(10);
+    /** Ports tried when the options leave the choice to the emulator; another process may bind one first. */
+    private static final int BIND_ATTEMPTS = 10;
+    private static final Duration REBIND_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration REBIND_PAUSE = Duration.ofMillis(20);
 
     private final ServiceBusEmulatorOptions options;
     private final Vertx vertx;
@@ -65,7 +72,7 @@ public final class ServiceBusEmulator implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         ServiceBusEmulator emulator = new ServiceBusEmulator(options);
         try {
-            emulator.listen();
+            emulator.listenFirst();
         } catch (RuntimeException e) {
             emulator.vertx.close();
             throw e;
@@ -96,7 +103,7 @@ public final class ServiceBusEmulator implements AutoCloseable {
      */
     public void restart() {
         stop();
-        listen();
+        listenAgain();
     }
 
     /**
@@ -163,6 +170,58 @@ public final class ServiceBusEmulator implements AutoCloseable {
             throw new IllegalArgumentException("No queue '" + queue + "' in this emulator");
         }
         return entity;
+    }
+
+    /**
+     * Binds the configured port or, when the options say 0, a port outside the OS's ephemeral range
+     * ({@link LoopbackPorts}): {@link #restart()} binds the same port again, and a port the OS chose could have been
+     * taken meanwhile by an outgoing connection, typically a client reconnecting to it.
+     */
+    private void listenFirst() {
+        if (port != 0) {
+            listen();
+            return;
+        }
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+            port = LoopbackPorts.next();
+            try {
+                listen();
+                return;
+            } catch (RuntimeException taken) {
+                // Another process bound it between the check and this bind: try another.
+                last = taken;
+            }
+        }
+        port = 0;
+        throw last;
+    }
+
+    /**
+     * Binds the port again after {@link #stop()}. A socket of the old listener may still hold it for a moment, so a
+     * refused bind is tried again for up to {@link #REBIND_TIMEOUT}; the port itself lies outside the ephemeral range,
+     * so no outgoing connection can hold it.
+     */
+    private void listenAgain() {
+        long deadline = System.nanoTime() + REBIND_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                listen();
+                return;
+            } catch (IllegalStateException e) {
+                if (!isBindRefused(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LockSupport.parkNanos(REBIND_PAUSE.toNanos());
+            }
+        }
+    }
+
+    private static boolean isBindRefused(IllegalStateException e) {
+        // NIO reports a BindException; Netty's native transports an IOException with the OS message.
+        return e.getCause() instanceof BindException
+                || e.getCause() instanceof java.io.IOException && String.valueOf(e.getMessage())
+                        .contains("Address already in use");
     }
 
     private void listen() {

@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * How to start a {@link ServiceBusEmulator}. Immutable: the {@code with...} methods return changed copies.
  *
- * @param port           TCP port on 127.0.0.1; 0 picks a free one
+ * @param port           TCP port on 127.0.0.1; 0 picks a free one outside the OS ephemeral range, so that
+ *                       {@link ServiceBusEmulator#restart()} can bind it again
  * @param queues         the queues of the namespace
  * @param maxMessageSize largest message (or batch) a sender may transfer, in bytes, announced on every send link (Service Bus Standard: 262144)
  * @param dataDirectory  where messages, delivery counts, dead letters, scheduled messages and duplicate-detection ids

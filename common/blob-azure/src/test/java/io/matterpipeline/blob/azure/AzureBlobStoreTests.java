@@ -14,10 +14,10 @@ import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.testkit.azurite.Azurite;
+import io.matterpipeline.testkit.net.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,10 +175,8 @@ class AzureBlobStoreTests extends BlobStoreContractTests {
 
     @Test
     void unreachableStorageIsTransient() throws IOException {
-        int closedPort;
-        try (var socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        }
+        // Nothing listens there, and outside the ephemeral range no client connection can connect to itself on it.
+        int closedPort = LoopbackPorts.next();
         String connectionString = azurite.connectionString()
                 .replace("127.0.0.1:" + azurite.port(), "127.0.0.1:" + closedPort);
         AzureBlobStore unreachable = AzureBlobStore.create(AzureBlobProperties.ofConnectionString(connectionString,

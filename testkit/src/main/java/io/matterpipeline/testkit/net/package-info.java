@@ -1,0 +1,2 @@
+/** Loopback networking for test servers: ports that a restart can bind again. */
+package io.matterpipeline.testkit.net;

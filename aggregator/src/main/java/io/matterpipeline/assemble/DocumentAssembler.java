@@ -116,6 +116,7 @@ final class DocumentAssembler {
         private final TreeSet<String> models = new TreeSet<>();
         private int extracted;
         private int failed;
+        private int noTextPages;
         private long promptTokens;
         private long outputTokens;
         private long modelMillis;
@@ -128,7 +129,8 @@ final class DocumentAssembler {
         void add(PageOutcome outcome) {
             ObjectNode page = pages.addObject();
             page.put("pageNumber", outcome.pageNumber());
-            page.put("status", outcome.extraction() != null ? "EXTRACTED" : "FAILED");
+            boolean noText = outcome.extraction() == null && outcome.failure() != null && outcome.failure().needsOcr();
+            page.put("status", outcome.extraction() != null ? "EXTRACTED" : noText ? FailureNote.NO_TEXT : "FAILED");
             PageContent content = outcome.content();
             page.put("textLength", content == null || content.text() == null ? null : content.text().length());
             page.put("averageWordConfidence", content == null ? null : content.averageWordConfidence());
@@ -160,6 +162,7 @@ final class DocumentAssembler {
                 merge.addPage(outcome.pageNumber(), extraction.extraction());
             } else {
                 failed++;
+                noTextPages += noText ? 1 : 0;
                 page.putNull("model");
                 page.putNull("usage");
                 page.putArray("warnings");
@@ -177,6 +180,12 @@ final class DocumentAssembler {
                 failure = failureJson(progress.documentFailure());
             } else if (failed == 0) {
                 status = DocumentStatus.COMPLETED;
+            } else if (extracted == 0 && noTextPages == failed) {
+                // Scanned pages without OCR: nothing failed that OCR would not fix; the document says so.
+                status = DocumentStatus.PARTIAL;
+                failure = failureJson(new FailureNote(FailureNote.NEEDS_OCR, noTextPages + " of the " + pageCount
+                        + " pages have no text layer and were not OCR'd; configure Document Intelligence "
+                        + "(matter-pipeline.splitter.ocr.endpoint) and process the document again"));
             } else if (extracted == 0) {
                 status = DocumentStatus.FAILED;
                 failure = failureJson(new FailureNote("all-pages-failed",
@@ -198,6 +207,7 @@ final class DocumentAssembler {
                     .put("pages", pageCount)
                     .put("pagesExtracted", extracted)
                     .put("pagesFailed", failed)
+                    .put("pagesNoText", noTextPages)
                     .put("promptTokens", promptTokens)
                     .put("outputTokens", outputTokens)
                     .put("modelMillis", modelMillis);

@@ -12,11 +12,13 @@ import io.matterpipeline.contract.DocumentSplit;
 import io.matterpipeline.contract.Ids;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageContent;
+import io.matterpipeline.contract.PageFailed;
 import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.error.TooLargeException;
+import io.matterpipeline.progress.FailureNote;
 import io.matterpipeline.split.page.SplitDocument;
 import io.matterpipeline.split.page.SplitFailures;
 import io.matterpipeline.split.page.SplitPage;
@@ -26,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,8 +159,11 @@ final class DocumentSplitHandler implements MessageHandler {
                 }).subscribeOn(Schedulers.boundedElastic()).then());
     }
 
-    /** Writes every page blob, in page order, and returns the PageTasks pointing at them. */
-    private Mono<List<PageTask>> writePages(DocumentReceived received, SplitDocument document) {
+    /**
+     * Writes every page blob, in page order, and returns per page the message that settles it: a PageTask pointing at
+     * the blob, or for a page without a text layer a {@link PageFailed} with reason {@code needs-ocr} (no model call).
+     */
+    private Mono<List<PipelineMessage>> writePages(DocumentReceived received, SplitDocument document) {
         int pageCount = document.pageCount();
         Flux<SplitPage> pages = Flux.<SplitPage>generate(sink -> {
             try {
@@ -176,9 +182,10 @@ final class DocumentSplitHandler implements MessageHandler {
         return Flux.concat(Mono.just(NO_PAGE), pages)
                 .buffer(3, 1)
                 .filter(window -> window.size() >= 2)
-                .map(window -> pageContent(received, document, window.get(0), window.get(1),
-                        window.size() > 2 ? window.get(2) : NO_PAGE))
-                .flatMapSequential(this::writePage, properties.pageWriteConcurrency(), 1)
+                .map(window -> Map.entry(window.get(1), pageContent(received, document, window.get(0),
+                        window.get(1), window.size() > 2 ? window.get(2) : NO_PAGE)))
+                .flatMapSequential(page -> writePage(page.getValue(), page.getKey().needsOcr()),
+                        properties.pageWriteConcurrency(), 1)
                 .collectList()
                 .flatMap(tasks -> tasks.size() == pageCount ? Mono.just(tasks)
                         : Mono.error(new IllegalStateException("Split " + tasks.size() + " pages of a document that"
@@ -193,27 +200,38 @@ final class DocumentSplitHandler implements MessageHandler {
                 PageContext.head(next.text(), properties.contextChars()));
     }
 
-    private Mono<PageTask> writePage(PageContent content) {
+    private Mono<PipelineMessage> writePage(PageContent content, boolean needsOcr) {
         String path = BlobPaths.page(content.matterId(), content.documentId(), content.pageNumber());
         byte[] body = MessageCodec.mapper().writeValueAsBytes(content);
         return blobs.putBytes(path, body, PutCondition.none())
-                .thenReturn(new PageTask(content.matterId(), content.documentId(), content.pageNumber(),
-                        content.pageCount(), path));
+                .thenReturn(needsOcr
+                        ? new PageFailed(content.matterId(), content.documentId(), content.pageNumber(),
+                                FailureNote.NEEDS_OCR, "Page " + content.pageNumber() + " has no text layer (a scanned"
+                                        + " page) and no OCR is configured (matter-pipeline.splitter.ocr.endpoint);"
+                                        + " it was not read")
+                        : new PageTask(content.matterId(), content.documentId(), content.pageNumber(),
+                                content.pageCount(), path));
     }
 
-    private Mono<Void> publish(DocumentReceived received, SplitDocument document, List<PageTask> tasks) {
+    private Mono<Void> publish(DocumentReceived received, SplitDocument document, List<PipelineMessage> settling) {
         DocumentSplit split = new DocumentSplit(received.matterId(), received.documentId(), document.kind(),
                 document.pageCount(), document.confidence().average());
+        List<PipelineMessage> tasks = settling.stream().filter(PageTask.class::isInstance).toList();
+        List<PipelineMessage> noText = settling.stream().filter(PageFailed.class::isInstance).toList();
         return Flux.fromIterable(tasks)
                 .buffer(properties.pageTaskBatchSize())
                 .concatMap(batch -> bus.publishAll(queues.pages(), encodeAll(batch)), 1)
+                .thenMany(Flux.fromIterable(noText)
+                        .buffer(properties.pageTaskBatchSize())
+                        .concatMap(batch -> bus.publishAll(queues.results(), encodeAll(batch)), 1))
                 .then(Mono.defer(() -> bus.publish(queues.results(), MessageCodec.encode(split))))
-                .doOnSuccess(done -> log.info("Split document {} of matter {} ({}): {} {} pages",
+                .doOnSuccess(done -> log.info("Split document {} of matter {} ({}): {} {} pages{}",
                         received.documentId(), received.matterId(), received.fileName(), document.pageCount(),
-                        document.kind()));
+                        document.kind(), noText.isEmpty() ? "" : ", " + noText.size() + " without a text layer"
+                                + " (needs-ocr)"));
     }
 
-    private static List<OutboundMessage> encodeAll(List<PageTask> tasks) {
+    private static List<OutboundMessage> encodeAll(List<PipelineMessage> tasks) {
         return tasks.stream().map(MessageCodec::encode).toList();
     }
 

@@ -22,6 +22,7 @@ import io.matterpipeline.contract.DocumentReceived;
 import io.matterpipeline.contract.DocumentSplit;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageContent;
+import io.matterpipeline.contract.PageFailed;
 import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.contract.Queues;
@@ -115,6 +116,35 @@ class DocumentSplitHandlerTests {
         // Batches of the configured size, and the page count only after every task.
         assertThat(recording.calls).containsExactly("pages:2", "pages:2", "pages:1", "results:document-split");
         assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    void scannedPagesWithoutOcrAreReportedNeedsOcrAndNeverBecomeTasks() throws IOException {
+        // A scan of two pages, and a mixed PDF whose second page is a scan; a blank page stays an (empty) page.
+        DocumentReceived scanned = upload("d-scan", Files.readAllBytes(PdfFixtures.writeScanned(
+                dir.resolve("scan.pdf"), false, false)));
+        DocumentReceived mixed = upload("d-mixed", Files.readAllBytes(PdfFixtures.writeScanned(
+                dir.resolve("mixed.pdf"), true, false, true)));
+
+        StepVerifier.create(handler.handle(scanned, FIRST)).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(handler.handle(mixed, FIRST)).expectComplete().verify(TIMEOUT);
+
+        assertThat(drain(Queues.PAGES)).extracting(task -> ((PageTask) task).documentId() + ":"
+                + ((PageTask) task).pageNumber()).containsExactlyInAnyOrder("d-mixed:1", "d-mixed:3");
+        List<PipelineMessage> results = drain(Queues.RESULTS);
+        assertThat(results).filteredOn(PageFailed.class::isInstance)
+                .extracting(failed -> ((PageFailed) failed).documentId() + ":" + ((PageFailed) failed).pageNumber()
+                        + ":" + ((PageFailed) failed).reason())
+                .containsExactlyInAnyOrder("d-scan:1:needs-ocr", "d-scan:2:needs-ocr", "d-mixed:2:needs-ocr");
+        assertThat(results).filteredOn(DocumentSplit.class::isInstance).containsExactlyInAnyOrder(
+                new DocumentSplit(MATTER, "d-scan", "pdf", 2, null), new DocumentSplit(MATTER, "d-mixed", "pdf", 3,
+                        null));
+        // The page failures come before the page count, like the tasks.
+        assertThat(recording.calls.get(recording.calls.size() - 1)).isEqualTo("results:document-split");
+        // Every page still has its blob, the scanned ones without text.
+        assertThat(pageBlobs("d-scan")).extracting(PageContent::text).containsExactly("", "");
+        assertThat(pageBlobs("d-mixed").get(0).text()).contains(PdfFixtures.marker(1));
+        assertThat(pageBlobs("d-mixed").get(1).text()).isEmpty();
     }
 
     @Test

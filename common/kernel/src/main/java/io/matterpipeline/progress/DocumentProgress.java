@@ -84,7 +84,9 @@ public record DocumentProgress(
         if (failedPages.isEmpty()) {
             return DocumentStatus.COMPLETED;
         }
-        return extractedPages.isEmpty() ? DocumentStatus.FAILED : DocumentStatus.PARTIAL;
+        // Pages without a text layer awaiting OCR are not failures of the pipeline: the document is PARTIAL.
+        boolean onlyNeedOcr = failedPages.values().stream().allMatch(FailureNote::needsOcr);
+        return extractedPages.isEmpty() && !onlyNeedOcr ? DocumentStatus.FAILED : DocumentStatus.PARTIAL;
     }
 
     /** The failed page numbers. */

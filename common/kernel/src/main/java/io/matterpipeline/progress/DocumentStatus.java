@@ -8,9 +8,9 @@ public enum DocumentStatus {
     EXTRACTING,
     /** Every page was read. */
     COMPLETED,
-    /** Settled, but some pages failed. */
+    /** Settled, but some pages failed or have no text layer and were not OCR'd (reason {@code needs-ocr}). */
     PARTIAL,
-    /** The document could not be split, or every page failed. */
+    /** The document could not be split, or every page failed (pages that only need OCR make it PARTIAL). */
     FAILED,
     /** The Matter was cancelled before the document settled. */
     CANCELLED;

@@ -10,13 +10,26 @@ import java.util.List;
  * @param text the page's extracted text
  * @param words OCR words with confidence and offset in {@code text}; empty when the input was not OCR
  * @param confidence the page's word confidence figures, {@link WordConfidence#UNKNOWN} when not OCR
+ * @param needsOcr true for a page without a text layer (a scanned page: images, no text) that was not OCR'd; it is
+ *     never sent to the model as if it were text
  */
-public record SplitPage(int pageNumber, String text, List<PageContent.Word> words, WordConfidence confidence) {
+public record SplitPage(int pageNumber, String text, List<PageContent.Word> words, WordConfidence confidence,
+        boolean needsOcr) {
 
     public SplitPage {
         text = text == null ? "" : text;
         words = words == null ? List.of() : List.copyOf(words);
         confidence = confidence == null ? WordConfidence.UNKNOWN : confidence;
+    }
+
+    /** A page with its text, words and confidence. */
+    public SplitPage(int pageNumber, String text, List<PageContent.Word> words, WordConfidence confidence) {
+        this(pageNumber, text, words, confidence, false);
+    }
+
+    /** A page without a text layer, awaiting OCR. */
+    public static SplitPage withoutTextLayer(int pageNumber) {
+        return new SplitPage(pageNumber, "", List.of(), WordConfidence.UNKNOWN, true);
     }
 
     /** A page of text without OCR words. */

@@ -8,11 +8,21 @@ import io.matterpipeline.split.page.SplitPage;
 import io.matterpipeline.split.page.WordConfidence;
 import java.io.IOException;
 import java.io.Writer;
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDResources;
+import org.apache.pdfbox.pdmodel.graphics.PDXObject;
+import org.apache.pdfbox.pdmodel.graphics.form.PDFormXObject;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.apache.pdfbox.text.PDFTextStripper;
 
-/** An open PDF yielding one page's text at a time. */
+/**
+ * An open PDF yielding one page's text at a time. A page that yields no text but draws images has no text layer (a
+ * scanned page): it comes out as {@link SplitPage#withoutTextLayer}, for OCR or for reporting, never as empty text.
+ */
 final class PdfDocument implements SplitDocument {
+
+    private static final int MAX_FORM_DEPTH = 4;
 
     private final PDDocument document;
     private final int pageCount;
@@ -61,7 +71,32 @@ final class PdfDocument implements SplitDocument {
             throw new BadInputException(SplitFailures.CORRUPT_PDF, "The text of PDF page " + pageNumber
                     + " cannot be read: " + e.getMessage(), e);
         }
-        return SplitPage.ofText(pageNumber, text.toString().stripTrailing());
+        String pageText = text.toString().stripTrailing();
+        if (pageText.isBlank() && hasImages(document.getPage(pageNumber - 1).getResources(), 0)) {
+            // Pictures of text and no text layer: a scanned page. An empty page without images stays a blank page.
+            return SplitPage.withoutTextLayer(pageNumber);
+        }
+        return SplitPage.ofText(pageNumber, pageText);
+    }
+
+    /** True when the resources draw an image, directly or through form XObjects (a few levels deep). */
+    static boolean hasImages(PDResources resources, int depth) throws IOException {
+        if (resources == null || depth > MAX_FORM_DEPTH) {
+            return false;
+        }
+        for (COSName name : resources.getXObjectNames()) {
+            PDXObject object;
+            try {
+                object = resources.getXObject(name);
+            } catch (IOException | RuntimeException e) {
+                continue;
+            }
+            if (object instanceof PDImageXObject
+                    || object instanceof PDFormXObject form && hasImages(form.getResources(), depth + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

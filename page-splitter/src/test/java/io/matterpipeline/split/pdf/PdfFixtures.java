@@ -54,6 +54,40 @@ public final class PdfFixtures {
         return file;
     }
 
+    /**
+     * A PDF whose page k has a text layer (as {@link #write}) when {@code textLayer[k-1]}, and otherwise is a scan: one
+     * image of the page, no text layer at all.
+     */
+    public static Path writeScanned(Path file, boolean... textLayer) throws IOException {
+        try (PDDocument document = build(textLayer.length)) {
+            for (int k = 1; k <= textLayer.length; k++) {
+                if (textLayer[k - 1]) {
+                    continue;
+                }
+                PDPage scanned = new PDPage();
+                java.awt.image.BufferedImage picture = new java.awt.image.BufferedImage(850, 1100,
+                        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                java.awt.Graphics2D pen = picture.createGraphics();
+                pen.setColor(java.awt.Color.WHITE);
+                pen.fillRect(0, 0, 850, 1100);
+                pen.setColor(java.awt.Color.BLACK);
+                for (int line = 0; line < 20; line++) {
+                    // Strokes where lines of type would be.
+                    pen.fillRect(100, 100 + line * 40, 500 + (line * 37) % 150, 12);
+                }
+                pen.dispose();
+                try (PDPageContentStream content = new PDPageContentStream(document, scanned)) {
+                    content.drawImage(org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory.createFromImage(
+                            document, picture), 0, 0, 612, 792);
+                }
+                document.getPages().insertBefore(scanned, document.getPage(k - 1));
+                document.removePage(k);
+            }
+            document.save(file.toFile());
+        }
+        return file;
+    }
+
     private static PDDocument build(int pages) throws IOException {
         PDDocument document = new PDDocument();
         PDType1Font font = new PDType1Font(Standard14Fonts.FontName.HELVETICA);

@@ -132,7 +132,8 @@ final class ChatEndpoint {
                                 HttpServerResponse response) {
         Answer answer = answer(request, numCtx, fault);
         Duration delay = generationDelay(fault);
-        Mono<Void> generating = delay.isZero() ? Mono.empty() : Mono.delay(delay).then();
+        Mono<Void> generating = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
+                .then(Mono.defer(faults::gate));
         return generating.then(Mono.defer(() -> request.stream()
                 ? call.answer(response, 200, NDJSON, streamLines(call, answer))
                 : call.answer(response, 200, JSON, Mono.fromCallable(() -> OllamaJson.write(doneLine(call, answer,

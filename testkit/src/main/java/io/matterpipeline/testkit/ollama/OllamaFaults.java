@@ -5,6 +5,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * Fault injection of a running {@link OllamaSimulator}, changeable at any time from any thread.
@@ -25,6 +27,8 @@ public final class OllamaFaults {
     private final Map<OllamaFault, Double> rates = new EnumMap<>(OllamaFault.class);
     private final Map<OllamaFault, Integer> pending = new EnumMap<>(OllamaFault.class);
     private Duration slowDelay;
+    /** Completes when {@link #release()} opens the gate; null while answers flow. */
+    private Sinks.Empty<Void> held;
 
     OllamaFaults(long seed, Map<OllamaFault, Double> initialRates, Duration slowDelay) {
         this.random = new Random(seed);
@@ -95,11 +99,42 @@ public final class OllamaFaults {
         return slowDelay;
     }
 
-    /** Removes every rate and every pending fault; the slow delay is kept. */
-    public synchronized OllamaFaults clear() {
-        rates.clear();
-        pending.clear();
+    /**
+     * Holds every chat answer, each call keeping its slot, until {@link #release()}: a replica exactly as slow as a
+     * test needs, without betting on a latency. Calls arriving meanwhile queue for the slots as usual.
+     */
+    public synchronized OllamaFaults hold() {
+        if (held == null) {
+            held = Sinks.empty();
+        }
         return this;
+    }
+
+    /** Lets the held answers (and every later one) go; nothing when nothing is held. */
+    public OllamaFaults release() {
+        Sinks.Empty<Void> gate;
+        synchronized (this) {
+            gate = held;
+            held = null;
+        }
+        if (gate != null) {
+            gate.tryEmitEmpty();
+        }
+        return this;
+    }
+
+    /** Completes at once, or when {@link #release()} is called if the simulator holds its answers. */
+    synchronized Mono<Void> gate() {
+        return held == null ? Mono.empty() : held.asMono();
+    }
+
+    /** Removes every rate and every pending fault and lets held answers go; the slow delay is kept. */
+    public OllamaFaults clear() {
+        synchronized (this) {
+            rates.clear();
+            pending.clear();
+        }
+        return release();
     }
 
     /** Picks the fault of one chat call, or {@code null} for a normal answer. */

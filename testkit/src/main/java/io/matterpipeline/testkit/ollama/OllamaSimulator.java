@@ -131,6 +131,8 @@ public final class OllamaSimulator implements AutoCloseable {
     /** Stops listening and drops open connections; waits up to 5 seconds. */
     @Override
     public void close() {
+        // Held answers would keep their connections open through the whole close timeout.
+        faults.release();
         server.disposeNow(CLOSE_TIMEOUT);
     }
 

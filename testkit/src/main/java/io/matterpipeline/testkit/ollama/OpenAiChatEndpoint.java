@@ -99,7 +99,8 @@ final class OpenAiChatEndpoint {
                     generating.set(true);
                     stats.generationStarted();
                     Duration delay = delay(fault);
-                    Mono<Void> wait = delay.isZero() ? Mono.empty() : Mono.delay(delay).then();
+                    Mono<Void> wait = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
+                            .then(Mono.defer(faults::gate));
                     return wait.then(Mono.defer(() -> answer(response, answered, completion(request, fault))));
                 }))
                 .onErrorResume(SlotQueue.QueueFullException.class,

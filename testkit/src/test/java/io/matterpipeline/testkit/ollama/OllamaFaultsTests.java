@@ -2,6 +2,7 @@ package io.matterpipeline.testkit.ollama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -90,6 +91,24 @@ class OllamaFaultsTests {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(SimulatorClient.json(response.body()).get("total_duration").longValue())
                 .isGreaterThanOrEqualTo(Duration.ofMillis(400).toNanos());
+    }
+
+    @Test
+    void heldAnswersKeepTheirSlotsUntilReleased() throws Exception {
+        simulator.faults().hold();
+
+        var first = client.chatAsync(SimulatorClient.nonStreaming(PROMPT), Duration.ofSeconds(20));
+        var second = client.chatAsync(SimulatorClient.nonStreaming(PROMPT), Duration.ofSeconds(20));
+        var third = client.chatAsync(SimulatorClient.nonStreaming(PROMPT), Duration.ofSeconds(20));
+        await().atMost(Duration.ofSeconds(10)).until(() -> simulator.stats().inFlight() == 2
+                && simulator.stats().queued() == 1);
+
+        assertThat(List.of(first, second, third)).noneMatch(java.util.concurrent.Future::isDone);
+        simulator.faults().release();
+        assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(second.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(third.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(simulator.stats().peakInFlight()).isEqualTo(2);
     }
 
     @Test

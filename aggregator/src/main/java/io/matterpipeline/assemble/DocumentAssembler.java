@@ -184,8 +184,8 @@ final class DocumentAssembler {
                 // Scanned pages without OCR: nothing failed that OCR would not fix; the document says so.
                 status = DocumentStatus.PARTIAL;
                 failure = failureJson(new FailureNote(FailureNote.NEEDS_OCR, noTextPages + " of the " + pageCount
-                        + " pages have no text layer and were not OCR'd; configure Document Intelligence "
-                        + "(matter-pipeline.splitter.ocr.endpoint) and process the document again"));
+                        + " pages have no text layer and were not OCR'd; OCR the document (Azure AI Document "
+                        + "Intelligence prebuilt-read) and upload its analyzeResult JSON instead"));
             } else if (extracted == 0) {
                 status = DocumentStatus.FAILED;
                 failure = failureJson(new FailureNote("all-pages-failed",

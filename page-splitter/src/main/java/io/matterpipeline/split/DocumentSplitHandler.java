@@ -207,8 +207,8 @@ final class DocumentSplitHandler implements MessageHandler {
                 .thenReturn(needsOcr
                         ? new PageFailed(content.matterId(), content.documentId(), content.pageNumber(),
                                 FailureNote.NEEDS_OCR, "Page " + content.pageNumber() + " has no text layer (a scanned"
-                                        + " page) and no OCR is configured (matter-pipeline.splitter.ocr.endpoint);"
-                                        + " it was not read")
+                                        + " page) and was not read; OCR the document (Azure AI Document Intelligence"
+                                        + " prebuilt-read) and upload its analyzeResult JSON instead")
                         : new PageTask(content.matterId(), content.documentId(), content.pageNumber(),
                                 content.pageCount(), path));
     }

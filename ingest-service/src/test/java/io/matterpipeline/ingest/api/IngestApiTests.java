@@ -1,6 +1,7 @@
 package io.matterpipeline.ingest.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.blob.BlobInfo;
@@ -605,14 +606,17 @@ class IngestApiTests {
     }
 
     @Test
-    void listingPagesThroughTheTenantsMattersNewestFirst() throws InterruptedException {
+    void listingPagesThroughTheTenantsMattersNewestFirst() {
         WebTestClient lister = clientWith(issueToken("lister", "matters:read", "matters:write"));
         List<String> created = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String body = lister.post().uri("/v1/matters").exchange().expectStatus().isCreated()
                     .expectBody(String.class).returnResult().getResponseBody();
             created.add(jsonField(body, "matterId"));
-            Thread.sleep(5); // distinct creation millis, so the order is defined
+            // Distinct creation millis, so the order is defined: the next Matter is created in a later millisecond.
+            long createdBy = System.currentTimeMillis();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> System.currentTimeMillis() > createdBy);
         }
         String firstPage = lister.get().uri("/v1/matters?limit=2").exchange()
                 .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();

@@ -1,6 +1,7 @@
 package io.matterpipeline.bus.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.bus.Delivery;
@@ -119,13 +120,21 @@ class InMemoryMessageBusTests extends MessageBusContractTests {
         };
         bus.receive(queue, new ReceiveOptions(2)).subscribe(oneAtATime);
         try {
-            // One requested and two prefetched are locked; a competing receiver gets exactly the other seven.
+            // One requested and two prefetched are locked, in the drain that hands out the first one (the receiver
+            // drains asynchronously: a competitor started before it would race it for the messages).
+            await().atMost(timeout()).until(() -> handedOut.size() == 1);
+            // A competing receiver gets exactly the other seven...
             List<Delivery> rest = bus.receive(queue, ReceiveOptions.defaults())
-                    .take(Duration.ofMillis(500))
+                    .take(7)
                     .collectList()
                     .block(timeout());
-
             assertThat(rest).hasSize(7);
+            // ...and nothing after them: every message is locked.
+            StepVerifier.create(bus.receive(queue, ReceiveOptions.defaults()))
+                    .expectSubscription()
+                    .expectNoEvent(CHECK.multipliedBy(10))
+                    .thenCancel()
+                    .verify(timeout());
             assertThat(handedOut).hasSize(1);
         } finally {
             oneAtATime.dispose();

@@ -1,21 +1,33 @@
 package io.matterpipeline.standalone;
 
+import io.matterpipeline.assemble.AggregatorConfiguration;
+import io.matterpipeline.assemble.AggregatorProperties;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.bus.Delivery;
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.QueueConsumer;
+import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.config.PipelineProperties;
+import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageExtraction;
+import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.extract.route.EndpointSnapshot;
 import io.matterpipeline.extract.route.ModelRouter;
 import io.matterpipeline.ingest.matter.DocumentUpload;
 import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.metering.PortCounter;
+import io.matterpipeline.metering.PortCounts;
 import io.matterpipeline.standalone.bench.BenchDurations;
+import io.matterpipeline.standalone.bench.BenchServers;
 import io.matterpipeline.standalone.bench.SyntheticPages;
+import io.matterpipeline.testkit.azurite.Azurite;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
-import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
-import io.matterpipeline.testkit.ollama.OllamaSimulatorStats;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,24 +38,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Measures how well the workers keep simulated model replicas busy: starts {@code --replicas} simulators with
- * {@code --slots} slots and {@code --model-latency} per call, runs the whole embedded pipeline over a generated Matter
- * of {@code --pages} text pages, and prints one JSON line: {@code pagesPerSecond}, {@code idealPagesPerSecond}
- * (replicas × slots ÷ latency, the most the replicas could do) and {@code efficiency} (their ratio), with extras.
+ * Measures the pipeline against simulated model replicas: starts {@code --replicas} simulators with {@code --slots}
+ * slots and {@code --model-latency} per call in a child process (with {@code --bus emulator}, the Service Bus
+ * emulator too), runs the whole embedded pipeline over a generated Matter of {@code --pages} text pages, and prints one
+ * JSON line: {@code pagesPerSecond}, {@code idealPagesPerSecond} (replicas × slots ÷ latency, the most the replicas
+ * could do), {@code efficiency} (their ratio), what each page cost at the ports ({@code blobRequestsPerPage},
+ * {@code busOperationsPerPage}, {@code casConflictsPerPage}, counted by the kernel's {@link PortCounter}) and in CPU
+ * of this process ({@code cpuMsPerPage}), with extras.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run the pipeline against simulated model replicas and print one JSON line of throughput.")
+        description = "Run the pipeline against simulated model replicas and print one JSON line of throughput and "
+                + "per-page costs.")
 final class BenchCommand implements Callable<Integer> {
-
-    private static final Duration POLL = Duration.ofMillis(100);
 
     @Option(names = "--pages", defaultValue = "2000", description = "Pages in the Matter. Default: ${DEFAULT-VALUE}.")
     int pages;
@@ -78,6 +98,20 @@ final class BenchCommand implements Callable<Integer> {
             description = "API the workers use on the replicas: ollama or openai. Default: ${DEFAULT-VALUE}.")
     String api;
 
+    @Option(names = "--blob", defaultValue = "filesystem",
+            description = "Blob store: filesystem (a temporary directory) or azurite (started on loopback; needs "
+                    + "Node.js and npm). Default: ${DEFAULT-VALUE}.")
+    String blob;
+
+    @Option(names = "--bus", defaultValue = "in-memory",
+            description = "Message bus: in-memory, or emulator (the Service Bus emulator in the servers' process, "
+                    + "driven through the Azure SDK). Default: ${DEFAULT-VALUE}.")
+    String bus;
+
+    @Option(names = "--aggregators", defaultValue = "1",
+            description = "Aggregator instances consuming the results queue. Default: ${DEFAULT-VALUE}.")
+    int aggregators;
+
     @Option(names = "--timeout", defaultValue = "30m", description = "Give up after this long. Default: ${DEFAULT-VALUE}.")
     String timeout;
 
@@ -86,107 +120,228 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (pages < 1 || replicas < 1 || slots < 1 || pageChars < 100 || pagesPerDocument < 1
+        if (pages < 1 || replicas < 1 || slots < 1 || pageChars < 100 || pagesPerDocument < 1 || aggregators < 1
                 || !(slowReplicaFactor >= 1)) {
-            stderr.println("error: --pages, --replicas, --slots, --pages-per-document must be >= 1, --page-chars >= 100,"
-                    + " --slow-replica-factor >= 1");
+            stderr.println("error: --pages, --replicas, --slots, --pages-per-document, --aggregators must be >= 1, "
+                    + "--page-chars >= 100, --slow-replica-factor >= 1");
+            return 1;
+        }
+        if (!List.of("filesystem", "azurite").contains(blob) || !List.of("in-memory", "emulator").contains(bus)) {
+            stderr.println("error: --blob is filesystem or azurite, --bus is in-memory or emulator");
             return 1;
         }
         Duration latency = BenchDurations.parse(modelLatency);
         Duration limit = BenchDurations.parse(timeout);
-        quietSimulatorLogs();
-        List<OllamaSimulator> simulators = new ArrayList<>();
         Path dataDir = Files.createTempDirectory("matter-pipeline-bench-");
-        try {
+        List<String> serverOptions = new ArrayList<>(List.of("--replicas", String.valueOf(replicas),
+                "--slots", String.valueOf(slots), "--model-latency", latency.toMillis() + "ms",
+                "--slow-replica-factor", String.valueOf(slowReplicaFactor)));
+        if (bus.equals("emulator")) {
+            serverOptions.add("--servicebus");
+        }
+        try (BenchServers servers = BenchServers.start(serverOptions, dataDir.resolve("bench-servers.log"));
+                Azurite azurite = blob.equals("azurite") ? Azurite.start() : null) {
             Map<String, Object> extra = new LinkedHashMap<>();
-            for (int i = 0; i < replicas; i++) {
-                Duration replicaLatency = i == 0 ? scale(latency, slowReplicaFactor) : latency;
-                OllamaSimulator simulator = OllamaSimulator.start(OllamaSimulatorOptions.builder()
-                        .slots(slots).latency(replicaLatency).defaultNumCtx(8192).seed(42 + i).build());
-                simulators.add(simulator);
-                extra.put("matter-pipeline.worker.endpoints[" + i + "].url", simulator.baseUrl());
+            List<String> urls = servers.modelUrls();
+            for (int i = 0; i < urls.size(); i++) {
+                extra.put("matter-pipeline.worker.endpoints[" + i + "].url", urls.get(i));
                 extra.put("matter-pipeline.worker.endpoints[" + i + "].slots", slots);
                 extra.put("matter-pipeline.worker.endpoints[" + i + "].api", api);
             }
             // The model server's time is what is measured: the other stages get room to keep up.
             extra.put("matter-pipeline.splitter.page-task-batch-size", 500);
             extra.put("matter-pipeline.aggregator.concurrency", 32);
+            extra.put("matter-pipeline.metering.enabled", true);
+            if (servers.serviceBusConnectionString() != null) {
+                extra.putAll(serviceBus(servers.serviceBusConnectionString()));
+            }
             int concurrency = naive ? 1 : replicas * slots;
-            EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(simulators.get(0).baseUrl(),
-                    OllamaSimulator.MODEL, concurrency, dataDir, null, dataDir.resolve("pipeline.log"), extra);
+            EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(urls.get(0), OllamaSimulator.MODEL, concurrency,
+                    dataDir, azurite == null ? null : azurite.connectionString(), dataDir.resolve("pipeline.log"),
+                    extra);
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
-                ObjectNode report = run(pipeline, simulators, latency, concurrency, limit);
+                ObjectNode report = run(pipeline, servers, latency, concurrency, limit);
                 stdout.println(MessageCodec.mapper().writeValueAsString(report));
                 return report.path("status").asString("").equals("COMPLETED") ? 0 : 2;
             }
         } finally {
-            simulators.forEach(OllamaSimulator::close);
             deleteRecursively(dataDir);
         }
     }
 
-    private ObjectNode run(EmbeddedPipeline pipeline, List<OllamaSimulator> simulators, Duration latency,
-            int concurrency, Duration limit) {
+    /** The pipeline on the emulator: its queues' lock duration and delivery count (the emulator's defaults). */
+    private static Map<String, Object> serviceBus(String connectionString) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("matter-pipeline.bus.type", "servicebus");
+        properties.put("matter-pipeline.bus.servicebus.connection-string", connectionString);
+        properties.put("matter-pipeline.bus.servicebus.lock-duration", "60s");
+        properties.put("matter-pipeline.splitter.consumer.max-deliveries", 10);
+        properties.put("matter-pipeline.worker.consumer.max-deliveries", 10);
+        properties.put("matter-pipeline.aggregator.consumer.max-deliveries", 10);
+        properties.put("matter-pipeline.ingest.requests.enabled", false);
+        properties.put("logging.level.com.azure", "ERROR");
+        return properties;
+    }
+
+    private ObjectNode run(EmbeddedPipeline pipeline, BenchServers servers, Duration latency, int concurrency,
+            Duration limit) throws IOException {
         Matters matters = pipeline.matters();
         String tenant = pipeline.tenant();
-        String matterId = matters.intake().create(tenant, "bench").block().matterId();
-        int documents = (pages + pagesPerDocument - 1) / pagesPerDocument;
-        for (int d = 0; d < documents; d++) {
-            int documentPages = Math.min(pagesPerDocument, pages - d * pagesPerDocument);
-            byte[] bytes = SyntheticPages.document(d + 1, documentPages, pageChars);
-            matters.intake().upload(tenant, matterId, new DocumentUpload("bench-" + (d + 1) + ".txt", "text/plain",
-                    Flux.just(ByteBuffer.wrap(bytes)))).block();
-        }
-        simulators.forEach(OllamaSimulator::resetStats);
-        long started = System.nanoTime();
-        matters.intake().seal(tenant, matterId).block();
-        MatterStatusView status = null;
-        long deadline = started + limit.toNanos();
-        while (System.nanoTime() < deadline) {
-            status = matters.queries().status(tenant, matterId).block();
-            if (status.status().isFinal() && status.resultReady()) {
-                break;
+        PortCounter counter = pipeline.bean(PortCounter.class);
+        List<QueueConsumer> moreAggregators = startAggregators(pipeline, aggregators - 1);
+        try {
+            PortCounts before = counter.snapshot();
+            long cpuBefore = processCpuNanos();
+            String matterId = matters.intake().create(tenant, "bench").block().matterId();
+            int documents = (pages + pagesPerDocument - 1) / pagesPerDocument;
+            for (int d = 0; d < documents; d++) {
+                int documentPages = Math.min(pagesPerDocument, pages - d * pagesPerDocument);
+                byte[] bytes = SyntheticPages.document(d + 1, documentPages, pageChars);
+                matters.intake().upload(tenant, matterId, new DocumentUpload("bench-" + (d + 1) + ".txt",
+                        "text/plain", Flux.just(ByteBuffer.wrap(bytes)))).block();
             }
-            sleep(POLL);
-        }
-        double seconds = (System.nanoTime() - started) / 1e9;
+            servers.resetStats();
+            CompletableFuture<MatterCompleted> completed = completion(pipeline, matterId);
+            long started = System.nanoTime();
+            matters.intake().seal(tenant, matterId).block();
+            boolean finished = await(completed, limit);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            long cpuNanos = processCpuNanos() - cpuBefore;
+            PortCounts counts = counter.snapshot().minus(before);
+            completed.cancel(true);
 
-        ObjectNode report = MessageCodec.mapper().createObjectNode();
-        int done = status == null ? 0 : status.totals().pagesDone();
-        int failed = status == null ? 0 : status.totals().pagesFailed();
-        double ideal = replicas * slots / (latency.toNanos() / 1e9);
-        double perSecond = done / seconds;
-        report.put("pages", pages);
-        report.put("replicas", replicas);
-        report.put("slots", slots);
-        report.put("modelLatencyMs", latency.toMillis());
-        report.put("slowReplicaFactor", slowReplicaFactor);
-        report.put("naive", naive);
-        report.put("api", api);
-        report.put("workerConcurrency", concurrency);
-        report.put("status", status == null ? "UNKNOWN" : status.status().name());
-        report.put("finished", status != null && status.status().isFinal());
-        report.put("pagesExtracted", done);
-        report.put("pagesFailed", failed);
-        report.put("seconds", round(seconds));
-        report.put("pagesPerSecond", round(perSecond));
-        report.put("idealPagesPerSecond", round(ideal));
-        report.put("efficiency", round(perSecond / ideal));
-        addPageModelTimes(report, pipeline.bean(BlobStore.class), matterId);
-        ArrayNode perReplica = report.putArray("perReplica");
-        List<EndpointSnapshot> routed = pipeline.bean(ModelRouter.class).endpoints();
-        for (int i = 0; i < simulators.size(); i++) {
-            OllamaSimulatorStats stats = simulators.get(i).stats();
-            ObjectNode replica = perReplica.addObject();
-            replica.put("replica", i);
-            replica.put("latencyMs", simulators.get(i).options().latency().toMillis());
-            replica.put("calls", stats.totalCalls());
-            replica.put("peakInFlight", stats.peakInFlight());
-            replica.put("peakQueued", stats.peakQueued());
-            replica.put("routerPeakInFlight", routed.get(i).peakInFlight());
-            replica.put("circuit", routed.get(i).circuit());
+            MatterStatusView status = matters.queries().status(tenant, matterId).block();
+            ObjectNode report = MessageCodec.mapper().createObjectNode();
+            int done = status == null ? 0 : status.totals().pagesDone();
+            int failed = status == null ? 0 : status.totals().pagesFailed();
+            // With no model latency the replicas are no limit: there is no ideal to compare with.
+            Double ideal = latency.isZero() ? null : replicas * slots / (latency.toNanos() / 1e9);
+            double perSecond = done / seconds;
+            report.put("pages", pages);
+            report.put("replicas", replicas);
+            report.put("slots", slots);
+            report.put("modelLatencyMs", latency.toMillis());
+            report.put("slowReplicaFactor", slowReplicaFactor);
+            report.put("naive", naive);
+            report.put("api", api);
+            report.put("blob", blob);
+            report.put("bus", bus);
+            report.put("aggregators", aggregators);
+            report.put("workerConcurrency", concurrency);
+            report.put("status", status == null ? "UNKNOWN" : status.status().name());
+            report.put("finished", finished);
+            report.put("pagesExtracted", done);
+            report.put("pagesFailed", failed);
+            report.put("seconds", round(seconds));
+            report.put("pagesPerSecond", round(perSecond));
+            report.put("idealPagesPerSecond", ideal == null ? null : round(ideal));
+            report.put("efficiency", ideal == null ? null : round(perSecond / ideal));
+            addCosts(report, counts, cpuNanos);
+            addPageModelTimes(report, pipeline.bean(BlobStore.class), matterId);
+            addReplicas(report, servers.stats(), pipeline.bean(ModelRouter.class).endpoints());
+            return report;
+        } finally {
+            moreAggregators.forEach(QueueConsumer::stop);
         }
-        return report;
+    }
+
+    /**
+     * Per page, from creating the Matter to its MatterCompleted (uploads included, the bench's own reads after it
+     * excluded): requests at the blob store and bus ports, lost compare-and-swap races, and this process's CPU (the
+     * simulators and the emulator run in the servers' process, Azurite in its own).
+     */
+    private void addCosts(ObjectNode report, PortCounts counts, long cpuNanos) {
+        report.put("blobRequestsPerPage", perPage(counts.blobRequests()));
+        report.put("busOperationsPerPage", perPage(counts.busOperations()));
+        report.put("casConflictsPerPage", perPage(counts.casConflicts()));
+        report.put("cpuMsPerPage", round(cpuNanos / 1e6 / pages));
+        report.putObject("blobPerPage")
+                .put("reads", perPage(counts.blobReads()))
+                .put("writes", perPage(counts.blobWrites()))
+                .put("stats", perPage(counts.blobStats()))
+                .put("lists", perPage(counts.blobLists()))
+                .put("deletes", perPage(counts.blobDeletes()))
+                .put("tiers", perPage(counts.blobTiers()));
+        report.putObject("busPerPage")
+                .put("sends", perPage(counts.busSends()))
+                .put("messagesSent", perPage(counts.busMessagesSent()))
+                .put("receives", perPage(counts.busReceives()))
+                .put("settlements", perPage(counts.busSettlements()))
+                .put("lockRenewals", perPage(counts.busLockRenewals()));
+        report.put("casConflictShareOfWrites",
+                counts.blobWrites() == 0 ? 0 : round((double) counts.casConflicts() / counts.blobWrites()));
+        report.putPOJO("totals", counts);
+    }
+
+    private double perPage(long count) {
+        return round((double) count / pages);
+    }
+
+    /** Further aggregator instances: the aggregator's own beans, built again, on the same bus and store. */
+    private static List<QueueConsumer> startAggregators(EmbeddedPipeline pipeline, int count) {
+        List<QueueConsumer> consumers = new ArrayList<>();
+        AggregatorConfiguration configuration = new AggregatorConfiguration();
+        for (int i = 0; i < count; i++) {
+            MessageBus bus = pipeline.bean(MessageBus.class);
+            PipelineProperties properties = pipeline.bean(PipelineProperties.class);
+            AggregatorProperties aggregator = pipeline.bean(AggregatorProperties.class);
+            QueueConsumer consumer = configuration.aggregatorQueueConsumer(bus, properties, aggregator,
+                    configuration.aggregatorMatterAssembler(pipeline.bean(BlobStore.class), bus, properties,
+                            aggregator));
+            consumer.start();
+            consumers.add(consumer);
+        }
+        return consumers;
+    }
+
+    /** The MatterCompleted of this Matter, received (and settled) from the matters-completed queue. */
+    private static CompletableFuture<MatterCompleted> completion(EmbeddedPipeline pipeline, String matterId) {
+        MessageBus bus = pipeline.bean(MessageBus.class);
+        String queue = pipeline.bean(PipelineProperties.class).queues().mattersCompleted();
+        return bus.receive(queue, ReceiveOptions.defaults())
+                .concatMap(delivery -> delivery.complete().then(Mono.fromCallable(() -> decode(delivery))))
+                .filter(message -> message instanceof MatterCompleted done && done.matterId().equals(matterId))
+                .cast(MatterCompleted.class)
+                .next()
+                .toFuture();
+    }
+
+    private static PipelineMessage decode(Delivery delivery) {
+        return MessageCodec.decode(delivery.body());
+    }
+
+    private static boolean await(CompletableFuture<MatterCompleted> completed, Duration limit) {
+        try {
+            completed.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Waiting for the Matter to complete failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static void addReplicas(ObjectNode report, JsonNode stats, List<EndpointSnapshot> routed) {
+        ArrayNode perReplica = report.putArray("perReplica");
+        for (int i = 0; i < stats.size(); i++) {
+            JsonNode replica = stats.get(i);
+            perReplica.addObject()
+                    .put("replica", i)
+                    .put("latencyMs", replica.path("latencyMs").asLong())
+                    .put("calls", replica.path("calls").asLong())
+                    .put("peakInFlight", replica.path("peakInFlight").asInt())
+                    .put("peakQueued", replica.path("peakQueued").asInt())
+                    .put("routerPeakInFlight", routed.get(i).peakInFlight())
+                    .put("circuit", String.valueOf(routed.get(i).circuit()));
+        }
     }
 
     /** p50/p95/max of the model time each page took (all its calls), from the extraction blobs. */
@@ -212,29 +367,8 @@ final class BenchCommand implements Callable<Integer> {
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 
-    /** Stdout carries the one JSON line: the simulators' start-up lines, logged before Spring's setup, stay out. */
-    private static void quietSimulatorLogs() {
-        if (org.slf4j.LoggerFactory.getLogger("io.matterpipeline.testkit")
-                instanceof ch.qos.logback.classic.Logger logger) {
-            logger.setLevel(ch.qos.logback.classic.Level.WARN);
-        }
-    }
-
-    private static Duration scale(Duration duration, double factor) {
-        return Duration.ofNanos(Math.round(duration.toNanos() * factor));
-    }
-
     private static double round(double value) {
         return Math.round(value * 1000) / 1000.0;
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     private static void deleteRecursively(Path root) {

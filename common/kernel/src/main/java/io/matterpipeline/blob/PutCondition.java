@@ -1,10 +1,23 @@
 package io.matterpipeline.blob;
 
+import io.matterpipeline.error.ConflictException;
+
 /**
  * A precondition for {@link BlobStore#put}: HTTP If-Match / If-None-Match semantics, which is what the aggregator's
  * optimistic concurrency and idempotent first writes rely on.
  */
 public sealed interface PutCondition {
+
+    /** The reason of the {@link ConflictException} every store adapter fails a put with when its condition fails. */
+    String REFUSED = "precondition-failed";
+
+    /**
+     * True when {@code error} says a put's condition did not hold: another writer changed (or created) the blob
+     * first. The one test of a lost race, for every compare-and-swap in the pipeline.
+     */
+    static boolean refused(Throwable error) {
+        return error instanceof ConflictException conflict && REFUSED.equals(conflict.reason());
+    }
 
     /** Always write (last writer wins). */
     static PutCondition none() {

@@ -3,6 +3,7 @@ package io.matterpipeline.blob.azure;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobStorageException;
+import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.error.ConflictException;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PipelineException;
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeoutException;
 /** The one place where Azure Storage failures become pipeline failure kinds. */
 final class AzureErrors {
 
-    static final String PRECONDITION_FAILED = "precondition-failed";
+    static final String PRECONDITION_FAILED = PutCondition.REFUSED;
     static final String BLOB_NOT_FOUND = "blob-not-found";
     static final String BLOB_CONFLICT = "blob-conflict";
     static final String BLOB_UNAVAILABLE = "blob-unavailable";

@@ -224,7 +224,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             holds = true;
         }
         if (!holds) {
-            throw new ConflictException("precondition-failed", "Blob " + blobPath + " does not match the condition "
+            throw new ConflictException(PutCondition.REFUSED, "Blob " + blobPath + " does not match the condition "
                     + condition + (current == null ? " (it does not exist)" : " (its ETag is " + current.etag() + ")"));
         }
     }

@@ -16,7 +16,6 @@ import io.matterpipeline.contract.PageFailed;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.contract.SealedDocument;
 import io.matterpipeline.error.BadInputException;
-import io.matterpipeline.error.ConflictException;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.progress.DocumentProgress;
 import io.matterpipeline.progress.FailureNote;
@@ -200,22 +199,17 @@ public final class MatterAssembler implements MessageHandler {
                             .then(progress.updateMatter(matterId,
                                     current -> current.withFinalStatus(status, completedAt)));
                 })
-                .onErrorResume(MatterAssembler::isLostRace, lost -> progress.readMatter(matterId)
+                .onErrorResume(PutCondition::refused, lost -> progress.readMatter(matterId)
                         .flatMap(current -> current.status().isFinal()
                                 ? Mono.<MatterProgress>empty()
                                 : Mono.error(lost))))
-                .retryWhen(Retry.backoff(3, Duration.ofMillis(20)).filter(MatterAssembler::isLostRace)
+                .retryWhen(Retry.backoff(3, Duration.ofMillis(20)).filter(PutCondition::refused)
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 // A racing finisher that lost the final write leaves the announcement to the winner, whose message
                 // is only settled once it announced (or is redelivered and announces then).
                 .filter(done -> completedAt.equals(done.completedAt()))
                 .doOnNext(done -> log.info("Matter {} finished: {}", matterId, done.status()))
                 .flatMap(this::announce);
-    }
-
-    private static boolean isLostRace(Throwable error) {
-        return error instanceof ConflictException conflict
-                && ProgressStore.PRECONDITION_FAILED.equals(conflict.reason());
     }
 
     /** The stored document result; rebuilt from the progress if it went missing. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.error.ConflictException;
+import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.progress.DocumentProgress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -57,7 +58,7 @@ class ProgressStoreTests {
                 new AggregatorProperties.Progress(3, Duration.ofMillis(1), Duration.ofMillis(2), 0.5));
 
         StepVerifier.create(progress.updateDocument("m-1", "d-1", doc -> doc.withPageExtracted(1)))
-                .expectErrorSatisfies(error -> assertThat(((ConflictException) error).reason())
+                .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason())
                         .isEqualTo("progress-contention"))
                 .verify(Duration.ofSeconds(10));
         assertThat(conflicting.attempts).isEqualTo(4);

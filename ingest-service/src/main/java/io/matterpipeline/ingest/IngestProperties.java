@@ -20,7 +20,8 @@ import org.springframework.util.unit.DataSize;
  *     bootstrap admin token
  * @param manifestUpdateAttempts attempts of a Matter manifest compare-and-swap under contention before the request
  *     fails with 503
- * @param manifestUpdateBackoff first pause between manifest compare-and-swap attempts (doubles, with jitter)
+ * @param manifestUpdateBackoff first pause between manifest compare-and-swap attempts (doubles, with jitter, up to
+ *     1 s)
  * @param statusReadConcurrency progress blobs read at once for one status request
  * @param maxJsonBody largest JSON request body (create a Matter, create a token); larger ones get 413
  * @param listing paging of Matter and token listings

@@ -152,6 +152,8 @@ final class BenchCommand implements Callable<Integer> {
             extra.put("matter-pipeline.splitter.page-task-batch-size", 500);
             extra.put("matter-pipeline.aggregator.concurrency", 32);
             extra.put("matter-pipeline.metering.enabled", true);
+            // The Azure SDK warns on every request of the JDK HTTP client about a header it may not set.
+            extra.put("logging.level.com.azure", "ERROR");
             if (servers.serviceBusConnectionString() != null) {
                 extra.putAll(serviceBus(servers.serviceBusConnectionString()));
             }
@@ -179,7 +181,6 @@ final class BenchCommand implements Callable<Integer> {
         properties.put("matter-pipeline.worker.consumer.max-deliveries", 10);
         properties.put("matter-pipeline.aggregator.consumer.max-deliveries", 10);
         properties.put("matter-pipeline.ingest.requests.enabled", false);
-        properties.put("logging.level.com.azure", "ERROR");
         return properties;
     }
 

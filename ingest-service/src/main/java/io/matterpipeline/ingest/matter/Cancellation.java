@@ -2,10 +2,8 @@ package io.matterpipeline.ingest.matter;
 
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
-import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.blob.VersionedJson;
 import io.matterpipeline.error.ConflictException;
-import io.matterpipeline.error.PoisonException;
-import io.matterpipeline.error.TransientException;
 import io.matterpipeline.progress.DocumentStatus;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
@@ -13,8 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -30,18 +26,12 @@ import tools.jackson.databind.node.ObjectNode;
 final class Cancellation {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final String PRECONDITION_FAILED = "precondition-failed";
 
-    private final BlobStore blobs;
-    private final JsonMapper mapper;
-    private final int attempts;
-    private final Duration backoff;
+    private final VersionedJson<MatterProgress> progress;
 
     Cancellation(BlobStore blobs, JsonMapper mapper, int attempts, Duration backoff) {
-        this.blobs = blobs;
-        this.mapper = mapper;
-        this.attempts = attempts;
-        this.backoff = backoff;
+        this.progress = VersionedJson.of(blobs, mapper, MatterProgress.class, "progress",
+                new VersionedJson.RetryPolicy(attempts - 1, backoff, Duration.ofSeconds(1), 0.5));
     }
 
     /**
@@ -49,34 +39,13 @@ final class Cancellation {
      * {@code matter-finished} when the Matter reached another final status first.
      */
     Mono<MatterProgress> markCancelled(String matterId, Instant at) {
-        String path = BlobPaths.matterProgress(matterId);
-        return Mono.defer(() -> blobs.read(path)
-                        .flatMap(content -> {
-                            MatterProgress current = decode(path, content.bytes());
-                            return apply(path, current, PutCondition.ifMatch(content.etag()), at);
-                        })
-                        .switchIfEmpty(Mono.defer(() -> apply(path, MatterProgress.empty(matterId),
-                                PutCondition.ifAbsent(), at))))
-                .retryWhen(Retry.backoff(attempts - 1L, backoff)
-                        .filter(Cancellation::isLostRace)
-                        .onRetryExhaustedThrow((spec, signal) -> new TransientException("progress-contention",
-                                "Matter " + matterId + " is being updated too often to cancel it now; try again",
-                                signal.failure())));
-    }
-
-    private Mono<MatterProgress> apply(String path, MatterProgress current, PutCondition condition, Instant at) {
-        if (current.status() == MatterStatus.CANCELLED) {
-            return Mono.just(current);
-        }
-        if (current.status().isFinal()) {
-            return Mono.error(new ConflictException("matter-finished", "Matter " + current.matterId()
-                    + " finished " + current.status() + " at " + current.completedAt() + "; it can no longer be "
-                    + "cancelled"));
-        }
-        MatterProgress cancelled = current.withFinalStatus(MatterStatus.CANCELLED, at);
-        return Mono.fromCallable(() -> mapper.writeValueAsBytes(cancelled))
-                .flatMap(bytes -> blobs.putBytes(path, bytes, condition))
-                .thenReturn(cancelled);
+        return progress.update(BlobPaths.matterProgress(matterId), () -> MatterProgress.empty(matterId), current -> {
+            if (current.status().isFinal() && current.status() != MatterStatus.CANCELLED) {
+                throw new ConflictException("matter-finished", "Matter " + current.matterId() + " finished "
+                        + current.status() + " at " + current.completedAt() + "; it can no longer be cancelled");
+            }
+            return current.withFinalStatus(MatterStatus.CANCELLED, at);
+        });
     }
 
     /**
@@ -119,17 +88,5 @@ final class Cancellation {
         result.putArray("items");
         result.set("documents", documents);
         return result;
-    }
-
-    private MatterProgress decode(String path, byte[] bytes) {
-        try {
-            return mapper.readValue(bytes, MatterProgress.class);
-        } catch (JacksonException e) {
-            throw new PoisonException("corrupt-progress", "The progress blob " + path + " is unreadable", e);
-        }
-    }
-
-    private static boolean isLostRace(Throwable error) {
-        return error instanceof ConflictException conflict && PRECONDITION_FAILED.equals(conflict.reason());
     }
 }

@@ -158,9 +158,9 @@ final class BenchCommand implements Callable<Integer> {
                 extra.putAll(serviceBus(servers.serviceBusConnectionString()));
             }
             int concurrency = naive ? 1 : replicas * slots;
-            EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(urls.get(0), OllamaSimulator.MODEL, concurrency,
-                    dataDir, azurite == null ? null : azurite.connectionString(), dataDir.resolve("pipeline.log"),
-                    extra);
+            EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(urls.get(0), OllamaSimulator.MODEL,
+                    concurrency, dataDir, azurite == null ? null : azurite.connectionString(),
+                    dataDir.resolve("pipeline.log"), extra);
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
                 ObjectNode report = run(pipeline, servers, latency, concurrency, limit);
                 stdout.println(MessageCodec.mapper().writeValueAsString(report));

@@ -15,8 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * JSON documents of one type kept in blobs and changed by optimistic concurrency, the one implementation of the
  * read-ETag, apply, conditional-write loop: read the blob with its ETag, apply a pure change, write the result with
- * {@code If-Match} (or {@code If-None-Match: *} when the blob did not exist). A lost race ({@link PutCondition#refused})
- * reads and applies again after a jittered, exponentially growing, bounded delay; when the races are lost
+ * {@code If-Match} (or {@code If-None-Match: *} when the blob did not exist). A lost race
+ * ({@link PutCondition#refused}) reads and applies again after a jittered, exponentially growing, bounded delay; when the races are lost
  * {@link RetryPolicy#retries()} times in a row, the update fails with a {@link TransientException} with reason
  * {@code <name>-contention} ("try again later": HTTP 503 at the API, a later redelivery on a queue). A change that
  * returns an equal value writes nothing, so a repeated fact costs one read.

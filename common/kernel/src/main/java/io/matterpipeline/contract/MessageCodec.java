@@ -20,6 +20,11 @@ public final class MessageCodec {
 
     /** Message property holding the type discriminator. */
     public static final String TYPE_PROPERTY = "type";
+    /**
+     * Message property holding the Matter the message is about: brokers that partition (Kafka) key by it where a
+     * Matter's messages belong together.
+     */
+    public static final String MATTER_ID_PROPERTY = "matterId";
     /** Message property holding the schema version. */
     public static final String SCHEMA_VERSION_PROPERTY = "schemaVersion";
 
@@ -39,8 +44,13 @@ public final class MessageCodec {
     public static OutboundMessage encode(PipelineMessage message) {
         ObjectNode body = MAPPER.valueToTree(message);
         body.put(SCHEMA_VERSION_PROPERTY, PipelineMessage.SCHEMA_VERSION);
-        return new OutboundMessage(message.messageId(), message.type(), MAPPER.writeValueAsBytes(body),
-                Map.of(TYPE_PROPERTY, message.type(), SCHEMA_VERSION_PROPERTY, String.valueOf(PipelineMessage.SCHEMA_VERSION)));
+        Map<String, String> properties = new java.util.LinkedHashMap<>();
+        properties.put(TYPE_PROPERTY, message.type());
+        properties.put(SCHEMA_VERSION_PROPERTY, String.valueOf(PipelineMessage.SCHEMA_VERSION));
+        if (message.matterId() != null) {
+            properties.put(MATTER_ID_PROPERTY, message.matterId());
+        }
+        return new OutboundMessage(message.messageId(), message.type(), MAPPER.writeValueAsBytes(body), properties);
     }
 
     /**

@@ -268,6 +268,18 @@ public abstract class MessageBusContractTests {
         }
     }
 
+    /**
+     * The {@code index}th dead letter of a queue as the adapter's {@link DeadLetters} lists it, once there is one: an
+     * implementation of {@link #nextDeadLetter} for adapters whose dead letters are read through that port.
+     */
+    protected static Mono<DeadLetter> listedDeadLetter(DeadLetters deadLetters, String queue, int index) {
+        return Mono.defer(() -> deadLetters.list(queue, index + 1).collectList())
+                .filter(listed -> listed.size() > index)
+                .repeatWhenEmpty(attempts -> attempts.delayElements(Duration.ofMillis(50)))
+                .map(listed -> listed.get(index))
+                .map(dead -> new DeadLetter(dead.messageId(), dead.reason(), dead.description(), dead.body()));
+    }
+
     /** A consumer with the queue's delivery budget and a short backoff. */
     protected QueueConsumer consumer(String queue, int maxDeliveries, MessageHandler handler) {
         ConsumerSettings settings = new ConsumerSettings(2, 0, maxDeliveries, Duration.ofMillis(20),

@@ -84,12 +84,7 @@ class ServiceBusMessageBusTests extends MessageBusContractTests {
 
     @Override
     protected Mono<DeadLetter> nextDeadLetter(String queue) {
-        int index = deadLettersRead++;
         // Through the adapter's own dead-letter listing (a peek of <queue>/$deadletterqueue).
-        return Mono.defer(() -> bus.list(queue, index + 1).collectList())
-                .filter(deadLetters -> deadLetters.size() > index)
-                .repeatWhenEmpty(attempts -> attempts.delayElements(Duration.ofMillis(50)))
-                .map(deadLetters -> deadLetters.get(index))
-                .map(dead -> new DeadLetter(dead.messageId(), dead.reason(), dead.description(), dead.body()));
+        return listedDeadLetter(bus, queue, deadLettersRead++);
     }
 }

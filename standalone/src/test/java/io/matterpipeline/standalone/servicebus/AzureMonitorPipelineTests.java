@@ -63,7 +63,7 @@ class AzureMonitorPipelineTests {
                     "--matter-pipeline.blob.filesystem.root=" + blobRoot,
                     "--matter-pipeline.splitter.consumer.max-deliveries=5",
                     "--matter-pipeline.worker.consumer.max-deliveries=5",
-                    "--matter-pipeline.aggregator.max-deliveries=5",
+                    "--matter-pipeline.aggregator.consumer.max-deliveries=5",
                     "--matter-pipeline.ingest.requests.enabled=false",
                     "--logging.level.com.azure=ERROR");
             processes.add(fork(IngestApplication.class, monitor, logs, common, "--server.port=" + ingestPort));

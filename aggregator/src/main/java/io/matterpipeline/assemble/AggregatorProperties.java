@@ -3,11 +3,13 @@ package io.matterpipeline.assemble;
 import io.matterpipeline.bus.ConsumerProperties;
 import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.config.PropertyDefaults;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the aggregator, prefix {@code matter-pipeline.aggregator}. Every default is safe for local use. The
@@ -71,24 +73,44 @@ public record AggregatorProperties(
     }
 
     /**
-     * Merging.
+     * Merging and writing results. Results are written as streams and items are merged through sorted runs on local
+     * disk, so the heap an assembly needs is about {@code 2 × memory} whatever the size of the Matter; at most
+     * {@code assemblies} run at once per instance.
      *
-     * @param readConcurrency page and extraction blobs read at once while a document result is assembled
+     * @param readConcurrency page blobs read at once while a document result is assembled
      * @param keyIgnoredFields item fields besides {@code quote} that describe one occurrence (its page, the worker's
      *     quote check and confidence): they never make two items different and move into the {@code quotes} entries
+     * @param memory heap one merge fills before it writes a sorted run to {@code spill-directory}
+     * @param spillDirectory local directory for merge runs and spooled pages while a result is written (deleted as
+     *     soon as it is); needs free space about the size of the largest Matter result; default: a
+     *     {@code matter-pipeline-aggregator} folder in the system's temporary directory
+     * @param assemblies document or Matter results written at once by one instance; others wait their turn
      */
     public record Merge(
             @DefaultValue("8") int readConcurrency,
             @DefaultValue({"page", "confidence", "quoteConfidence", "quoteFound", "quoteVerified", "quoteMatch"})
-            List<String> keyIgnoredFields) {
+            List<String> keyIgnoredFields,
+            @DefaultValue("8MB") DataSize memory,
+            Path spillDirectory,
+            @DefaultValue("2") int assemblies) {
 
         public Merge {
             if (readConcurrency < 1) {
                 throw new IllegalArgumentException("matter-pipeline.aggregator.merge.read-concurrency must be >= 1");
             }
+            if (assemblies < 1) {
+                throw new IllegalArgumentException("matter-pipeline.aggregator.merge.assemblies must be >= 1");
+            }
             // Unset means the default list (the annotation above), never an empty one.
             keyIgnoredFields = keyIgnoredFields == null ? PropertyDefaults.of(Merge.class).keyIgnoredFields()
                     : List.copyOf(keyIgnoredFields);
+            memory = memory == null ? DataSize.ofMegabytes(8) : memory;
+            if (memory.toBytes() < 64 * 1024) {
+                throw new IllegalArgumentException("matter-pipeline.aggregator.merge.memory must be >= 64KB");
+            }
+            spillDirectory = spillDirectory == null
+                    ? Path.of(System.getProperty("java.io.tmpdir"), "matter-pipeline-aggregator")
+                    : spillDirectory;
         }
     }
 }

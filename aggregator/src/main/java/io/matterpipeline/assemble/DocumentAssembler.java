@@ -1,30 +1,31 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageContent;
 import io.matterpipeline.contract.PageExtraction;
 import io.matterpipeline.progress.DocumentProgress;
 import io.matterpipeline.progress.DocumentStatus;
 import io.matterpipeline.progress.FailureNote;
-import java.util.Optional;
+import java.util.Map;
 import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.JsonNodeFactory;
-import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.core.JsonGenerator;
 
 /**
- * Builds a settled document's result from its progress and its page blobs: per page the text length and confidence
- * (from the {@link PageContent}) and the extraction (from the {@link PageExtraction}), and the document-level items
- * ({@link DocumentMerge}). Pages are read in page order with bounded concurrency and folded into the result as they
- * arrive, so only the result under construction and a few page blobs are in memory at once (the result itself,
- * which holds every page's extraction, is in memory until written).
+ * Writes a settled document's result from its progress and one blob per page: an extracted page's
+ * {@link PageExtraction} (which carries the page's text length and OCR confidence), or, for a failed page, its
+ * {@link PageContent} for those statistics. Pages are read in page order with bounded concurrency and folded in as they
+ * arrive: each page's entry goes to a spool file, its items into a {@link DocumentMerge}; then the result is written
+ * as a stream (header, merged items, the spooled pages) into the store. Memory does not grow with the document.
  *
  * <p>A page recorded as read whose extraction blob is missing or unreadable ends FAILED with reason
  * {@code extraction-missing} / {@code extraction-unreadable} rather than blocking the Matter.
@@ -32,87 +33,111 @@ import tools.jackson.databind.node.ObjectNode;
 final class DocumentAssembler {
 
     private static final Logger log = LoggerFactory.getLogger(DocumentAssembler.class);
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final BlobStore store;
     private final MergeKey keys;
-    private final int readConcurrency;
+    private final AssemblySettings settings;
 
-    DocumentAssembler(BlobStore store, MergeKey keys, int readConcurrency) {
+    DocumentAssembler(BlobStore store, MergeKey keys, AssemblySettings settings) {
         this.store = store;
         this.keys = keys;
-        this.readConcurrency = readConcurrency;
+        this.settings = settings;
     }
 
-    /** The document result of a settled document. */
-    Mono<ObjectNode> assemble(DocumentProgress progress) {
+    /** Writes the document result of a settled document to {@link BlobPaths#documentResult}. */
+    Mono<BlobInfo> write(DocumentProgress progress) {
         int pageCount = progress.pageCount() == null ? 0 : progress.pageCount();
-        return Flux.range(1, pageCount)
-                .flatMapSequential(pageNumber -> readPage(progress, pageNumber), readConcurrency, 1)
-                .collect(() -> new Accumulator(progress, keys), Accumulator::add)
-                .map(Accumulator::result)
+        String path = BlobPaths.documentResult(progress.matterId(), progress.documentId());
+        return settings.permits().run(Mono.usingWhen(
+                        Mono.fromCallable(() -> new Accumulator(progress, keys, settings)),
+                        accumulator -> Flux.range(1, pageCount)
+                                .flatMapSequential(pageNumber -> readPage(progress, pageNumber),
+                                        settings.readConcurrency(), 1)
+                                .publishOn(Schedulers.boundedElastic(), settings.readConcurrency())
+                                .doOnNext(accumulator::add)
+                                .then(Mono.defer(() -> store.put(path, JsonStreams.body(accumulator::write),
+                                        PutCondition.none(), Map.of()))),
+                        accumulator -> Mono.fromRunnable(accumulator::close)
+                                .subscribeOn(Schedulers.boundedElastic())))
                 .checkpoint("assemble document " + progress.matterId() + "/" + progress.documentId());
     }
 
     private Mono<PageOutcome> readPage(DocumentProgress progress, int pageNumber) {
         String matterId = progress.matterId();
         String documentId = progress.documentId();
-        Mono<Optional<PageContent>> content = readOptional(BlobPaths.page(matterId, documentId, pageNumber),
-                PageContent.class);
-        Mono<PageOutcome.Extraction> extraction;
-        if (progress.extractedPages().contains(pageNumber)) {
-            String path = BlobPaths.extraction(matterId, documentId, pageNumber);
-            extraction = store.read(path)
-                    .map(blob -> {
-                        try {
-                            return new PageOutcome.Extraction(
-                                    MessageCodec.mapper().readValue(blob.bytes(), PageExtraction.class), null);
-                        } catch (JacksonException e) {
-                            return new PageOutcome.Extraction(null, new FailureNote("extraction-unreadable",
-                                    "The extraction blob " + path + " is not readable: " + e.getOriginalMessage()));
-                        }
-                    })
-                    .defaultIfEmpty(new PageOutcome.Extraction(null, new FailureNote("extraction-missing",
-                            "The page was reported read but its extraction blob " + path + " does not exist")));
-        } else {
+        if (!progress.extractedPages().contains(pageNumber)) {
             FailureNote failure = progress.failedPages().get(pageNumber);
             if (failure == null) {
                 failure = progress.documentFailure() != null
                         ? progress.documentFailure()
                         : new FailureNote("page-not-settled", "The page was never reported read or failed");
             }
-            extraction = Mono.just(new PageOutcome.Extraction(null, failure));
+            return failedPage(progress, pageNumber, failure);
         }
-        return Mono.zip(content, extraction,
-                (page, read) -> new PageOutcome(pageNumber, page.orElse(null), read.extraction(), read.failure()));
+        String path = BlobPaths.extraction(matterId, documentId, pageNumber);
+        return store.read(path)
+                .flatMap(blob -> {
+                    PageExtraction extraction;
+                    try {
+                        extraction = MessageCodec.mapper().readValue(blob.bytes(), PageExtraction.class);
+                    } catch (JacksonException e) {
+                        return failedPage(progress, pageNumber, new FailureNote("extraction-unreadable",
+                                "The extraction blob " + path + " is not readable: " + e.getOriginalMessage()));
+                    }
+                    if (extraction.textLength() == null) {
+                        // Written by a worker that did not carry the page statistics yet: they are in the page blob.
+                        return pageStatistics(progress, pageNumber)
+                                .map(statistics -> new PageOutcome(pageNumber, statistics, extraction, null));
+                    }
+                    return Mono.just(new PageOutcome(pageNumber, new PageStatistics(extraction.textLength(),
+                            extraction.averageWordConfidence(), extraction.lowConfidenceWordShare()), extraction,
+                            null));
+                })
+                .switchIfEmpty(Mono.defer(() -> failedPage(progress, pageNumber, new FailureNote("extraction-missing",
+                        "The page was reported read but its extraction blob " + path + " does not exist"))));
     }
 
-    private <T> Mono<Optional<T>> readOptional(String path, Class<T> type) {
+    private Mono<PageOutcome> failedPage(DocumentProgress progress, int pageNumber, FailureNote failure) {
+        return pageStatistics(progress, pageNumber)
+                .map(statistics -> new PageOutcome(pageNumber, statistics, null, failure));
+    }
+
+    /** The text statistics of a page from its page blob; unknown (nulls) when it is missing or unreadable. */
+    private Mono<PageStatistics> pageStatistics(DocumentProgress progress, int pageNumber) {
+        String path = BlobPaths.page(progress.matterId(), progress.documentId(), pageNumber);
         return store.read(path)
                 .map(blob -> {
                     try {
-                        return Optional.of(MessageCodec.mapper().readValue(blob.bytes(), type));
+                        PageContent content = MessageCodec.mapper().readValue(blob.bytes(), PageContent.class);
+                        return new PageStatistics(content.text() == null ? null : content.text().length(),
+                                content.averageWordConfidence(), content.lowConfidenceWordShare());
                     } catch (JacksonException e) {
                         log.warn("Blob {} is not readable, reporting the page without its text statistics: {}", path,
                                 e.getOriginalMessage());
-                        return Optional.<T>empty();
+                        return PageStatistics.UNKNOWN;
                     }
                 })
-                .defaultIfEmpty(Optional.empty());
+                .defaultIfEmpty(PageStatistics.UNKNOWN);
     }
 
-    /** One page as read from the store: the page content (null if missing) and the extraction or the failure. */
-    private record PageOutcome(int pageNumber, PageContent content, PageExtraction extraction, FailureNote failure) {
-
-        record Extraction(PageExtraction extraction, FailureNote failure) {
-        }
+    /** A page's text length and OCR confidence. */
+    private record PageStatistics(Integer textLength, Double averageWordConfidence, Double lowConfidenceWordShare) {
+        static final PageStatistics UNKNOWN = new PageStatistics(null, null, null);
     }
 
-    /** Folds pages, in page order, into the document result. */
-    private static final class Accumulator {
+    /** One page as read from the store: its statistics and the extraction or the failure. */
+    private record PageOutcome(int pageNumber, PageStatistics statistics, PageExtraction extraction,
+            FailureNote failure) {
+    }
+
+    /**
+     * Folds pages, in page order, into the document result: page entries into a spool file, items into the merge,
+     * counts in fields. Blocking file I/O; runs on a thread that may block.
+     */
+    private static final class Accumulator implements AutoCloseable {
         private final DocumentProgress progress;
         private final DocumentMerge merge;
-        private final ArrayNode pages = NODES.arrayNode();
+        private final JsonSpool pages;
         private final TreeSet<String> models = new TreeSet<>();
         private int extracted;
         private int failed;
@@ -121,103 +146,152 @@ final class DocumentAssembler {
         private long outputTokens;
         private long modelMillis;
 
-        Accumulator(DocumentProgress progress, MergeKey keys) {
+        Accumulator(DocumentProgress progress, MergeKey keys, AssemblySettings settings) {
             this.progress = progress;
-            this.merge = new DocumentMerge(keys);
+            this.pages = new JsonSpool(settings.spillDirectory(), "pages-");
+            this.merge = new DocumentMerge(keys, settings.spillDirectory(), settings.memoryBytes());
         }
 
         void add(PageOutcome outcome) {
-            ObjectNode page = pages.addObject();
-            page.put("pageNumber", outcome.pageNumber());
+            JsonGenerator page = pages.elements();
+            page.writeStartObject();
+            page.writeNumberProperty("pageNumber", outcome.pageNumber());
             boolean noText = outcome.extraction() == null && outcome.failure() != null && outcome.failure().needsOcr();
-            page.put("status", outcome.extraction() != null ? "EXTRACTED" : noText ? FailureNote.NO_TEXT : "FAILED");
-            PageContent content = outcome.content();
-            page.put("textLength", content == null || content.text() == null ? null : content.text().length());
-            page.put("averageWordConfidence", content == null ? null : content.averageWordConfidence());
-            page.put("lowConfidenceWordShare", content == null ? null : content.lowConfidenceWordShare());
+            page.writeStringProperty("status",
+                    outcome.extraction() != null ? "EXTRACTED" : noText ? FailureNote.NO_TEXT : "FAILED");
+            PageStatistics statistics = outcome.statistics();
+            writeNumber(page, "textLength", statistics.textLength());
+            writeNumber(page, "averageWordConfidence", statistics.averageWordConfidence());
+            writeNumber(page, "lowConfidenceWordShare", statistics.lowConfidenceWordShare());
             PageExtraction extraction = outcome.extraction();
             if (extraction != null) {
                 extracted++;
-                page.put("model", extraction.model());
+                page.writeStringProperty("model", extraction.model());
                 if (extraction.model() != null && !extraction.model().isBlank()) {
                     models.add(extraction.model());
                 }
                 PageExtraction.Usage usage = extraction.usage();
+                page.writeName("usage");
                 if (usage != null) {
                     promptTokens += usage.promptTokens();
                     outputTokens += usage.outputTokens();
                     modelMillis += usage.modelMillis();
-                    page.putObject("usage")
-                            .put("promptTokens", usage.promptTokens())
-                            .put("outputTokens", usage.outputTokens())
-                            .put("modelMillis", usage.modelMillis())
-                            .put("attempts", usage.attempts());
+                    page.writeStartObject();
+                    page.writeNumberProperty("promptTokens", usage.promptTokens());
+                    page.writeNumberProperty("outputTokens", usage.outputTokens());
+                    page.writeNumberProperty("modelMillis", usage.modelMillis());
+                    page.writeNumberProperty("attempts", usage.attempts());
+                    page.writeEndObject();
                 } else {
-                    page.putNull("usage");
+                    page.writeNull();
                 }
-                ArrayNode warnings = page.putArray("warnings");
-                extraction.warnings().forEach(warnings::add);
-                page.set("extraction", extraction.extraction() == null ? NODES.nullNode() : extraction.extraction());
-                page.putNull("failure");
+                page.writeName("warnings");
+                page.writeStartArray();
+                extraction.warnings().forEach(page::writeString);
+                page.writeEndArray();
+                page.writeName("extraction");
+                if (extraction.extraction() == null) {
+                    page.writeNull();
+                } else {
+                    page.writeTree(extraction.extraction());
+                }
+                page.writeNullProperty("failure");
                 merge.addPage(outcome.pageNumber(), extraction.extraction());
             } else {
                 failed++;
                 noTextPages += noText ? 1 : 0;
-                page.putNull("model");
-                page.putNull("usage");
-                page.putArray("warnings");
-                page.putNull("extraction");
-                page.set("failure", failureJson(outcome.failure()));
+                page.writeNullProperty("model");
+                page.writeNullProperty("usage");
+                page.writeName("warnings");
+                page.writeStartArray();
+                page.writeEndArray();
+                page.writeNullProperty("extraction");
+                page.writeName("failure");
+                writeFailure(page, outcome.failure());
             }
+            page.writeEndObject();
         }
 
-        ObjectNode result() {
+        /** Writes the document result; called once, after every page was added. */
+        void write(JsonGenerator out) {
             int pageCount = progress.pageCount() == null ? 0 : progress.pageCount();
             DocumentStatus status;
-            ObjectNode failure = null;
+            FailureNote failure = null;
             if (progress.documentFailure() != null) {
                 status = DocumentStatus.FAILED;
-                failure = failureJson(progress.documentFailure());
+                failure = progress.documentFailure();
             } else if (failed == 0) {
                 status = DocumentStatus.COMPLETED;
             } else if (extracted == 0 && noTextPages == failed) {
                 // Scanned pages without OCR: nothing failed that OCR would not fix; the document says so.
                 status = DocumentStatus.PARTIAL;
-                failure = failureJson(new FailureNote(FailureNote.NEEDS_OCR, noTextPages + " of the " + pageCount
+                failure = new FailureNote(FailureNote.NEEDS_OCR, noTextPages + " of the " + pageCount
                         + " pages have no text layer and were not OCR'd; OCR the document (Azure AI Document "
-                        + "Intelligence prebuilt-read) and upload its analyzeResult JSON instead"));
+                        + "Intelligence prebuilt-read) and upload its analyzeResult JSON instead");
             } else if (extracted == 0) {
                 status = DocumentStatus.FAILED;
-                failure = failureJson(new FailureNote("all-pages-failed",
-                        "None of the " + pageCount + " pages could be read; see each page's failure"));
+                failure = new FailureNote("all-pages-failed",
+                        "None of the " + pageCount + " pages could be read; see each page's failure");
             } else {
                 status = DocumentStatus.PARTIAL;
             }
-            ObjectNode result = NODES.objectNode();
-            result.put("matterId", progress.matterId());
-            result.put("documentId", progress.documentId());
-            result.put("kind", progress.kind());
-            result.put("status", status.name());
-            result.put("pageCount", progress.pageCount());
-            result.put("averageWordConfidence", progress.averageWordConfidence());
-            result.set("failure", failure == null ? NODES.nullNode() : failure);
-            ArrayNode modelNames = result.putArray("models");
-            models.forEach(modelNames::add);
-            result.putObject("summary")
-                    .put("pages", pageCount)
-                    .put("pagesExtracted", extracted)
-                    .put("pagesFailed", failed)
-                    .put("pagesNoText", noTextPages)
-                    .put("promptTokens", promptTokens)
-                    .put("outputTokens", outputTokens)
-                    .put("modelMillis", modelMillis);
-            result.set("items", merge.result());
-            result.set("pages", pages);
-            return result;
+            out.writeStartObject();
+            out.writeStringProperty("matterId", progress.matterId());
+            out.writeStringProperty("documentId", progress.documentId());
+            out.writeStringProperty("kind", progress.kind());
+            out.writeStringProperty("status", status.name());
+            writeNumber(out, "pageCount", progress.pageCount());
+            writeNumber(out, "averageWordConfidence", progress.averageWordConfidence());
+            out.writeName("failure");
+            writeFailure(out, failure);
+            out.writeName("models");
+            out.writeStartArray();
+            models.forEach(out::writeString);
+            out.writeEndArray();
+            out.writeName("summary");
+            out.writeStartObject();
+            out.writeNumberProperty("pages", pageCount);
+            out.writeNumberProperty("pagesExtracted", extracted);
+            out.writeNumberProperty("pagesFailed", failed);
+            out.writeNumberProperty("pagesNoText", noTextPages);
+            out.writeNumberProperty("promptTokens", promptTokens);
+            out.writeNumberProperty("outputTokens", outputTokens);
+            out.writeNumberProperty("modelMillis", modelMillis);
+            out.writeEndObject();
+            out.writeName("items");
+            merge.write(out);
+            out.writeName("pages");
+            pages.copyTo(out);
+            out.writeEndObject();
+        }
+
+        @Override
+        public void close() {
+            pages.close();
+            merge.close();
         }
     }
 
-    static ObjectNode failureJson(FailureNote note) {
-        return NODES.objectNode().put("reason", note.reason()).put("description", note.description());
+    /** A failure note as the results show it: {@code {reason, description}}, or null. */
+    static void writeFailure(JsonGenerator out, FailureNote note) {
+        if (note == null) {
+            out.writeNull();
+            return;
+        }
+        out.writeStartObject();
+        out.writeStringProperty("reason", note.reason());
+        out.writeStringProperty("description", note.description());
+        out.writeEndObject();
+    }
+
+    static void writeNumber(JsonGenerator out, String name, Number value) {
+        out.writeName(name);
+        if (value == null) {
+            out.writeNull();
+        } else if (value instanceof Integer integer) {
+            out.writeNumber(integer);
+        } else {
+            out.writeNumber(value.doubleValue());
+        }
     }
 }

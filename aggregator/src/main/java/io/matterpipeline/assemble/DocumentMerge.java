@@ -1,12 +1,13 @@
 package io.matterpipeline.assemble;
 
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.Map;
+import io.matterpipeline.contract.MessageCodec;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
-import java.util.TreeSet;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -16,19 +17,22 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>every top-level array: its elements deduplicated across pages by {@link MergeKey}, in first-seen order (pages
  *       are added in page order), each merged element with {@code pages} (sorted page numbers it was found on) and
  *       {@code quotes} ({@code [{page, quote}]}); a scalar element becomes {@code {value, pages, quotes}};</li>
- *   <li>every other field: the most frequent non-empty value, ties going to the earliest page ({@link ValueVote}).</li>
+ *   <li>every other field: the most frequent non-empty value, ties going to the earliest page.</li>
  * </ul>
- * Fields come out in first-seen order. Pages must be added in ascending page order. Not thread-safe.
+ * Fields come out in first-seen order. Pages must be added in ascending page order. Memory stays bounded whatever the
+ * number of pages and items ({@link FieldMerge} spills to disk); one merged item is built in memory at a time. Not
+ * thread-safe; blocking file I/O; {@link #close()} deletes the spill files.
  */
-final class DocumentMerge {
+final class DocumentMerge implements AutoCloseable {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final MergeKey keys;
-    private final Map<String, Field> fields = new LinkedHashMap<>();
+    private final FieldMerge merge;
 
-    DocumentMerge(MergeKey keys) {
+    DocumentMerge(MergeKey keys, Path spillDirectory, long memoryBytes) {
         this.keys = keys;
+        this.merge = new FieldMerge(ItemFold::new, spillDirectory, memoryBytes);
     }
 
     /** Adds one page's extraction; anything but a JSON object is ignored. */
@@ -36,85 +40,107 @@ final class DocumentMerge {
         if (extraction == null || !extraction.isObject()) {
             return;
         }
-        extraction.forEachEntry((name, value) -> fields.computeIfAbsent(name, n -> new Field()).add(pageNumber, value));
-    }
-
-    /** The merged items. */
-    ObjectNode result() {
-        ObjectNode result = NODES.objectNode();
-        fields.forEach((name, field) -> result.set(name, field.result()));
-        return result;
-    }
-
-    private final class Field {
-        private final Map<String, Item> items = new LinkedHashMap<>();
-        private final ValueVote vote = new ValueVote();
-        private boolean array;
-
-        void add(int pageNumber, JsonNode value) {
+        extraction.forEachEntry((name, value) -> {
+            int field = merge.field(name);
             if (value.isArray()) {
-                array = true;
+                merge.markArray(field);
                 for (JsonNode element : value.values()) {
-                    if (element.isNull() || element.isMissingNode()) {
-                        continue;
+                    if (!element.isNull() && !element.isMissingNode()) {
+                        merge.addItem(field, keys.ofItem(element), pageNumber, bytes(element));
                     }
-                    items.computeIfAbsent(keys.ofItem(element), k -> new Item(element, keys.occurrenceFields())).add(pageNumber, element);
                 }
             } else {
-                vote.add(keys.ofValue(value), value, pageNumber);
+                merge.addVote(field, keys.ofValue(value), pageNumber, bytes(value));
             }
-        }
-
-        JsonNode result() {
-            if (!array) {
-                return vote.winner();
-            }
-            ArrayNode merged = NODES.arrayNode();
-            items.values().forEach(item -> merged.add(item.result()));
-            return merged;
-        }
+        });
     }
 
-    private static final class Item {
-        private final ObjectNode base;
-        private final Set<Integer> pages = new TreeSet<>();
-        private final Set<String> seenQuotes = new LinkedHashSet<>();
-        private final ArrayNode quotes = NODES.arrayNode();
-        private final Set<String> occurrenceFields;
+    /** Writes the merged items as a JSON object; may be called once. */
+    void write(JsonGenerator out) {
+        merge.write(out);
+    }
 
-        Item(JsonNode first, Set<String> occurrenceFields) {
-            this.occurrenceFields = occurrenceFields;
-            if (first.isObject()) {
-                base = ((ObjectNode) first).deepCopy();
-                base.remove(MergeKey.PROVENANCE_FIELDS);
-                base.remove(occurrenceFields);
-            } else {
-                base = NODES.objectNode();
-                base.set("value", first.deepCopy());
-            }
+    /** Occurrences written to disk (zero when the document fitted in memory). */
+    long spilled() {
+        return merge.spilled();
+    }
+
+    @Override
+    public void close() {
+        merge.close();
+    }
+
+    private static byte[] bytes(JsonNode value) {
+        return MessageCodec.mapper().writeValueAsBytes(value);
+    }
+
+    /** One item: the first occurrence without its provenance, the pages it was found on, its quotes by page. */
+    private final class ItemFold implements FieldMerge.ItemFold {
+        private final ByteArrayOutputStream quoteBytes = new ByteArrayOutputStream();
+        private final JsonGenerator quotes = MessageCodec.mapper().createGenerator(quoteBytes);
+        private final Set<String> quotesOnPage = new HashSet<>();
+        private ObjectNode base;
+        private int[] pages = new int[8];
+        private int pageCount;
+        private int lastPage = Integer.MIN_VALUE;
+
+        ItemFold() {
+            quotes.writeStartArray();
         }
 
-        void add(int pageNumber, JsonNode element) {
-            pages.add(pageNumber);
+        @Override
+        public void add(int pageNumber, byte[] occurrence) {
+            JsonNode element = MessageCodec.mapper().readTree(occurrence);
+            if (base == null) {
+                if (element.isObject()) {
+                    base = ((ObjectNode) element).deepCopy();
+                    base.remove(MergeKey.PROVENANCE_FIELDS);
+                    base.remove(keys.occurrenceFields());
+                } else {
+                    base = NODES.objectNode();
+                    base.set("value", element);
+                }
+            }
+            if (pageNumber != lastPage) {
+                if (pageCount == pages.length) {
+                    pages = Arrays.copyOf(pages, pageCount * 2);
+                }
+                pages[pageCount++] = pageNumber;
+                lastPage = pageNumber;
+                quotesOnPage.clear();
+            }
             JsonNode quote = element.path("quote");
-            if (quote.isString() && !quote.stringValue().isBlank()
-                    && seenQuotes.add(pageNumber + "\u0000" + quote.stringValue())) {
-                ObjectNode cited = quotes.addObject().put("page", pageNumber).put("quote", quote.stringValue());
-                for (String field : occurrenceFields) {
+            if (quote.isString() && !quote.stringValue().isBlank() && quotesOnPage.add(quote.stringValue())) {
+                ObjectNode cited = NODES.objectNode().put("page", pageNumber).put("quote", quote.stringValue());
+                for (String field : keys.occurrenceFields()) {
                     JsonNode value = element.get(field);
                     if (value != null && !cited.has(field)) {
-                        cited.set(field, value.deepCopy());
+                        cited.set(field, value);
                     }
                 }
+                quotes.writeTree(cited);
             }
         }
 
-        ObjectNode result() {
-            ObjectNode result = base.deepCopy();
-            ArrayNode pageNumbers = result.putArray("pages");
-            pages.forEach(pageNumbers::add);
-            result.set("quotes", quotes.deepCopy());
-            return result;
+        @Override
+        public byte[] finish() {
+            quotes.writeEndArray();
+            quotes.close();
+            int[] sorted = Arrays.stream(pages, 0, pageCount).sorted().distinct().toArray();
+            ByteArrayOutputStream item = new ByteArrayOutputStream();
+            try (JsonGenerator out = MessageCodec.mapper().createGenerator(item)) {
+                out.writeStartObject();
+                base.forEachEntry((name, value) -> {
+                    out.writeName(name);
+                    out.writeTree(value);
+                });
+                out.writeName("pages");
+                out.writeArray(sorted, 0, sorted.length);
+                out.writeName("quotes");
+                JsonStreams.copy(quoteBytes.toByteArray(), out);
+                out.writeEndObject();
+            }
+            return item.toByteArray();
         }
     }
 }

@@ -18,23 +18,26 @@ import io.matterpipeline.contract.SealedDocument;
 import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.progress.DocumentProgress;
+import io.matterpipeline.progress.DocumentStatus;
 import io.matterpipeline.progress.FailureNote;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The aggregator's handler of the results queue. Each message is a fact ({@link DocumentSplit},
@@ -64,6 +67,7 @@ public final class MatterAssembler implements MessageHandler {
     private final ProgressStore progress;
     private final DocumentAssembler documents;
     private final MergeKey keys;
+    private final AssemblySettings assembly;
     private final int readConcurrency;
     private final Clock clock;
 
@@ -76,13 +80,18 @@ public final class MatterAssembler implements MessageHandler {
         Set<String> ignored = new HashSet<>(properties.merge().keyIgnoredFields());
         this.keys = new MergeKey(ignored);
         this.readConcurrency = properties.merge().readConcurrency();
-        this.documents = new DocumentAssembler(store, keys, readConcurrency);
+        this.assembly = AssemblySettings.of(properties.merge());
+        this.documents = new DocumentAssembler(store, keys, assembly);
         this.clock = clock;
     }
 
     @Override
     public Mono<Void> handle(PipelineMessage message, DeliveryAttempt attempt) {
-        return Mono.defer(() -> dispatch(message)).checkpoint("aggregate " + message.messageId());
+        return Mono.defer(() -> dispatch(message))
+                .onErrorResume(AssemblyFailedException.class, failed -> failed.retryCanHelp() && !attempt.isLast()
+                        ? Mono.error(failed)
+                        : giveUp(failed))
+                .checkpoint("aggregate " + message.messageId());
     }
 
     private Mono<Void> dispatch(PipelineMessage message) {
@@ -152,9 +161,9 @@ public final class MatterAssembler implements MessageHandler {
         return progress.readMatter(matterId)
                 .filter(matter -> !matter.status().isFinal()
                         && !document.status().equals(matter.settledDocuments().get(document.documentId())))
-                .flatMap(matter -> documents.assemble(document))
-                .flatMap(result -> store.putBytes(BlobPaths.documentResult(matterId, document.documentId()),
-                        MessageCodec.mapper().writeValueAsBytes(result), PutCondition.none()))
+                .flatMap(matter -> documents.write(document)
+                        .onErrorMap(error -> !(error instanceof AssemblyFailedException),
+                                error -> new AssemblyFailedException(matterId, document.documentId(), error)))
                 .flatMap(written -> progress.updateMatter(matterId,
                         matter -> matter.withSettledDocument(document.documentId(), document.status())))
                 .then();
@@ -183,26 +192,25 @@ public final class MatterAssembler implements MessageHandler {
      * retried by the bus).
      */
     private Mono<Void> finish(MatterProgress matter) {
+        return conclude(matter, (condition, completedAt) -> writeResult(matter, condition, completedAt));
+    }
+
+    /** Writes the result with {@code writer}, then the final status it returns, then announces (see finish). */
+    private Mono<Void> conclude(MatterProgress matter,
+            BiFunction<PutCondition, Instant, Mono<MatterStatus>> writer) {
         String matterId = matter.matterId();
         String resultPath = BlobPaths.matterResult(matterId);
         Instant completedAt = clock.instant();
         Mono<PutCondition> unchanged = Mono.defer(() -> store.stat(resultPath))
                 .map(existing -> PutCondition.ifMatch(existing.etag()))
                 .defaultIfEmpty(PutCondition.ifAbsent());
-        return unchanged.flatMap(condition -> Flux.fromIterable(matter.documents())
-                .flatMapSequential(document -> documentResult(matterId, document.documentId()), readConcurrency, 1)
-                .collectList()
-                .map(results -> MatterResult.build(matterId, matter.documents(), results, completedAt, keys))
-                .flatMap(result -> {
-                    MatterStatus status = MatterStatus.valueOf(result.path("status").asString());
-                    return store.putBytes(resultPath, MessageCodec.mapper().writeValueAsBytes(result), condition)
-                            .then(progress.updateMatter(matterId,
-                                    current -> current.withFinalStatus(status, completedAt)));
-                })
-                .onErrorResume(PutCondition::refused, lost -> progress.readMatter(matterId)
-                        .flatMap(current -> current.status().isFinal()
-                                ? Mono.<MatterProgress>empty()
-                                : Mono.error(lost))))
+        return unchanged.flatMap(condition -> writer.apply(condition, completedAt)
+                        .flatMap(status -> progress.updateMatter(matterId,
+                                current -> current.withFinalStatus(status, completedAt)))
+                        .onErrorResume(PutCondition::refused, lost -> progress.readMatter(matterId)
+                                .flatMap(current -> current.status().isFinal()
+                                        ? Mono.<MatterProgress>empty()
+                                        : Mono.error(lost))))
                 .retryWhen(Retry.backoff(3, Duration.ofMillis(20)).filter(PutCondition::refused)
                         .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
                 // A racing finisher that lost the final write leaves the announcement to the winner, whose message
@@ -212,22 +220,67 @@ public final class MatterAssembler implements MessageHandler {
                 .flatMap(this::announce);
     }
 
-    /** The stored document result; rebuilt from the progress if it went missing. */
-    private Mono<ObjectNode> documentResult(String matterId, String documentId) {
-        String path = BlobPaths.documentResult(matterId, documentId);
-        return store.read(path)
-                .map(blob -> {
-                    try {
-                        return (ObjectNode) MessageCodec.mapper().readTree(blob.bytes());
-                    } catch (JacksonException | ClassCastException e) {
-                        throw new PoisonException("corrupt-result", "The document result " + path
-                                + " is not a JSON object", e);
-                    }
-                })
+    /**
+     * Streams the Matter result into the store ({@link MatterResult}: two passes over the document results, merged
+     * items through disk) and emits its status. A document result that went missing is written again first.
+     */
+    private Mono<MatterStatus> writeResult(MatterProgress matter, PutCondition condition, Instant completedAt) {
+        String matterId = matter.matterId();
+        String resultPath = BlobPaths.matterResult(matterId);
+        return Flux.fromIterable(matter.documents())
+                .flatMap(document -> ensureDocumentResult(matterId, document.documentId()), readConcurrency)
+                .then(assembly.permits().run(Mono.usingWhen(
+                        Mono.fromCallable(() -> new MatterResult(store, matterId, matter.documents(), completedAt,
+                                keys, assembly)),
+                        result -> Mono.fromRunnable(result::summarise)
+                                .subscribeOn(Schedulers.boundedElastic())
+                                .then(Mono.defer(() -> store.put(resultPath, JsonStreams.body(result::write),
+                                        condition, Map.of())))
+                                .then(Mono.fromSupplier(result::status)),
+                        result -> Mono.fromRunnable(result::close).subscribeOn(Schedulers.boundedElastic()))))
+                .onErrorMap(error -> !PutCondition.refused(error) && !(error instanceof AssemblyFailedException),
+                        error -> new AssemblyFailedException(matterId, null, error));
+    }
+
+    /** Writes a settled document's result again if it went missing. */
+    private Mono<Void> ensureDocumentResult(String matterId, String documentId) {
+        return store.stat(BlobPaths.documentResult(matterId, documentId))
+                .map(existing -> true)
                 .switchIfEmpty(Mono.defer(() -> progress.readDocument(matterId, documentId)
                         .switchIfEmpty(Mono.error(() -> new PoisonException("document-progress-missing",
                                 "Document " + documentId + " is recorded as settled but has no progress")))
-                        .flatMap(documents::assemble)));
+                        .flatMap(documents::write)
+                        .thenReturn(true)))
+                .then();
+    }
+
+    /**
+     * Gives up on a result that cannot be written (see {@link AssemblyFailedException}): a document gets a FAILED
+     * document result naming the reason and is recorded as settled, so its Matter finishes (PARTIAL or FAILED); a
+     * Matter gets a FAILED result naming the reason. Either way nothing waits forever.
+     */
+    Mono<Void> giveUp(AssemblyFailedException failed) {
+        String matterId = failed.matterId();
+        FailureNote note = new FailureNote(AssemblyFailedException.REASON, failed.getMessage());
+        log.error("Giving up on {}", failed.getMessage(), failed.getCause());
+        if (failed.documentId() != null) {
+            String documentId = failed.documentId();
+            return progress.readDocument(matterId, documentId)
+                    .flatMap(document -> store.putBytes(BlobPaths.documentResult(matterId, documentId),
+                                    FailedResults.document(document, note), PutCondition.none())
+                            .then(progress.updateMatter(matterId,
+                                    matter -> matter.withSettledDocument(documentId, DocumentStatus.FAILED))))
+                    .then(completeIfDone(matterId))
+                    .onErrorResume(AssemblyFailedException.class,
+                            matterFailed -> matterFailed.documentId() == null ? giveUp(matterFailed)
+                                    : Mono.error(matterFailed));
+        }
+        return progress.readMatter(matterId).flatMap(matter -> matter.status().isFinal()
+                ? announce(matter)
+                : conclude(matter, (condition, completedAt) -> store.put(BlobPaths.matterResult(matterId),
+                                Flux.just(ByteBuffer.wrap(FailedResults.matter(matter, note, completedAt))),
+                                condition, Map.of())
+                        .thenReturn(MatterStatus.FAILED)));
     }
 
     private Mono<Void> announce(MatterProgress matter) {

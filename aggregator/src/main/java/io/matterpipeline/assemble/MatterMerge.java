@@ -1,11 +1,18 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.contract.MessageCodec;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -14,106 +21,194 @@ import tools.jackson.databind.node.ObjectNode;
  * items, with the same rules: array elements deduplicated by {@link MergeKey} in first-seen order (documents are
  * added in sealed order), other fields by vote. A merged element carries {@code documents}
  * ({@code [{documentId, fileName, pages}]}) and {@code quotes} ({@code [{documentId, page, quote}]}); it has no
- * top-level {@code pages}, since page numbers only mean something within one document. Not thread-safe.
+ * top-level {@code pages}, since page numbers only mean something within one document.
+ *
+ * <p>Documents' items are read from a parser, element by element, so neither a document's items nor the Matter's
+ * are ever whole in memory ({@link FieldMerge} spills to disk); one merged item is built in memory at a time. Not
+ * thread-safe; blocking file I/O; {@link #close()} deletes the spill files.
  */
-final class MatterMerge {
+final class MatterMerge implements AutoCloseable {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Provenance that can be long (one entry per occurrence): never part of an item's identity, never a tree. */
+    private static final Set<String> OCCURRENCE_LISTS = Set.of("quotes", "pages", "documents");
 
     private final MergeKey keys;
-    private final Map<String, Field> fields = new LinkedHashMap<>();
-    private int documentPosition;
+    private final FieldMerge merge;
+    private final List<DocumentRef> documents = new ArrayList<>();
 
-    MatterMerge(MergeKey keys) {
+    MatterMerge(MergeKey keys, Path spillDirectory, long memoryBytes) {
         this.keys = keys;
+        this.merge = new FieldMerge(ItemFold::new, spillDirectory, memoryBytes);
     }
 
-    /** Adds one document's merged items. */
-    void addDocument(String documentId, String fileName, JsonNode documentItems) {
-        int position = documentPosition++;
-        if (documentItems == null || !documentItems.isObject()) {
+    /**
+     * Adds one document's merged items; called once per document, in sealed order. {@code items} is positioned on the
+     * items value (an object; anything else adds nothing) and is left on its end; null when the document has none.
+     */
+    void addDocument(String documentId, String fileName, JsonParser items) {
+        int position = documents.size();
+        documents.add(new DocumentRef(documentId, fileName));
+        if (items == null) {
             return;
         }
-        documentItems.forEachEntry((name, value) -> fields.computeIfAbsent(name, n -> new Field())
-                .add(position, documentId, fileName, value));
-    }
-
-    /** The merged items. */
-    ObjectNode result() {
-        ObjectNode result = NODES.objectNode();
-        fields.forEach((name, field) -> result.set(name, field.result()));
-        return result;
-    }
-
-    private final class Field {
-        private final Map<String, Item> items = new LinkedHashMap<>();
-        private final ValueVote vote = new ValueVote();
-        private boolean array;
-
-        void add(int position, String documentId, String fileName, JsonNode value) {
-            if (value.isArray()) {
-                array = true;
-                for (JsonNode element : value.values()) {
-                    if (element.isObject()) {
-                        items.computeIfAbsent(keys.ofItem(element), k -> new Item(element, keys.occurrenceFields()))
-                                .add(documentId, fileName, element);
+        if (items.currentToken() != JsonToken.START_OBJECT) {
+            items.skipChildren();
+            return;
+        }
+        while (items.nextToken() == JsonToken.PROPERTY_NAME) {
+            int field = merge.field(items.currentName());
+            JsonToken value = items.nextToken();
+            if (value == JsonToken.START_ARRAY) {
+                merge.markArray(field);
+                while (items.nextToken() != JsonToken.END_ARRAY) {
+                    if (items.currentToken() == JsonToken.START_OBJECT) {
+                        ObjectNode identity = NODES.objectNode();
+                        byte[] element = readItem(items, identity);
+                        merge.addItem(field, keys.ofItem(identity), position, element);
+                    } else {
+                        items.skipChildren();
                     }
                 }
             } else {
-                vote.add(keys.ofValue(value), value, position);
+                JsonNode scalar = items.readValueAsTree();
+                merge.addVote(field, keys.ofValue(scalar), position,
+                        MessageCodec.mapper().writeValueAsBytes(scalar));
             }
-        }
-
-        JsonNode result() {
-            if (!array) {
-                return vote.winner();
-            }
-            ArrayNode merged = NODES.arrayNode();
-            items.values().forEach(item -> merged.add(item.result()));
-            return merged;
         }
     }
 
-    private static final class Item {
-        private final ObjectNode base;
-        private final Map<String, DocumentRef> documents = new LinkedHashMap<>();
-        private final ArrayNode quotes = NODES.arrayNode();
-
-        private final Set<String> occurrenceFields;
-
-        Item(JsonNode first, Set<String> occurrenceFields) {
-            this.occurrenceFields = occurrenceFields;
-            base = ((ObjectNode) first).deepCopy();
-            base.remove(MergeKey.PROVENANCE_FIELDS);
-            base.remove(occurrenceFields);
-        }
-
-        void add(String documentId, String fileName, JsonNode element) {
-            DocumentRef ref = documents.computeIfAbsent(documentId, id -> new DocumentRef(fileName, new TreeSet<>()));
-            for (JsonNode page : element.path("pages").values()) {
-                if (page.isInt()) {
-                    ref.pages.add(page.intValue());
+    /**
+     * Copies the object the parser is on into bytes, collecting into {@code identity} every field but the occurrence
+     * lists (which {@link MergeKey#ofItem} ignores anyway, and which may be long).
+     */
+    private static byte[] readItem(JsonParser parser, ObjectNode identity) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = MessageCodec.mapper().createGenerator(bytes)) {
+            out.writeStartObject();
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                parser.nextToken();
+                out.writeName(name);
+                if (OCCURRENCE_LISTS.contains(name)) {
+                    out.copyCurrentStructure(parser);
+                } else {
+                    JsonNode value = parser.readValueAsTree();
+                    identity.set(name, value);
+                    out.writeTree(value);
                 }
             }
-            for (JsonNode quote : element.path("quotes").values()) {
-                ObjectNode cited = quotes.addObject().put("documentId", documentId);
-                quote.forEachEntry((field, value) -> cited.set(field, value.deepCopy()));
+            out.writeEndObject();
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Writes the merged items as a JSON object; may be called once. */
+    void write(JsonGenerator out) {
+        merge.write(out);
+    }
+
+    /** Occurrences written to disk (zero when the Matter fitted in memory). */
+    long spilled() {
+        return merge.spilled();
+    }
+
+    @Override
+    public void close() {
+        merge.close();
+    }
+
+    private record DocumentRef(String documentId, String fileName) {
+    }
+
+    /** One item: the first document item's fields, the documents and pages it was found on, every quote. */
+    private final class ItemFold implements FieldMerge.ItemFold {
+        private final ByteArrayOutputStream quoteBytes = new ByteArrayOutputStream();
+        private final JsonGenerator quotes = MessageCodec.mapper().createGenerator(quoteBytes);
+        private final Map<String, Found> found = new LinkedHashMap<>();
+        private ObjectNode base;
+
+        ItemFold() {
+            quotes.writeStartArray();
+        }
+
+        @Override
+        public void add(int position, byte[] occurrence) {
+            DocumentRef document = documents.get(position);
+            Found in = found.computeIfAbsent(document.documentId(), id -> new Found(document.fileName()));
+            boolean first = base == null;
+            if (first) {
+                base = NODES.objectNode();
+            }
+            try (JsonParser parser = MessageCodec.mapper().createParser(occurrence)) {
+                parser.nextToken();
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String name = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    if (name.equals("pages") && value == JsonToken.START_ARRAY) {
+                        while (parser.nextToken() != JsonToken.END_ARRAY) {
+                            if (parser.currentToken() == JsonToken.VALUE_NUMBER_INT
+                                    && parser.getNumberType() == JsonParser.NumberType.INT) {
+                                in.pages.add(parser.getIntValue());
+                            } else {
+                                parser.skipChildren();
+                            }
+                        }
+                    } else if (name.equals("quotes") && value == JsonToken.START_ARRAY) {
+                        while (parser.nextToken() != JsonToken.END_ARRAY) {
+                            JsonNode quote = parser.readValueAsTree();
+                            ObjectNode cited = NODES.objectNode().put("documentId", document.documentId());
+                            quote.forEachEntry(cited::set);
+                            quotes.writeTree(cited);
+                        }
+                    } else if (first && !MergeKey.PROVENANCE_FIELDS.contains(name)
+                            && !keys.occurrenceFields().contains(name)) {
+                        base.set(name, parser.readValueAsTree());
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
             }
         }
 
-        ObjectNode result() {
-            ObjectNode result = base.deepCopy();
-            ArrayNode refs = result.putArray("documents");
-            documents.forEach((documentId, ref) -> {
-                ObjectNode entry = refs.addObject().put("documentId", documentId).put("fileName", ref.fileName);
-                ArrayNode pages = entry.putArray("pages");
-                ref.pages.forEach(pages::add);
-            });
-            result.set("quotes", quotes.deepCopy());
-            return result;
+        @Override
+        public byte[] finish() {
+            quotes.writeEndArray();
+            quotes.close();
+            ByteArrayOutputStream item = new ByteArrayOutputStream();
+            try (JsonGenerator out = MessageCodec.mapper().createGenerator(item)) {
+                out.writeStartObject();
+                base.forEachEntry((name, value) -> {
+                    out.writeName(name);
+                    out.writeTree(value);
+                });
+                out.writeName("documents");
+                out.writeStartArray();
+                found.forEach((documentId, in) -> {
+                    out.writeStartObject();
+                    out.writeStringProperty("documentId", documentId);
+                    out.writeStringProperty("fileName", in.fileName);
+                    out.writeName("pages");
+                    out.writeStartArray();
+                    in.pages.forEach(out::writeNumber);
+                    out.writeEndArray();
+                    out.writeEndObject();
+                });
+                out.writeEndArray();
+                out.writeName("quotes");
+                JsonStreams.copy(quoteBytes.toByteArray(), out);
+                out.writeEndObject();
+            }
+            return item.toByteArray();
         }
     }
 
-    private record DocumentRef(String fileName, TreeSet<Integer> pages) {
+    private static final class Found {
+        private final String fileName;
+        private final TreeSet<Integer> pages = new TreeSet<>();
+
+        Found(String fileName) {
+            this.fileName = fileName;
+        }
     }
 }

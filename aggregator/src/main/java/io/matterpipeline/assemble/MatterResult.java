@@ -1,102 +1,67 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.SealedDocument;
+import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.progress.MatterStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.JsonNodeFactory;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Builds the Matter result (what {@code result.json} and {@code GET /v1/matters/{id}/result} show) from the document
- * results, in sealed order. Pure: the same document results give the same result, except {@code completedAt}.
+ * The Matter result (what {@code result.json} and {@code GET /v1/matters/{id}/result} show), built from the document
+ * results in sealed order as a stream, in two passes over the stored document results: {@link #summarise()} reads
+ * each once for the counts, models, failures (spooled to a file) and items (into a {@link MatterMerge}); then
+ * {@link #write} streams the header, failures, merged items and each document result (read again, token by token).
+ * Memory does not grow with the Matter. The same document results give the same result, except {@code completedAt}.
  *
  * <p>{@code model} is the one model name that answered, or, when pages were read by several models, their distinct
- * names sorted and joined with {@code ", "} ({@code models} lists them); null when no page was read.
+ * names sorted and joined with {@code ", "} ({@code models} lists them); null when no page was read. Blocking I/O
+ * (the store read through {@link JsonStreams#inputStream}, spill files): runs on a thread that may block. Not
+ * thread-safe; {@link #close()} deletes the spill files.
  */
-final class MatterResult {
+final class MatterResult implements AutoCloseable {
 
     /** Version of the result layout; raised on incompatible changes. */
     static final int SCHEMA_VERSION = 1;
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private final BlobStore store;
+    private final String matterId;
+    private final List<SealedDocument> documents;
+    private final Instant completedAt;
+    private final MatterMerge merge;
+    private final JsonSpool failures;
+    private final TreeSet<String> models = new TreeSet<>();
+    private long pages;
+    private long pagesExtracted;
+    private long pagesFailed;
+    private long promptTokens;
+    private long outputTokens;
+    private long modelMillis;
+    private int completed;
+    private int partial;
+    private int failed;
+    private boolean summarised;
 
-    private MatterResult() {
-    }
-
-    /**
-     * @param documentResults the document results ({@link DocumentAssembler}), one per sealed document, same order
-     */
-    static ObjectNode build(String matterId, List<SealedDocument> documents, List<ObjectNode> documentResults,
-            Instant completedAt, MergeKey keys) {
-        MatterMerge merge = new MatterMerge(keys);
-        TreeSet<String> models = new TreeSet<>();
-        ArrayNode failures = NODES.arrayNode();
-        ArrayNode documentEntries = NODES.arrayNode();
-        long pages = 0;
-        long pagesExtracted = 0;
-        long pagesFailed = 0;
-        long promptTokens = 0;
-        long outputTokens = 0;
-        long modelMillis = 0;
-        int completed = 0;
-        int partial = 0;
-        int failed = 0;
-        for (int i = 0; i < documents.size(); i++) {
-            SealedDocument document = documents.get(i);
-            ObjectNode result = documentResults.get(i);
-            String status = result.path("status").asString();
-            switch (status) {
-                case "COMPLETED" -> completed++;
-                case "FAILED" -> failed++;
-                default -> partial++;
-            }
-            JsonNode summary = result.path("summary");
-            pages += summary.path("pages").asLong();
-            pagesExtracted += summary.path("pagesExtracted").asLong();
-            pagesFailed += summary.path("pagesFailed").asLong();
-            promptTokens += summary.path("promptTokens").asLong();
-            outputTokens += summary.path("outputTokens").asLong();
-            modelMillis += summary.path("modelMillis").asLong();
-            result.path("models").values().forEach(model -> models.add(model.asString()));
-            if (result.path("failure").isObject()) {
-                failures.add(failure(document, null, result.path("failure")));
-            }
-            for (JsonNode page : result.path("pages").values()) {
-                if (page.path("failure").isObject()) {
-                    failures.add(failure(document, page.path("pageNumber").intValue(), page.path("failure")));
-                }
-            }
-            merge.addDocument(document.documentId(), document.fileName(), result.path("items"));
-            documentEntries.add(documentEntry(document, result));
-        }
-
-        ObjectNode matter = NODES.objectNode();
-        matter.put("schemaVersion", SCHEMA_VERSION);
-        matter.put("matterId", matterId);
-        matter.put("status", status(documents.size(), completed, failed).name());
-        matter.put("model", models.isEmpty() ? null : String.join(", ", models));
-        ArrayNode modelNames = matter.putArray("models");
-        models.forEach(modelNames::add);
-        matter.put("completedAt", completedAt.toString());
-        matter.putObject("summary")
-                .put("documents", documents.size())
-                .put("documentsCompleted", completed)
-                .put("documentsPartial", partial)
-                .put("documentsFailed", failed)
-                .put("pages", pages)
-                .put("pagesExtracted", pagesExtracted)
-                .put("pagesFailed", pagesFailed)
-                .put("promptTokens", promptTokens)
-                .put("outputTokens", outputTokens)
-                .put("modelMillis", modelMillis);
-        matter.set("failures", failures);
-        matter.set("items", merge.result());
-        matter.set("documents", documentEntries);
-        return matter;
+    MatterResult(BlobStore store, String matterId, List<SealedDocument> documents, Instant completedAt,
+            MergeKey keys, AssemblySettings settings) {
+        this.store = store;
+        this.matterId = matterId;
+        this.documents = List.copyOf(documents);
+        this.completedAt = completedAt;
+        this.failures = new JsonSpool(settings.spillDirectory(), "failures-");
+        this.merge = new MatterMerge(keys, settings.spillDirectory(), settings.memoryBytes());
     }
 
     /** COMPLETED when every document completed; FAILED when there are none or all failed; PARTIAL otherwise. */
@@ -107,26 +72,189 @@ final class MatterResult {
         return completed == documents ? MatterStatus.COMPLETED : MatterStatus.PARTIAL;
     }
 
-    private static ObjectNode failure(SealedDocument document, Integer pageNumber, JsonNode note) {
-        ObjectNode failure = NODES.objectNode();
-        failure.put("documentId", document.documentId());
-        failure.put("fileName", document.fileName());
-        failure.put("pageNumber", pageNumber);
-        failure.set("reason", note.path("reason").deepCopy());
-        failure.set("description", note.path("description").deepCopy());
-        return failure;
+    /** The Matter's status; after {@link #summarise()}. */
+    MatterStatus status() {
+        requireSummarised();
+        return status(documents.size(), completed, failed);
     }
 
-    /** The document result with its file name, without the Matter id the enclosing result already states. */
-    private static ObjectNode documentEntry(SealedDocument document, ObjectNode result) {
-        ObjectNode entry = NODES.objectNode();
-        entry.put("documentId", document.documentId());
-        entry.put("fileName", document.fileName());
-        result.forEachEntry((name, value) -> {
-            if (!name.equals("matterId") && !name.equals("documentId")) {
-                entry.set(name, value);
+    /** The first pass: reads every document result once. */
+    void summarise() {
+        for (SealedDocument document : documents) {
+            readDocumentResult(document, parser -> summariseDocument(document, parser));
+        }
+        summarised = true;
+    }
+
+    private void summariseDocument(SealedDocument document, JsonParser parser) {
+        boolean itemsSeen = false;
+        String status = "";
+        while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+            String name = parser.currentName();
+            parser.nextToken();
+            switch (name) {
+                case "status" -> status = parser.currentToken() == JsonToken.VALUE_STRING ? parser.getString() : "";
+                case "summary" -> {
+                    JsonNode summary = parser.readValueAsTree();
+                    pages += summary.path("pages").asLong();
+                    pagesExtracted += summary.path("pagesExtracted").asLong();
+                    pagesFailed += summary.path("pagesFailed").asLong();
+                    promptTokens += summary.path("promptTokens").asLong();
+                    outputTokens += summary.path("outputTokens").asLong();
+                    modelMillis += summary.path("modelMillis").asLong();
+                }
+                case "models" -> parser.<JsonNode>readValueAsTree().values()
+                        .forEach(model -> models.add(model.asString()));
+                case "failure" -> {
+                    JsonNode failure = parser.readValueAsTree();
+                    if (failure.isObject()) {
+                        writeFailure(document, null, failure);
+                    }
+                }
+                case "items" -> {
+                    merge.addDocument(document.documentId(), document.fileName(), parser);
+                    itemsSeen = true;
+                }
+                case "pages" -> summarisePages(document, parser);
+                default -> parser.skipChildren();
             }
-        });
-        return entry;
+        }
+        if (!itemsSeen) {
+            merge.addDocument(document.documentId(), document.fileName(), null);
+        }
+        switch (status) {
+            case "COMPLETED" -> completed++;
+            case "FAILED" -> failed++;
+            default -> partial++;
+        }
+    }
+
+    /** Page failures, without reading any page whole: only its number and failure are looked at. */
+    private void summarisePages(SealedDocument document, JsonParser parser) {
+        if (parser.currentToken() != JsonToken.START_ARRAY) {
+            parser.skipChildren();
+            return;
+        }
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (parser.currentToken() != JsonToken.START_OBJECT) {
+                parser.skipChildren();
+                continue;
+            }
+            int pageNumber = 0;
+            JsonNode failure = null;
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = parser.currentName();
+                parser.nextToken();
+                if (name.equals("pageNumber")) {
+                    pageNumber = parser.currentToken().isNumeric() ? parser.getValueAsInt() : 0;
+                } else if (name.equals("failure")) {
+                    failure = parser.readValueAsTree();
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            if (failure != null && failure.isObject()) {
+                writeFailure(document, pageNumber, failure);
+            }
+        }
+    }
+
+    private void writeFailure(SealedDocument document, Integer pageNumber, JsonNode note) {
+        JsonGenerator failure = failures.elements();
+        failure.writeStartObject();
+        failure.writeStringProperty("documentId", document.documentId());
+        failure.writeStringProperty("fileName", document.fileName());
+        DocumentAssembler.writeNumber(failure, "pageNumber", pageNumber);
+        failure.writeName("reason");
+        failure.writeTree(note.path("reason"));
+        failure.writeName("description");
+        failure.writeTree(note.path("description"));
+        failure.writeEndObject();
+    }
+
+    /** The second pass: writes the result; after {@link #summarise()}, once. */
+    void write(JsonGenerator out) {
+        requireSummarised();
+        out.writeStartObject();
+        out.writeNumberProperty("schemaVersion", SCHEMA_VERSION);
+        out.writeStringProperty("matterId", matterId);
+        out.writeStringProperty("status", status().name());
+        out.writeStringProperty("model", models.isEmpty() ? null : String.join(", ", models));
+        out.writeName("models");
+        out.writeStartArray();
+        models.forEach(out::writeString);
+        out.writeEndArray();
+        out.writeStringProperty("completedAt", completedAt.toString());
+        out.writeName("summary");
+        out.writeStartObject();
+        out.writeNumberProperty("documents", documents.size());
+        out.writeNumberProperty("documentsCompleted", completed);
+        out.writeNumberProperty("documentsPartial", partial);
+        out.writeNumberProperty("documentsFailed", failed);
+        out.writeNumberProperty("pages", pages);
+        out.writeNumberProperty("pagesExtracted", pagesExtracted);
+        out.writeNumberProperty("pagesFailed", pagesFailed);
+        out.writeNumberProperty("promptTokens", promptTokens);
+        out.writeNumberProperty("outputTokens", outputTokens);
+        out.writeNumberProperty("modelMillis", modelMillis);
+        out.writeEndObject();
+        out.writeName("failures");
+        failures.copyTo(out);
+        out.writeName("items");
+        merge.write(out);
+        out.writeName("documents");
+        out.writeStartArray();
+        for (SealedDocument document : documents) {
+            readDocumentResult(document, parser -> {
+                out.writeStartObject();
+                out.writeStringProperty("documentId", document.documentId());
+                out.writeStringProperty("fileName", document.fileName());
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String name = parser.currentName();
+                    parser.nextToken();
+                    if (name.equals("matterId") || name.equals("documentId")) {
+                        parser.skipChildren();
+                    } else {
+                        out.writeName(name);
+                        out.copyCurrentStructure(parser);
+                    }
+                }
+                out.writeEndObject();
+            });
+        }
+        out.writeEndArray();
+        out.writeEndObject();
+    }
+
+    /** Streams a stored document result into {@code reader}, positioned inside its top-level object. */
+    private void readDocumentResult(SealedDocument document, Consumer<JsonParser> reader) {
+        String path = BlobPaths.documentResult(matterId, document.documentId());
+        try (InputStream in = JsonStreams.inputStream(store.get(path));
+                JsonParser parser = MessageCodec.mapper().createParser(in)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new PoisonException("corrupt-result", "The document result " + path + " is not a JSON object");
+            }
+            reader.accept(parser);
+        } catch (JacksonException e) {
+            if (e.getCause() instanceof IOException) {
+                throw e; // the store, not the content
+            }
+            throw new PoisonException("corrupt-result", "The document result " + path + " is not readable: "
+                    + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + path, e);
+        }
+    }
+
+    private void requireSummarised() {
+        if (!summarised) {
+            throw new IllegalStateException("summarise() first");
+        }
+    }
+
+    @Override
+    public void close() {
+        failures.close();
+        merge.close();
     }
 }

@@ -3,13 +3,47 @@ package io.matterpipeline.assemble;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.contract.MessageCodec;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
 
 class DocumentMergeTests {
 
-    private final DocumentMerge merge = new DocumentMerge(new MergeKey(Set.of()));
+    @TempDir
+    Path spill;
+
+    private DocumentMerge merge;
+
+    @BeforeEach
+    void createMerge() {
+        merge = merge(new MergeKey(Set.of()));
+    }
+
+    @AfterEach
+    void deleteSpill() {
+        merge.close();
+    }
+
+    /** A merge that writes runs to disk early, so every test also covers the spilled path. */
+    private DocumentMerge merge(MergeKey keys) {
+        return new DocumentMerge(keys, spill, 64 * 1024);
+    }
+
+    private static JsonNode result(DocumentMerge merge) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = MessageCodec.mapper().createGenerator(bytes)) {
+            merge.write(out);
+        }
+        return MessageCodec.mapper().readTree(bytes.toByteArray());
+    }
 
     private static JsonNode json(String text) {
         return MessageCodec.mapper().readTree(text.replace('\'', '"'));
@@ -23,7 +57,7 @@ class DocumentMergeTests {
         merge.addPage(3, json("{'parties':[{'name':'Carol','role':'witness','quote':'Carol'},"
                 + "{'name':'acme  corp','role':'Plaintiff','quote':'Acme Corp'}]}"));
 
-        JsonNode parties = merge.result().path("parties");
+        JsonNode parties = result(merge).path("parties");
 
         assertThat(parties).hasSize(3);
         assertThat(parties.get(0)).isEqualTo(json("{'name':'Acme Corp','role':'plaintiff','pages':[1,3],"
@@ -35,14 +69,14 @@ class DocumentMergeTests {
 
     @Test
     void occurrenceFieldsOfTheWorkerMoveIntoTheQuotesAndNeverSplitAnItem() {
-        DocumentMerge withOccurrences = new DocumentMerge(
+        DocumentMerge withOccurrences = merge(
                 new MergeKey(Set.copyOf(AggregatorProperties.defaults().merge().keyIgnoredFields())));
         withOccurrences.addPage(1, json("{'parties':[{'name':'Acme','role':'buyer','quote':'Acme (Buyer)','page':1,"
                 + "'quoteFound':true,'quoteMatch':'exact'}]}"));
         withOccurrences.addPage(3, json("{'parties':[{'name':'Acme','role':'buyer','quote':'ACME','page':3,"
                 + "'quoteFound':false}]}"));
 
-        JsonNode parties = withOccurrences.result().path("parties");
+        JsonNode parties = result(withOccurrences).path("parties");
 
         assertThat(parties).hasSize(1);
         assertThat(parties.get(0)).isEqualTo(json("{'name':'Acme','role':'buyer','pages':[1,3],'quotes':["
@@ -54,7 +88,7 @@ class DocumentMergeTests {
     void sameQuoteOnOnePageIsListedOnce() {
         merge.addPage(4, json("{'dates':[{'date':'2024-01-01','quote':'1 Jan'},{'date':'2024-01-01','quote':'1 Jan'}]}"));
 
-        assertThat(merge.result().path("dates").get(0).path("quotes")).hasSize(1);
+        assertThat(result(merge).path("dates").get(0).path("quotes")).hasSize(1);
     }
 
     @Test
@@ -64,7 +98,7 @@ class DocumentMergeTests {
         merge.addPage(3, json("{'documentType':'contract','summary':'three'}"));
         merge.addPage(4, json("{'documentType':null,'summary':'four'}"));
 
-        JsonNode result = merge.result();
+        JsonNode result = result(merge);
 
         assertThat(result.path("documentType").asString()).isEqualTo("Contract");
         assertThat(result.path("summary").asString()).isEqualTo("one");
@@ -74,7 +108,7 @@ class DocumentMergeTests {
     void fieldWithoutAnyValueIsNull() {
         merge.addPage(1, json("{'summary':'  '}"));
 
-        assertThat(merge.result().path("summary").isNull()).isTrue();
+        assertThat(result(merge).path("summary").isNull()).isTrue();
     }
 
     @Test
@@ -83,7 +117,7 @@ class DocumentMergeTests {
         merge.addPage(2, json("{'clauses':[{'heading':'term','months':12.0,'quote':'12 months'}],'tags':['nda'],"
                 + "'meta':{'lang':'en'}}"));
 
-        JsonNode result = merge.result();
+        JsonNode result = result(merge);
 
         assertThat(result.path("clauses")).hasSize(1);
         assertThat(result.path("clauses").get(0).path("pages")).isEqualTo(json("[1,2]"));
@@ -97,6 +131,31 @@ class DocumentMergeTests {
         merge.addPage(1, null);
         merge.addPage(2, json("[1,2]"));
 
-        assertThat(merge.result().isEmpty()).isTrue();
+        assertThat(result(merge).isEmpty()).isTrue();
+    }
+
+    @Test
+    void manyItemsGoThroughDiskAndComeBackInFirstSeenOrderWithEveryPage() throws Exception {
+        // A case number per page (all different) and one party on every page: far more than 64 KB of occurrences.
+        for (int page = 1; page <= 3000; page++) {
+            merge.addPage(page, json("{'caseNumbers':['CV-" + (3001 - page) + "'],'parties':[{'name':'Acme',"
+                    + "'quote':'Acme on " + page + "'}],'summary':'s" + (page % 7) + "'}"));
+        }
+
+        JsonNode result = result(merge);
+
+        assertThat(merge.spilled()).as("the merge must really spill").isPositive();
+        assertThat(result.path("caseNumbers")).hasSize(3000);
+        assertThat(result.path("caseNumbers").get(0)).isEqualTo(json("{'value':'CV-3000','pages':[1],'quotes':[]}"));
+        assertThat(result.path("caseNumbers").get(2999).path("value").asString()).isEqualTo("CV-1");
+        assertThat(result.path("parties")).hasSize(1);
+        assertThat(result.path("parties").get(0).path("pages")).hasSize(3000);
+        assertThat(result.path("parties").get(0).path("quotes").get(2999).path("quote").asString())
+                .isEqualTo("Acme on 3000");
+        assertThat(result.path("summary").asString()).isEqualTo("s1");
+        merge.close();
+        try (Stream<Path> left = Files.list(spill)) {
+            assertThat(left).as("run files are deleted").isEmpty();
+        }
     }
 }

@@ -5,14 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.SealedDocument;
 import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.PutCondition;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 class MatterResultTests {
+
+    @TempDir
+    Path spill;
 
     private static ObjectNode json(String text) {
         return (ObjectNode) MessageCodec.mapper().readTree(text.replace('\'', '"'));
@@ -38,9 +49,21 @@ class MatterResultTests {
                 + "'failure':null,'items':{'parties':[{'name':'a','pages':[3],'quotes':[{'page':3,'quote':'a'}]}]},"
                 + "'pages':[{'pageNumber':2,'failure':{'reason':'timeout','description':'slow'}}]}");
 
-        ObjectNode result = MatterResult.build("m-1",
-                List.of(new SealedDocument("d-1", "one.pdf"), new SealedDocument("d-2", "two.pdf")),
-                List.of(first, second), Instant.EPOCH, new MergeKey(Set.of()));
+        MemoryBlobStore store = new MemoryBlobStore();
+        store.putBytes(BlobPaths.documentResult("m-1", "d-1"), first.toString().getBytes(StandardCharsets.UTF_8),
+                PutCondition.none()).block(Duration.ofSeconds(5));
+        store.putBytes(BlobPaths.documentResult("m-1", "d-2"), second.toString().getBytes(StandardCharsets.UTF_8),
+                PutCondition.none()).block(Duration.ofSeconds(5));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (MatterResult matter = new MatterResult(store, "m-1",
+                List.of(new SealedDocument("d-1", "one.pdf"), new SealedDocument("d-2", "two.pdf")), Instant.EPOCH,
+                new MergeKey(Set.of()), new AssemblySettings(spill, 64 * 1024, 2, new AssemblyPermits(1)));
+                JsonGenerator out = MessageCodec.mapper().createGenerator(bytes)) {
+            matter.summarise();
+            assertThat(matter.status()).isEqualTo(MatterStatus.PARTIAL);
+            matter.write(out);
+        }
+        JsonNode result = MessageCodec.mapper().readTree(bytes.toByteArray());
 
         assertThat(result.path("status").asString()).isEqualTo("PARTIAL");
         assertThat(result.path("model").asString()).isEqualTo("llama3, qwen");

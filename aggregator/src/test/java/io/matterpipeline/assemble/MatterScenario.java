@@ -108,7 +108,7 @@ final class MatterScenario {
                     var writes = store.putBytes(BlobPaths.page(matterId, d.documentId(), page),
                             MessageCodec.mapper().writeValueAsBytes(content), PutCondition.none()).flux();
                     if (!d.failedPages().contains(page)) {
-                        PageExtraction extraction = new PageExtraction(matterId, d.documentId(), page, "simulated",
+                        PageExtraction extraction = new PageExtraction(content, "simulated",
                                 d.extraction().apply(d.documentId(), page),
                                 new PageExtraction.Usage(100, 20, 5, 1), List.of());
                         writes = writes.concatWith(store.putBytes(

@@ -193,9 +193,9 @@ final class PageExtractor {
                 warnings.add("The model's answer was invalid " + repaired + " time(s) and repaired");
             }
             warnings.addAll(QuoteProvenance.annotate(answer, content));
-            return new PageExtraction(content.matterId(), content.documentId(), content.pageNumber(), modelName.get(),
-                    answer, new PageExtraction.Usage(promptTokens.get(), outputTokens.get(),
-                            Duration.ofNanos(modelNanos.get()).toMillis(), calls.get()),
+            // Carries the page's text statistics, so the aggregator reads one blob per page.
+            return new PageExtraction(content, modelName.get(), answer, new PageExtraction.Usage(promptTokens.get(),
+                    outputTokens.get(), Duration.ofNanos(modelNanos.get()).toMillis(), calls.get()),
                     Collections.unmodifiableList(warnings));
         }
     }

@@ -5,6 +5,8 @@ import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
+import io.matterpipeline.error.FatalErrors;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -52,5 +54,14 @@ public class PipelineInfrastructureAutoConfiguration {
                     + "classpath) or set matter-pipeline.blob.type=filesystem");
         }
         return FileSystemBlobStore.create(properties.blob().filesystem().root());
+    }
+
+    /**
+     * Stops the process on a JVM {@link VirtualMachineError} (out of memory, ...) so its messages are redelivered,
+     * rather than living on with a dead consumer ({@link FatalErrors}); every service gets it.
+     */
+    @Bean
+    public SmartInitializingSingleton matterPipelineFatalErrors() {
+        return FatalErrors::install;
     }
 }

@@ -43,6 +43,11 @@ import tools.jackson.databind.json.JsonMapper;
 class AzureMonitorPipelineTests {
 
     private static final Duration WITHIN = Duration.ofSeconds(90);
+    /**
+     * Four JVMs, each instrumenting every class it loads with the agent, start on two cores: minutes when the
+     * machine is busy, which is a fact about the machine, not a failure of the pipeline.
+     */
+    private static final Duration STARTED_WITHIN = Duration.ofMinutes(5);
     private static final String ADMIN = "admin-token-for-the-azure-monitor-pipeline-test-0123456789";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -74,7 +79,7 @@ class AzureMonitorPipelineTests {
             processes.add(fork(AggregatorApplication.class, monitor, logs, common, "--server.port=0"));
 
             String api = "http://127.0.0.1:" + ingestPort;
-            await(() -> get(api + "/actuator/health/readiness", null) == 200);
+            await(() -> get(api + "/actuator/health/readiness", null) == 200, STARTED_WITHIN);
             String token = JSON.readTree(send(HttpRequest.newBuilder(URI.create(api + "/v1/tokens"))
                     .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(
@@ -198,10 +203,14 @@ class AzureMonitorPipelineTests {
     }
 
     private static void await(Supplier<Boolean> condition) {
-        long deadline = System.nanoTime() + WITHIN.toNanos();
+        await(condition, WITHIN);
+    }
+
+    private static void await(Supplier<Boolean> condition, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
         while (!condition.get()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WITHIN);
+                throw new AssertionError("not within " + within);
             }
             ServiceBusPipeline.sleep(Duration.ofMillis(250));
         }

@@ -29,10 +29,11 @@ output "releases_url" {
 }
 
 output "identity_client_ids" {
-  description = "AZURE_CLIENT_ID per service (and the operator identity, when created)."
+  description = "AZURE_CLIENT_ID per service (and the operator and KEDA identities, when created)."
   value = merge(
     { for name, identity in azurerm_user_assigned_identity.service : name => identity.client_id },
-    var.create_operator_identity ? { operator = azurerm_user_assigned_identity.operator[0].client_id } : {}
+    var.create_operator_identity ? { operator = azurerm_user_assigned_identity.operator[0].client_id } : {},
+    var.aks_oidc_issuer_url == "" ? {} : { keda = azurerm_user_assigned_identity.keda[0].client_id }
   )
 }
 

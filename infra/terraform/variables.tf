@@ -70,12 +70,12 @@ variable "vnet_address_space" {
 }
 
 variable "vm_sizes" {
-  description = "VM size per service. The llm-worker default is a one-GPU size (NVIDIA A10, 24 GB) that runs an 8B model."
+  description = "VM size per service. The llm-worker default is a one-GPU size (NVIDIA T4, 16 GB) that runs an 8B model quantised to 4 bits; use an A10 or A100 size for 70B models."
   type        = map(string)
   default = {
     "ingest-service" = "Standard_D2as_v5"
     "page-splitter"  = "Standard_D4as_v5"
-    "llm-worker"     = "Standard_NV36ads_A10_v5"
+    "llm-worker"     = "Standard_NC8as_T4_v3"
     "aggregator"     = "Standard_D2as_v5"
   }
 }
@@ -181,4 +181,10 @@ variable "tags" {
   description = "Tags on every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "aks_oidc_issuer_url" {
+  description = "OIDC issuer of an AKS cluster running infra/kubernetes instead of (or beside) the scale sets; set, each service identity trusts its service account there and KEDA gets its own identity."
+  type        = string
+  default     = ""
 }

@@ -44,7 +44,7 @@ final class InfraTools {
 
     private static final String PREREQUISITE = "The infrastructure tests need Node.js 18 or newer and npm on the PATH "
             + "(they install " + String.join(", ", PACKAGES) + " from the npm registry once per machine)";
-    private static final List<String> SCRIPTS = List.of("parse-hcl.js", "extract-schema.js", "validate-k8s.js");
+    private static final List<String> SCRIPTS = List.of("parse-hcl.js", "extract-schema.js", "validate-k8s.mjs");
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -94,7 +94,7 @@ final class InfraTools {
             Path input = Files.createTempFile(home, "manifests-", ".json");
             try {
                 JSON.writeValue(input.toFile(), manifests);
-                return JSON.readTree(run(List.of(node(), home.resolve("validate-k8s.js").toString(),
+                return JSON.readTree(run(List.of(node(), home.resolve("validate-k8s.mjs").toString(),
                         input.toString())));
             } finally {
                 Files.deleteIfExists(input);

@@ -43,6 +43,9 @@ final class EntityQueue {
     private final LinkedHashMap<String, Instant> recentMessageIds = new LinkedHashMap<>();
     private final List<QueueConsumer> consumers = new ArrayList<>();
     private int nextConsumer;
+    /** Messages handed to a receiver since this emulator started, and those of them that were delivered before. */
+    private long deliveries;
+    private long redeliveries;
 
     EntityQueue(String path, QueueOptions options, EntityQueue deadLetterQueue, Namespace namespace) {
         this.path = path;
@@ -224,6 +227,10 @@ final class EntityQueue {
     }
 
     private void deliver(QueueConsumer consumer, StoredMessage message) {
+        deliveries++;
+        if (message.deliveryCount > 0) {
+            redeliveries++;
+        }
         if (consumer.receiveAndDelete()) {
             byte[] tag = Long.toString(message.sequenceNumber).getBytes(StandardCharsets.US_ASCII);
             forget(message.sequenceNumber);
@@ -400,6 +407,15 @@ final class EntityQueue {
             }
         }
         return available.size() + lockedActive;
+    }
+
+    long deliveries() {
+        return deliveries;
+    }
+
+    /** Deliveries of messages whose delivery count was above zero: abandoned, or locked and not settled in time. */
+    long redeliveries() {
+        return redeliveries;
     }
 
     int scheduledMessageCount() {

@@ -2,7 +2,9 @@ package io.matterpipeline.testkit.servicebus;
 
 import java.net.BindException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -135,6 +137,23 @@ public final class ServiceBusEmulator implements AutoCloseable {
 
     public int deferredMessageCount(String queue) {
         return call(() -> existing(queue).deferredMessageCount());
+    }
+
+    /**
+     * What each queue holds and has delivered since this emulator started (the delivery counters start at zero again
+     * in a new process, even on the same data directory).
+     */
+    public Map<String, QueueStats> stats() {
+        return call(() -> {
+            Map<String, QueueStats> stats = new LinkedHashMap<>();
+            for (QueueOptions queue : options.queues()) {
+                EntityQueue entity = existing(queue.name());
+                stats.put(queue.name(), new QueueStats(entity.activeMessageCount(),
+                        entity.deadLetterQueue().activeMessageCount(), entity.scheduledMessageCount(),
+                        entity.deliveries(), entity.redeliveries()));
+            }
+            return stats;
+        });
     }
 
     /** Stops the emulator; its messages are gone, unless it journals them in a data directory. */

@@ -1,17 +1,23 @@
 package io.matterpipeline.testkit.servicebus;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import com.sun.net.httpserver.HttpServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code testkit servicebus}: runs a {@link ServiceBusEmulator} on loopback, prints its connection string and keeps
@@ -20,6 +26,8 @@ import picocli.CommandLine.TypeConversionException;
 @Command(name = "servicebus", mixinStandardHelpOptions = true,
         description = "Azure Service Bus emulator (AMQP 1.0 on 127.0.0.1) for the unmodified Service Bus SDKs.")
 public final class ServiceBusEmulatorCommand implements Callable<Integer> {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Option(names = "--port", defaultValue = "5672", description = "TCP port on 127.0.0.1, 0 for a free one (default: ${DEFAULT-VALUE}).")
     int port;
@@ -49,11 +57,20 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
                     + "it acknowledged (locks are lost, as in a failover). Default: memory only.")
     Path dataDirectory;
 
+    @Option(names = "--stats-port", paramLabel = "<port>",
+            description = "Also serve GET http://127.0.0.1:<port>/stats: per queue its active, dead-lettered and "
+                    + "scheduled messages and the deliveries and redeliveries since start, as JSON (default: off).")
+    Integer statsPort;
+
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
         ServiceBusEmulator emulator = ServiceBusEmulator.start(options());
+        HttpServer stats = statsPort == null ? null : serveStats(emulator, statsPort);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (stats != null) {
+                stats.stop(0);
+            }
             emulator.close();
             stopped.countDown();
         }, "servicebus-emulator-shutdown"));
@@ -61,6 +78,21 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** Serves the queues' {@link QueueStats} as JSON, for a local autoscaler and dashboards. */
+    static HttpServer serveStats(ServiceBusEmulator emulator, int port) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 8);
+        server.createContext("/stats", exchange -> {
+            try (exchange) {
+                byte[] body = JSON.writeValueAsBytes(Map.of("queues", emulator.stats()));
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            }
+        });
+        server.start();
+        return server;
     }
 
     /** The emulator options the flags describe; every queue gets the same settings. */
@@ -79,7 +111,7 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
     }
 
     /** Accepts {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} and ISO-8601 ({@code PT30S}). */
-    static final class DurationConverter implements ITypeConverter<Duration> {
+    public static final class DurationConverter implements ITypeConverter<Duration> {
 
         @Override
         public Duration convert(String value) {

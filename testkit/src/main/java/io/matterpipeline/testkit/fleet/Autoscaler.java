@@ -4,13 +4,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * The capacity of one service as Azure Monitor autoscale would set it from its {@link ScalingRule}: the queue's
- * active messages averaged over the rule's time window and divided by the current capacity; scale out above the
- * scale-out threshold, scale in below the scale-in threshold unless the smaller count would at once exceed the
- * scale-out threshold again (Azure's flapping guard), each action only after the cooldown since the previous one, and
- * never outside minimum and maximum. Not thread-safe: one supervisor loop drives it.
+ * The capacity of one service as Azure Monitor autoscale sets it from its {@link ScalingRule} (one out-rule and one
+ * in-rule per queue, as {@code infra/terraform/autoscale.tf} writes them): each queue's active messages averaged over
+ * the window and divided by the current capacity; scale out when any queue is above the scale-out threshold, scale in
+ * when every queue is below the scale-in threshold unless the smaller count would at once be above the scale-out
+ * threshold (Azure's flapping guard); each action only after its cooldown since the previous action, never outside
+ * the minimum and maximum. Not thread-safe: one supervisor loop drives it.
  */
 final class Autoscaler {
 
@@ -18,13 +21,14 @@ final class Autoscaler {
     }
 
     private final ScalingRule rule;
-    private final Deque<Sample> window = new ArrayDeque<>();
+    private final Map<String, Deque<Sample>> windows = new LinkedHashMap<>();
     private int capacity;
-    private Instant lastAction = Instant.MIN;
+    private Instant lastAction;
 
     Autoscaler(ScalingRule rule) {
         this.rule = rule;
-        this.capacity = rule.initial();
+        this.capacity = rule.defaultInstances();
+        rule.queues().forEach(queue -> windows.put(queue, new ArrayDeque<>()));
     }
 
     ScalingRule rule() {
@@ -36,25 +40,33 @@ final class Autoscaler {
         return capacity;
     }
 
-    /** Records a sample of the queue's active messages and returns the capacity after this evaluation. */
-    int evaluate(Instant now, long activeMessages) {
-        window.addLast(new Sample(now, activeMessages));
-        while (window.size() > 1 && window.peekFirst().at().isBefore(now.minus(rule.timeWindow()))) {
-            window.removeFirst();
+    /**
+     * Records a sample of the active messages of the rule's queues (a missing queue counts 0) and returns the capacity
+     * after this evaluation.
+     */
+    int evaluate(Instant now, Map<String, ? extends Number> activeByQueue) {
+        double highest = 0;
+        for (Map.Entry<String, Deque<Sample>> queue : windows.entrySet()) {
+            Deque<Sample> window = queue.getValue();
+            Number active = activeByQueue.get(queue.getKey());
+            window.addLast(new Sample(now, active == null ? 0 : active.longValue()));
+            while (window.size() > 1 && window.peekFirst().at().isBefore(now.minus(rule.window()))) {
+                window.removeFirst();
+            }
+            double average = window.stream().mapToLong(Sample::active).average().orElse(0);
+            highest = Math.max(highest, average);
         }
-        double average = window.stream().mapToLong(Sample::active).average().orElse(0);
-        double perInstance = average / Math.max(1, capacity);
-        if (capacity < rule.minimum() || capacity > rule.maximum()) {
-            capacity = Math.max(rule.minimum(), Math.min(rule.maximum(), capacity));
+        if (capacity < rule.minInstances() || capacity > rule.maxInstances()) {
+            capacity = Math.max(rule.minInstances(), Math.min(rule.maxInstances(), capacity));
             lastAction = now;
-        } else if (perInstance > rule.scaleOut().threshold() && capacity < rule.maximum()
-                && cooledDown(now, rule.scaleOut().cooldown())) {
-            capacity = Math.min(rule.maximum(), capacity + rule.scaleOut().changeCount());
+        } else if (highest / Math.max(1, capacity) > rule.scaleOutAbove() && capacity < rule.maxInstances()
+                && cooledDown(now, rule.scaleOutCooldown())) {
+            capacity = Math.min(rule.maxInstances(), capacity + rule.scaleOutBy());
             lastAction = now;
-        } else if (perInstance < rule.scaleIn().threshold() && capacity > rule.minimum()
-                && cooledDown(now, rule.scaleIn().cooldown())) {
-            int smaller = Math.max(rule.minimum(), capacity - rule.scaleIn().changeCount());
-            if (average / Math.max(1, smaller) <= rule.scaleOut().threshold()) {
+        } else if (highest / Math.max(1, capacity) < rule.scaleInBelow() && capacity > rule.minInstances()
+                && cooledDown(now, rule.scaleInCooldown())) {
+            int smaller = Math.max(rule.minInstances(), capacity - rule.scaleInBy());
+            if (highest / Math.max(1, smaller) <= rule.scaleOutAbove()) {
                 capacity = smaller;
                 lastAction = now;
             }
@@ -63,6 +75,6 @@ final class Autoscaler {
     }
 
     private boolean cooledDown(Instant now, Duration cooldown) {
-        return lastAction == Instant.MIN || !now.isBefore(lastAction.plus(cooldown));
+        return lastAction == null || !now.isBefore(lastAction.plus(cooldown));
     }
 }

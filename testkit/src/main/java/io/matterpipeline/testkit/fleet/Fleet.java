@@ -38,7 +38,8 @@ public final class Fleet {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final List<String> QUEUES = List.of("documents", "pages", "results", "matters-completed",
             "ingest-requests", "blob-events");
-    private static final Duration START_WITHIN = Duration.ofMinutes(3);
+    /** Generous: on a loaded two-core machine a Spring Boot service has taken 150 s to start. */
+    private static final Duration START_WITHIN = Duration.ofMinutes(8);
     private static final String ADMIN_TOKEN = "fleet-admin-token-0123456789abcdef0123456789";
 
     private final FleetPlan plan;
@@ -62,6 +63,7 @@ public final class Fleet {
     private Instant nextKill;
     private Instant nextBrokerKill;
     private int gracelessStops;
+    private int readyWhileDraining;
 
     public Fleet(FleetPlan plan) {
         this.plan = plan;
@@ -126,14 +128,15 @@ public final class Fleet {
                 for (Map.Entry<String, Autoscaler> entry : autoscalers.entrySet()) {
                     Autoscaler autoscaler = entry.getValue();
                     int before = autoscaler.capacity();
-                    QueueStats queue = stats.get(autoscaler.rule().queue());
-                    int after = autoscaler.evaluate(now, queue == null ? 0 : queue.active());
+                    Map<String, Integer> active = new LinkedHashMap<>();
+                    stats.forEach((queue, queueStats) -> active.put(queue, queueStats.active()));
+                    int after = autoscaler.evaluate(now, active);
                     if (after != before) {
                         events.add((after > before ? "scale-out " : "scale-in ") + entry.getKey() + " " + before
                                 + "->" + after);
                     }
-                    if (after == autoscaler.rule().maximum() && autoscaler.rule().maximum() > autoscaler.rule()
-                            .initial()) {
+                    if (after == autoscaler.rule().maxInstances() && autoscaler.rule().maxInstances()
+                            > autoscaler.rule().defaultInstances()) {
                         reachedMaximum.putIfAbsent(entry.getKey(), now);
                     }
                 }
@@ -157,8 +160,8 @@ public final class Fleet {
             timelineOut.flush();
             events.clear();
             boolean atMinimum = autoscalers.entrySet().stream().allMatch(entry -> entry.getValue().capacity()
-                    == entry.getValue().rule().minimum() && instances.get(entry.getKey()).size()
-                    == entry.getValue().rule().minimum());
+                    == entry.getValue().rule().minInstances() && instances.get(entry.getKey()).size()
+                    == entry.getValue().rule().minInstances());
             if (resultAt != null && atMinimum && backAtMinimumAt == null) {
                 backAtMinimumAt = now;
             }
@@ -179,7 +182,8 @@ public final class Fleet {
                 pagesEmptyAt == null ? null : round(Duration.between(sealedAt, pagesEmptyAt)),
                 backAtMinimumAt == null ? null : round(Duration.between(resultAt, backAtMinimumAt)),
                 mostInstances, last.redeliveries(), last.deadLetters(), Map.copyOf(kills), brokerKills,
-                drainSeconds.stream().mapToDouble(Double::doubleValue).max().orElse(0), gracelessStops,
+                drainSeconds.stream().mapToDouble(Double::doubleValue).max().orElse(0), drainSeconds.size(),
+                gracelessStops, readyWhileDraining,
                 plan.modelLatency().toMillis(), plan.lockDuration().toMillis() / 1000.0);
         Files.writeString(plan.out().resolve("summary.json"), JSON.writeValueAsString(summary));
         return summary;
@@ -215,6 +219,9 @@ public final class Fleet {
                     return false;
                 }
                 if (before == ServiceInstance.State.TERMINATING) {
+                    if (instance.readyWhileDraining()) {
+                        readyWhileDraining++;
+                    }
                     double drained = round(Duration.between(instance.terminatedAt(), Instant.now()));
                     drainSeconds.add(drained);
                     events.add("stopped " + instance.name() + " after " + drained + " s, exit "
@@ -290,7 +297,8 @@ public final class Fleet {
         if (chaos.killsBroker() && brokerBackAt == null && (chaos.brokerKills() == 0
                 || brokerKills < chaos.brokerKills())) {
             if (nextBrokerKill == null) {
-                nextBrokerKill = now;
+                // The first broker kill comes one period after chaos begins, apart from the instance kills.
+                nextBrokerKill = now.plus(chaos.brokerKillEvery());
             }
             if (!now.isBefore(nextBrokerKill)) {
                 nextBrokerKill = now.plus(chaos.brokerKillEvery());
@@ -402,10 +410,10 @@ public final class Fleet {
                 pagesDone, redeliveries, deadLetters, stats != null, List.copyOf(events));
     }
 
-    private Map<String, String> queueOfEachService() {
-        Map<String, String> queues = new LinkedHashMap<>();
+    private Map<String, List<String>> queueOfEachService() {
+        Map<String, List<String>> queues = new LinkedHashMap<>();
         for (String service : FleetPlan.SERVICES) {
-            queues.put(service, plan.rules().get(service).queue());
+            queues.put(service, plan.rules().get(service).queues());
         }
         return queues;
     }

@@ -18,15 +18,17 @@ import java.util.Map;
  * @param kills               instances SIGKILLed by chaos, per service
  * @param brokerKills         times the broker was SIGKILLed and started again
  * @param longestDrainSeconds the longest time a SIGTERMed instance took to exit
+ * @param drained             SIGTERMed instances that exited
  * @param gracelessStops      SIGTERMed instances that did not exit within twice their grace and were SIGKILLed
+ * @param readyWhileDraining  SIGTERMed instances whose readiness probe still answered 200 while they drained
  * @param modelLatencyMillis  the model simulator's latency per call
  * @param lockSeconds         the queues' lock duration
  */
 public record FleetSummary(String matterId, String status, int pagesDone, double resultSeconds,
         Map<String, Double> maximumSeconds, Double pagesDrainedSeconds, Double backToMinimumSeconds,
         Map<String, Integer> mostInstances, long redeliveries, int deadLetters, Map<String, Integer> kills,
-        int brokerKills, double longestDrainSeconds, int gracelessStops, long modelLatencyMillis,
-        double lockSeconds) {
+        int brokerKills, double longestDrainSeconds, int drained, int gracelessStops, int readyWhileDraining,
+        long modelLatencyMillis, double lockSeconds) {
 
     /** One line for the console. */
     public String line() {
@@ -35,7 +37,9 @@ public record FleetSummary(String matterId, String status, int pagesDone, double
                 + ", pages queue empty after " + pagesDrainedSeconds + " s"
                 + (backToMinimumSeconds == null ? "" : ", back at minimum " + backToMinimumSeconds + " s after the result")
                 + ", redeliveries " + redeliveries + ", dead letters " + deadLetters + ", kills " + kills
-                + ", broker kills " + brokerKills + ", longest drain " + longestDrainSeconds + " s"
+                + ", broker kills " + brokerKills + ", " + drained + " scale-in stops, longest drain "
+                + longestDrainSeconds + " s"
+                + (readyWhileDraining > 0 ? ", " + readyWhileDraining + " ready while draining" : "")
                 + (gracelessStops > 0 ? ", " + gracelessStops + " SIGTERMed instances had to be killed" : "")
                 + " (model " + modelLatencyMillis + " ms, lock " + lockSeconds + " s)";
     }

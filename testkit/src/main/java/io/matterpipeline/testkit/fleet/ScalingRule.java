@@ -1,76 +1,60 @@
 package io.matterpipeline.testkit.fleet;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * One service's autoscale rule as {@code infra/scaling.json} states it for Azure Monitor autoscale (and KEDA): the
- * metric is the {@code ActiveMessages} of the service's own queue divided by the instance count, averaged over
- * {@code timeWindow}; above {@code scaleOut.threshold} the scale set grows by {@code scaleOut.changeCount}, below
- * {@code scaleIn.threshold} it shrinks by {@code scaleIn.changeCount}, never outside {@code [minimum, maximum]}, and
- * no action follows another sooner than the rule's cooldown.
+ * One service's autoscale rule as {@code infra/scaling.json} states it and {@code infra/terraform/autoscale.tf} gives
+ * it to Azure Monitor autoscale: per queue of the service, the queue's {@code ActiveMessages} averaged over
+ * {@code window} and divided by the instance count; above {@code scaleOutAboveMessagesPerInstance} on any queue the
+ * scale set grows by {@code scaleOutBy}, below {@code scaleInBelowMessagesPerInstance} on every queue it shrinks by
+ * {@code scaleInBy}, never outside {@code [minInstances, maxInstances]}, and an action waits for its cooldown after the
+ * previous one.
  *
- * @param service    the service (scale set) name, e.g. {@code llm-worker}
- * @param queue      the queue whose active messages drive it
- * @param minimum    fewest instances
- * @param maximum    most instances
- * @param initial    instances at start (Azure's {@code default} capacity)
- * @param timeWindow the metric is averaged over this window
- * @param scaleOut   when and by how much to grow
- * @param scaleIn    when and by how much to shrink
+ * @param service           the service (scale set), e.g. {@code llm-worker}
+ * @param queues            the queues whose active messages drive it
+ * @param minInstances      fewest instances
+ * @param maxInstances      most instances
+ * @param defaultInstances  instances at start
+ * @param window            the metric is averaged over this window
+ * @param scaleOutAbove     active messages per instance above which it scales out
+ * @param scaleInBelow      active messages per instance below which it scales in
+ * @param scaleOutBy        instances one scale-out adds
+ * @param scaleInBy         instances one scale-in removes
+ * @param scaleOutCooldown  time after any scale action before a scale-out
+ * @param scaleInCooldown   time after any scale action before a scale-in
  */
-public record ScalingRule(String service, String queue, int minimum, int maximum, int initial, Duration timeWindow,
-        Step scaleOut, Step scaleIn) {
-
-    /**
-     * @param threshold   active messages per instance; scale out above it, scale in below it
-     * @param changeCount instances added or removed by one action
-     * @param cooldown    time after any scale action of this service before this one may act
-     */
-    public record Step(double threshold, int changeCount, Duration cooldown) {
-
-        public Step {
-            Objects.requireNonNull(cooldown, "cooldown");
-            if (changeCount < 1 || threshold < 0 || cooldown.isNegative()) {
-                throw new IllegalArgumentException("invalid scaling step: threshold " + threshold + ", change_count "
-                        + changeCount + ", cooldown " + cooldown);
-            }
-        }
-    }
+public record ScalingRule(String service, List<String> queues, int minInstances, int maxInstances,
+        int defaultInstances, Duration window, double scaleOutAbove, double scaleInBelow, int scaleOutBy,
+        int scaleInBy, Duration scaleOutCooldown, Duration scaleInCooldown) {
 
     public ScalingRule {
         Objects.requireNonNull(service, "service");
-        Objects.requireNonNull(queue, service + ": queue");
-        Objects.requireNonNull(timeWindow, service + ": time_window");
-        Objects.requireNonNull(scaleOut, service + ": scale_out");
-        Objects.requireNonNull(scaleIn, service + ": scale_in");
-        if (minimum < 0 || maximum < Math.max(1, minimum) || initial < minimum || initial > maximum) {
-            throw new IllegalArgumentException(service + ": need 0 <= minimum <= default <= maximum, maximum >= 1; got "
-                    + minimum + ", " + initial + ", " + maximum);
+        queues = List.copyOf(queues);
+        Objects.requireNonNull(window, service + ": window");
+        Objects.requireNonNull(scaleOutCooldown, service + ": scaleOutCooldown");
+        Objects.requireNonNull(scaleInCooldown, service + ": scaleInCooldown");
+        if (queues.isEmpty()) {
+            throw new IllegalArgumentException(service + ": no queues");
         }
-        if (scaleIn.threshold() >= scaleOut.threshold()) {
-            throw new IllegalArgumentException(service + ": scale_in threshold must be below scale_out threshold");
+        if (minInstances < 0 || maxInstances < Math.max(1, minInstances) || defaultInstances < minInstances
+                || defaultInstances > maxInstances) {
+            throw new IllegalArgumentException(service + ": need 0 <= minInstances <= defaultInstances <= "
+                    + "maxInstances, maxInstances >= 1; got " + minInstances + ", " + defaultInstances + ", "
+                    + maxInstances);
+        }
+        if (scaleOutBy < 1 || scaleInBy < 1 || scaleInBelow < 0 || scaleInBelow >= scaleOutAbove
+                || window.isNegative() || scaleOutCooldown.isNegative() || scaleInCooldown.isNegative()) {
+            throw new IllegalArgumentException(service + ": need scaleOutBy, scaleInBy >= 1, 0 <= "
+                    + "scaleInBelowMessagesPerInstance < scaleOutAboveMessagesPerInstance, durations >= 0");
         }
     }
 
-    /** The same rule starting with {@code initial} instances (clamped to the rule's bounds). */
+    /** The same rule starting with {@code instances} (clamped to the rule's bounds). */
     public ScalingRule startingAt(int instances) {
-        return new ScalingRule(service, queue, minimum, maximum, Math.max(minimum, Math.min(maximum, instances)),
-                timeWindow, scaleOut, scaleIn);
-    }
-
-    /** The rule as the scaling file spells it (snake case, ISO-8601 durations). */
-    Map<String, Object> toJson() {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("queue", queue);
-        json.put("capacity", Map.of("minimum", minimum, "maximum", maximum, "default", initial));
-        json.put("time_window", timeWindow.toString());
-        json.put("scale_out", Map.of("threshold", scaleOut.threshold(), "change_count", scaleOut.changeCount(),
-                "cooldown", scaleOut.cooldown().toString()));
-        json.put("scale_in", Map.of("threshold", scaleIn.threshold(), "change_count", scaleIn.changeCount(),
-                "cooldown", scaleIn.cooldown().toString()));
-        return json;
+        return new ScalingRule(service, queues, minInstances, maxInstances,
+                Math.max(minInstances, Math.min(maxInstances, instances)), window, scaleOutAbove, scaleInBelow,
+                scaleOutBy, scaleInBy, scaleOutCooldown, scaleInCooldown);
     }
 }

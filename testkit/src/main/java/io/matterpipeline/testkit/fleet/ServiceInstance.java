@@ -29,6 +29,7 @@ final class ServiceInstance {
     private final Instant startedAt;
     private volatile State state = State.STARTING;
     private Instant terminatedAt;
+    private boolean readyWhileDraining;
 
     private ServiceInstance(String service, int ordinal, int port, Process process, Instant startedAt) {
         this.service = service;
@@ -100,6 +101,8 @@ final class ServiceInstance {
         }
         if (state == State.STARTING && ready(http)) {
             state = State.READY;
+        } else if (state == State.TERMINATING && ready(http)) {
+            readyWhileDraining = true;
         }
         return state;
     }
@@ -131,6 +134,11 @@ final class ServiceInstance {
     void kill() {
         state = State.KILLED;
         process.destroyForcibly();
+    }
+
+    /** Whether its readiness probe answered 200 after the SIGTERM (a load balancer would still send it work). */
+    boolean readyWhileDraining() {
+        return readyWhileDraining;
     }
 
     /** When {@link #terminate()} was called, or null. */

@@ -21,8 +21,8 @@ final class TimelineChart {
     private TimelineChart() {
     }
 
-    /** @param services service name to its queue, in panel order */
-    static String svg(String title, List<TimelinePoint> points, Map<String, String> services) {
+    /** @param services service name to its queues, in panel order */
+    static String svg(String title, List<TimelinePoint> points, Map<String, List<String>> services) {
         double end = points.isEmpty() ? 1 : Math.max(1, points.get(points.size() - 1).t());
         int height = TOP + services.size() * (PANEL + GAP) + 30;
         StringBuilder svg = new StringBuilder();
@@ -32,7 +32,7 @@ final class TimelineChart {
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"20\" font-size=\"14\" font-weight=\"bold\">%s</text>%n",
                 LEFT, escape(title)));
         int panel = 0;
-        for (Map.Entry<String, String> service : services.entrySet()) {
+        for (Map.Entry<String, List<String>> service : services.entrySet()) {
             int top = TOP + panel++ * (PANEL + GAP);
             panel(svg, points, service.getKey(), service.getValue(), top, end);
         }
@@ -43,11 +43,15 @@ final class TimelineChart {
         return svg.toString();
     }
 
-    private static void panel(StringBuilder svg, List<TimelinePoint> points, String service, String queue, int top,
-            double end) {
+    private static int backlog(TimelinePoint point, List<String> queues) {
+        return queues.stream().mapToInt(queue -> point.backlog().getOrDefault(queue, 0)).sum();
+    }
+
+    private static void panel(StringBuilder svg, List<TimelinePoint> points, String service, List<String> queues,
+            int top, double end) {
         int plotWidth = WIDTH - LEFT - RIGHT;
-        int maxBacklog = Math.max(1, points.stream().mapToInt(p -> p.backlog().getOrDefault(queue, 0)).max()
-                .orElse(1));
+        String queue = String.join(" + ", queues);
+        int maxBacklog = Math.max(1, points.stream().mapToInt(p -> backlog(p, queues)).max().orElse(1));
         int maxInstances = Math.max(1, points.stream().mapToInt(p -> p.instances().getOrDefault(service, 0)
                 + p.draining().getOrDefault(service, 0)).max().orElse(1));
         svg.append(String.format(Locale.ROOT, "<g><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" "
@@ -75,7 +79,7 @@ final class TimelineChart {
                 top + PANEL));
         for (TimelinePoint point : points) {
             area.append(String.format(Locale.ROOT, " L%.1f,%.1f", x(point.t(), end),
-                    top + PANEL - PANEL * (double) point.backlog().getOrDefault(queue, 0) / maxBacklog));
+                    top + PANEL - PANEL * (double) backlog(point, queues) / maxBacklog));
         }
         area.append(String.format(Locale.ROOT, " L%.1f,%d Z", x(end, end), top + PANEL));
         svg.append("<path d=\"").append(area).append("\" fill=\"#4a7ab5\" fill-opacity=\"0.35\" stroke=\"#4a7ab5\"/>\n");

@@ -8,6 +8,7 @@ import io.matterpipeline.ingest.access.AccessFilter;
 import io.matterpipeline.ingest.access.EntraTokens;
 import io.matterpipeline.ingest.access.TokenService;
 import io.matterpipeline.ingest.api.IngestApi;
+import io.matterpipeline.ingest.api.RequestTrace;
 import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.PageReader;
 import io.matterpipeline.ingest.request.IngestRequests;
@@ -107,6 +108,12 @@ public class IngestConfiguration {
         @Bean
         WebFilter ingestAccessFilter(TokenService ingestTokenService, IngestProperties properties) {
             return AccessFilter.create(ingestTokenService, EntraTokens.forApi(properties.auth()), properties.auth());
+        }
+
+        /** Each request the parent of the messages it publishes (see {@link RequestTrace}). */
+        @Bean
+        WebFilter ingestRequestTrace() {
+            return new RequestTrace();
         }
 
         @Bean

@@ -10,6 +10,7 @@ import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.bus.TraceContext;
 import io.matterpipeline.contract.DocumentReceived;
 import io.matterpipeline.contract.MatterSealed;
 import io.matterpipeline.contract.MatterCompleted;
@@ -100,6 +101,8 @@ class IngestApiTests {
 
     /** Every message published during the tests, received from the bus and completed, by Matter id. */
     private static final Map<String, List<PipelineMessage>> RECEIVED = new ConcurrentHashMap<>();
+    /** The traceparent each received message carried, by message id. */
+    private static final Map<String, String> TRACEPARENTS = new ConcurrentHashMap<>();
     private static Disposable receiving;
 
     @LocalServerPort
@@ -131,6 +134,8 @@ class IngestApiTests {
                         .flatMap(queue -> bus.receive(queue, ReceiveOptions.defaults()))
                         .concatMap(delivery -> {
                             PipelineMessage message = MessageCodec.decode(delivery.body());
+                            TRACEPARENTS.put(message.messageId(),
+                                    delivery.properties().getOrDefault(TraceContext.PROPERTY, ""));
                             RECEIVED.computeIfAbsent(message.matterId(), id -> new CopyOnWriteArrayList<>())
                                     .add(message);
                             return delivery.complete();
@@ -201,6 +206,36 @@ class IngestApiTests {
                 BlobPaths.documentSource(matterId, documentId), brief.length, "text/plain"));
         assertThat(messages).contains(new MatterSealed(matterId, List.of(new SealedDocument(documentId, "brief.txt"),
                 new SealedDocument(secondId, "notes.txt"))));
+    }
+
+    @Test
+    void theMessagesARequestPublishesContinueItsTrace() {
+        String matterId = createMatter("Traced");
+        String callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        MultipartBodyBuilder parts = new MultipartBodyBuilder();
+        parts.part("file", "Traced text.".getBytes(StandardCharsets.UTF_8)).filename("traced.txt")
+                .contentType(MediaType.TEXT_PLAIN);
+        client.post().uri("/v1/matters/{id}/documents", matterId)
+                .header(TraceContext.PROPERTY, "00-" + callerTrace + "-00f067aa0ba902b7-01")
+                .body(BodyInserters.fromMultipartData(parts.build()))
+                .exchange()
+                .expectStatus().isCreated();
+        client.post().uri("/v1/matters/{id}/seal", matterId).exchange().expectStatus().isAccepted();
+
+        List<PipelineMessage> messages = awaitMessages(matterId,
+                received -> received.stream().anyMatch(MatterSealed.class::isInstance)
+                        && received.stream().anyMatch(DocumentReceived.class::isInstance));
+        String received = TRACEPARENTS.get(messages.stream().filter(DocumentReceived.class::isInstance)
+                .findFirst().orElseThrow().messageId());
+        assertThat(TraceContext.isValid(received)).as(received).isTrue();
+        assertThat(TraceContext.traceId(received)).isEqualTo(callerTrace);
+        // The request's handling is a span of its own under the caller's.
+        assertThat(TraceContext.spanId(received)).isNotEqualTo("00f067aa0ba902b7");
+        // A request without a traceparent starts one trace for everything it publishes.
+        String sealed = TRACEPARENTS.get(messages.stream().filter(MatterSealed.class::isInstance)
+                .findFirst().orElseThrow().messageId());
+        assertThat(TraceContext.isValid(sealed)).as(sealed).isTrue();
+        assertThat(TraceContext.traceId(sealed)).isNotEqualTo(callerTrace);
     }
 
     @Test

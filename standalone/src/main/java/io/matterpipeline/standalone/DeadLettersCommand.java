@@ -25,11 +25,11 @@ import picocli.CommandLine.ParentCommand;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Operates the dead-letter queues of a Service Bus namespace: list what is there and why, replay after the cause was
- * fixed. Output is one JSON object per line, for {@code jq} and scripts.
+ * Operates the dead-letter queues of a Service Bus namespace or the dead-letter topics ({@code <queue>.DLT}) of a
+ * Kafka cluster: list what is there and why, replay after the cause was fixed. Output is one JSON object per line, for {@code jq} and scripts.
  */
 @Command(name = "dead-letters", mixinStandardHelpOptions = true,
-        description = "List and replay dead-lettered messages of a Service Bus queue.",
+        description = "List and replay dead-lettered messages of a Service Bus queue or a Kafka <queue>.DLT topic.",
         subcommands = {DeadLettersCommand.ListCommand.class, DeadLettersCommand.ReplayCommand.class})
 final class DeadLettersCommand implements Runnable {
 
@@ -58,6 +58,10 @@ final class DeadLettersCommand implements Runnable {
         @Option(names = "--namespace", required = true,
                 description = "Fully qualified namespace, e.g. ns.servicebus.windows.net (DefaultAzureCredential).")
         String fullyQualifiedNamespace;
+
+        @Option(names = "--kafka", required = true, paramLabel = "<bootstrap servers>",
+                description = "Kafka brokers (host:port[,host:port]): the queue's dead letters are in <queue>.DLT.")
+        String kafkaBootstrapServers;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
@@ -131,8 +135,16 @@ final class DeadLettersCommand implements Runnable {
 
     private ConfigurableApplicationContext connect() {
         Map<String, Object> properties = new LinkedHashMap<>();
-        properties.put("matter-pipeline.bus.type", "servicebus");
-        if (namespace.connectionString != null) {
+        if (namespace.kafkaBootstrapServers != null) {
+            properties.put("matter-pipeline.bus.type", "kafka");
+            properties.put("matter-pipeline.bus.kafka.bootstrap-servers", namespace.kafkaBootstrapServers);
+            properties.put("logging.level.org.apache.kafka", "ERROR");
+        } else {
+            properties.put("matter-pipeline.bus.type", "servicebus");
+        }
+        if (namespace.kafkaBootstrapServers != null) {
+            // nothing more: the Kafka adapter's defaults
+        } else if (namespace.connectionString != null) {
             properties.put("matter-pipeline.bus.servicebus.connection-string", namespace.connectionString);
         } else {
             properties.put("matter-pipeline.bus.servicebus.fully-qualified-namespace",

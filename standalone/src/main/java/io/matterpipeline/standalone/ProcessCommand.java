@@ -72,6 +72,11 @@ final class ProcessCommand implements Callable<Integer> {
             description = "Use Azure Blob Storage (or Azurite) instead of the local filesystem store.")
     String blobConnectionString;
 
+    @Option(names = "--kafka", paramLabel = "<bootstrap servers>",
+            description = "Carry the messages over Apache Kafka at these brokers (host:port[,host:port]) instead of "
+                    + "in memory; missing topics are created. Other settings: -Dmatter-pipeline.bus.kafka.<name>=...")
+    String kafkaBootstrapServers;
+
     @Option(names = "--timeout", defaultValue = "PT24H",
             description = "Give up when the Matter has not finished after this long (ISO-8601). Default: ${DEFAULT-VALUE}.")
     Duration timeout;
@@ -98,7 +103,7 @@ final class ProcessCommand implements Callable<Integer> {
             }
             EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(endpoint.baseUrl(),
                     modelOptions.model, modelOptions.concurrency, storeRoot, blobConnectionString,
-                    out.resolve("pipeline.log"), Map.copyOf(modelOptions.properties));
+                    out.resolve("pipeline.log"), busProperties());
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
                 return run(pipeline.matters(), pipeline.tenant(), files, started);
             }
@@ -107,6 +112,16 @@ final class ProcessCommand implements Callable<Integer> {
                 deleteRecursively(storeRoot);
             }
         }
+    }
+
+    /** The -D properties, with the Kafka bus when {@code --kafka} is given (a -D setting wins). */
+    private Map<String, Object> busProperties() {
+        Map<String, Object> properties = new java.util.LinkedHashMap<>(modelOptions.properties);
+        if (kafkaBootstrapServers != null) {
+            properties.putIfAbsent("matter-pipeline.bus.type", "kafka");
+            properties.putIfAbsent("matter-pipeline.bus.kafka.bootstrap-servers", kafkaBootstrapServers);
+        }
+        return Map.copyOf(properties);
     }
 
     private ModelEndpoint resolveModel() {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.testkit.net.LoopbackPorts;
+import io.matterpipeline.testkit.kafka.KafkaBroker;
+import io.matterpipeline.testkit.kafka.KafkaBrokerOptions;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import java.io.IOException;
 import java.net.Socket;
@@ -129,6 +131,25 @@ class ProcessCommandTests {
         // The faults really happened: the bus logs each one it injects.
         String log = Files.readString(faulty.resolve("pipeline.log"));
         assertThat(log).contains("Fault injection: delivering").contains("Fault injection: dropping the completion");
+    }
+
+    @Test
+    void overKafkaTheResultIsTheSameAsInMemory() throws IOException {
+        Path inMemory = work.resolve("in-memory");
+        Path overKafka = work.resolve("kafka");
+        int inMemoryExit = process(inMemory, "--model-url", simulator.baseUrl());
+        int kafkaExit;
+        String bootstrap;
+        try (KafkaBroker kafka = KafkaBroker.start(KafkaBrokerOptions.pipelineTopics(2))) {
+            bootstrap = kafka.bootstrapServers();
+            kafkaExit = process(overKafka, "--model-url", simulator.baseUrl(), "--kafka", kafka.bootstrapServers());
+        }
+
+        assertThat(inMemoryExit).isEqualTo(ProcessCommand.EXIT_COMPLETED);
+        assertThat(kafkaExit).isEqualTo(ProcessCommand.EXIT_COMPLETED);
+        assertThat(comparable(overKafka.resolve("result.json"))).isEqualTo(comparable(inMemory.resolve("result.json")));
+        // The Kafka clients log their configuration: the run really went through the broker.
+        assertThat(Files.readString(overKafka.resolve("pipeline.log"))).contains("bootstrap.servers = [" + bootstrap);
     }
 
     @Test

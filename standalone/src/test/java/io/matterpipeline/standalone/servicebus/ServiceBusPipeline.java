@@ -27,29 +27,30 @@ import reactor.core.publisher.Flux;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The four services as separate Spring Boot applications in this JVM, each with its own Service Bus connection to one
- * emulator, sharing only a filesystem blob store root (as separate processes would share a storage account). Used by
- * {@link ServiceBusPipelineTests} and {@link ServiceBusPipelineBenchmark}.
+ * The four services as separate Spring Boot applications in this JVM, each with its own bus connection (to one Service
+ * Bus emulator, or to any bus given as properties: the Kafka tests use it too), sharing only a filesystem blob store
+ * root (as separate processes would share a storage account). Used by {@link ServiceBusPipelineTests},
+ * {@link ServiceBusPipelineBenchmark} and the Kafka pipeline tests.
  */
-final class ServiceBusPipeline implements AutoCloseable {
+public final class ServiceBusPipeline implements AutoCloseable {
 
     static final String[] QUEUES = {"documents", "pages", "results", "matters-completed"};
 
     private final ServiceBusEmulator emulator;
+    private final Map<String, Object> busProperties;
     private final Path blobRoot;
     private final String modelUrl;
     private final int maxDeliveries;
-    private final Duration lockDuration;
     private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
     private ConfigurableApplicationContext ingest;
 
-    private ServiceBusPipeline(ServiceBusEmulator emulator, Path blobRoot, String modelUrl, int maxDeliveries,
-            Duration lockDuration) {
+    private ServiceBusPipeline(ServiceBusEmulator emulator, Map<String, Object> busProperties, Path blobRoot,
+            String modelUrl, int maxDeliveries) {
         this.emulator = emulator;
+        this.busProperties = Map.copyOf(busProperties);
         this.blobRoot = blobRoot;
         this.modelUrl = modelUrl;
         this.maxDeliveries = maxDeliveries;
-        this.lockDuration = lockDuration;
     }
 
     /** An emulator with the pipeline's queues, all with this lock duration and max delivery count. */
@@ -65,19 +66,42 @@ final class ServiceBusPipeline implements AutoCloseable {
     static ServiceBusPipeline over(ServiceBusEmulator emulator, Path blobRoot, String modelUrl) {
         QueueOptions pages = emulator.options().queues().stream().filter(q -> q.name().equals("pages")).findFirst()
                 .orElseThrow();
-        return new ServiceBusPipeline(emulator, blobRoot, modelUrl, pages.maxDeliveryCount(), pages.lockDuration());
+        Map<String, Object> bus = new LinkedHashMap<>();
+        bus.put("matter-pipeline.bus.type", "servicebus");
+        bus.put("matter-pipeline.bus.servicebus.connection-string", emulator.connectionString());
+        bus.put("matter-pipeline.bus.servicebus.lock-duration", pages.lockDuration().toMillis() + "ms");
+        // Quick SDK retries and reconnects: a restarted broker is back within seconds (the SDK waits retry-delay
+        // + 4 s before it re-creates a link, hence max-retry-delay 5 s).
+        bus.put("matter-pipeline.bus.servicebus.max-retries", "3");
+        bus.put("matter-pipeline.bus.servicebus.retry-delay", "200ms");
+        bus.put("matter-pipeline.bus.servicebus.max-retry-delay", "5s");
+        bus.put("matter-pipeline.bus.servicebus.try-timeout", "10s");
+        bus.put("matter-pipeline.bus.servicebus.reconnect-delay", "200ms");
+        bus.put("matter-pipeline.bus.servicebus.max-reconnect-delay", "2s");
+        bus.put("matter-pipeline.bus.servicebus.dead-letter-wait", "1s");
+        bus.put("matter-pipeline.bus.servicebus.duplicate-detection-window", "0s");
+        return new ServiceBusPipeline(emulator, bus, blobRoot, modelUrl, pages.maxDeliveryCount());
+    }
+
+    /**
+     * The services on the bus these properties configure ({@code matter-pipeline.bus.*}), whose queues dead-letter
+     * after {@code maxDeliveries}.
+     */
+    public static ServiceBusPipeline overBus(Map<String, Object> busProperties, Path blobRoot, String modelUrl,
+            int maxDeliveries) {
+        return new ServiceBusPipeline(null, busProperties, blobRoot, modelUrl, maxDeliveries);
     }
 
     ServiceBusEmulator emulator() {
         return emulator;
     }
 
-    Path blobRoot() {
+    public Path blobRoot() {
         return blobRoot;
     }
 
     /** Starts ingest (Matters only, no HTTP), the page-splitter and the aggregator. */
-    ServiceBusPipeline startIngestSplitterAggregator(Map<String, Object> extra) {
+    public ServiceBusPipeline startIngestSplitterAggregator(Map<String, Object> extra) {
         ingest = start(IngestApplication.class, "ingest", extra);
         start(PageSplitterApplication.class, "page-splitter", extra);
         start(AggregatorApplication.class, "aggregator", extra);
@@ -85,7 +109,7 @@ final class ServiceBusPipeline implements AutoCloseable {
     }
 
     /** Starts one more llm-worker application. */
-    ConfigurableApplicationContext startWorker(String name, Map<String, Object> extra) {
+    public ConfigurableApplicationContext startWorker(String name, Map<String, Object> extra) {
         Map<String, Object> properties = new LinkedHashMap<>(extra);
         properties.putIfAbsent("matter-pipeline.worker.model.base-url", modelUrl);
         properties.putIfAbsent("matter-pipeline.worker.model.name", "simulated");
@@ -102,12 +126,12 @@ final class ServiceBusPipeline implements AutoCloseable {
     }
 
     /** The Matter's status now. */
-    MatterStatusView status(String matterId) {
+    public MatterStatusView status(String matterId) {
         return matters().queries().status(tenant(), matterId).block(Duration.ofSeconds(30));
     }
 
     /** Creates a Matter, uploads the files and seals it; returns the Matter id and the document ids by file name. */
-    Submitted submit(String name, Map<String, byte[]> files) {
+    public Submitted submit(String name, Map<String, byte[]> files) {
         Matters matters = matters();
         String matterId = matters.intake().create(tenant(), name).block(Duration.ofSeconds(30)).matterId();
         Map<String, String> documentIds = new LinkedHashMap<>();
@@ -117,12 +141,12 @@ final class ServiceBusPipeline implements AutoCloseable {
         return new Submitted(matterId, documentIds);
     }
 
-    void seal(String matterId) {
+    public void seal(String matterId) {
         matters().intake().seal(tenant(), matterId).block(Duration.ofSeconds(30));
     }
 
     /** Polls the status until the Matter is final and its result is ready; fails after {@code timeout}. */
-    MatterStatusView awaitFinal(String matterId, Duration timeout) {
+    public MatterStatusView awaitFinal(String matterId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         MatterStatusView status = null;
         while (System.nanoTime() < deadline) {
@@ -135,7 +159,7 @@ final class ServiceBusPipeline implements AutoCloseable {
         throw new AssertionError("Matter " + matterId + " is not final after " + timeout + ": " + status);
     }
 
-    JsonNode result(String matterId) {
+    public JsonNode result(String matterId) {
         byte[] bytes = matters().queries().result(tenant(), matterId)
                 .reduce(new java.io.ByteArrayOutputStream(), (out, chunk) -> {
                     byte[] part = new byte[chunk.remaining()];
@@ -153,19 +177,7 @@ final class ServiceBusPipeline implements AutoCloseable {
         properties.put("spring.application.name", name);
         properties.put("logging.level.org.apache.pdfbox", "ERROR");
         properties.put("logging.level.com.azure", "ERROR");
-        properties.put("matter-pipeline.bus.type", "servicebus");
-        properties.put("matter-pipeline.bus.servicebus.connection-string", emulator.connectionString());
-        properties.put("matter-pipeline.bus.servicebus.lock-duration", lockDuration.toMillis() + "ms");
-        // Quick SDK retries and reconnects: a restarted broker is back within seconds (the SDK waits retry-delay
-        // + 4 s before it re-creates a link, hence max-retry-delay 5 s).
-        properties.put("matter-pipeline.bus.servicebus.max-retries", "3");
-        properties.put("matter-pipeline.bus.servicebus.retry-delay", "200ms");
-        properties.put("matter-pipeline.bus.servicebus.max-retry-delay", "5s");
-        properties.put("matter-pipeline.bus.servicebus.try-timeout", "10s");
-        properties.put("matter-pipeline.bus.servicebus.reconnect-delay", "200ms");
-        properties.put("matter-pipeline.bus.servicebus.max-reconnect-delay", "2s");
-        properties.put("matter-pipeline.bus.servicebus.dead-letter-wait", "1s");
-        properties.put("matter-pipeline.bus.servicebus.duplicate-detection-window", "0s");
+        properties.putAll(busProperties);
         properties.put("matter-pipeline.blob.type", "filesystem");
         properties.put("matter-pipeline.blob.filesystem.root", blobRoot.toString());
         // Each service's own view of the queues' max delivery count must match the broker's.
@@ -202,7 +214,7 @@ final class ServiceBusPipeline implements AutoCloseable {
         }
     }
 
-    static void sleep(Duration duration) {
+    public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
@@ -212,9 +224,9 @@ final class ServiceBusPipeline implements AutoCloseable {
     }
 
     /** A sealed-to-be Matter. */
-    record Submitted(String matterId, Map<String, String> documentIds) {
+    public record Submitted(String matterId, Map<String, String> documentIds) {
 
-        String documentId(String fileName) {
+        public String documentId(String fileName) {
             return documentIds.get(fileName);
         }
     }

@@ -2,6 +2,8 @@ package io.matterpipeline.standalone.servicebus;
 
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.testkit.kafka.KafkaBroker;
+import io.matterpipeline.testkit.kafka.KafkaBrokerOptions;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
@@ -36,17 +38,24 @@ public final class ServiceBusPipelineBenchmark {
     private ServiceBusPipelineBenchmark() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws Exception {
         int pages = args.length > 0 ? Integer.parseInt(args[0]) : 600;
         int pagesPerDocument = args.length > 1 ? Integer.parseInt(args[1]) : 100;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Map<String, byte[]> files = matter(pages, pagesPerDocument);
         Path blobRoot = Files.createTempDirectory("sb-pipeline-bench-");
         List<String> rows = new ArrayList<>();
-        try (ServiceBusEmulator emulator = ServiceBusPipeline.emulator(Duration.ofSeconds(60), 10);
+        // -Dbenchmark.bus=kafka: the same workload over a real Kafka broker (testkit's, 3 partitions per topic).
+        boolean kafka = "kafka".equals(System.getProperty("benchmark.bus"));
+        try (AutoCloseable broker = kafka ? KafkaBroker.start(KafkaBrokerOptions.pipelineTopics(3))
+                        : ServiceBusPipeline.emulator(Duration.ofSeconds(60), 10);
                 OllamaSimulator simulator = OllamaSimulator.start(OllamaSimulatorOptions.builder()
                         .latency(Duration.ZERO).slots(64).build());
-                ServiceBusPipeline pipeline = ServiceBusPipeline.over(emulator, blobRoot, simulator.baseUrl())
+                ServiceBusPipeline pipeline = (kafka
+                        ? ServiceBusPipeline.overBus(Map.of("matter-pipeline.bus.type", "kafka",
+                                "matter-pipeline.bus.kafka.bootstrap-servers", ((KafkaBroker) broker).bootstrapServers(),
+                                "matter-pipeline.bus.kafka.lock-duration", "60s"), blobRoot, simulator.baseUrl(), 10)
+                        : ServiceBusPipeline.over((ServiceBusEmulator) broker, blobRoot, simulator.baseUrl()))
                         .startIngestSplitterAggregator(Map.of())) {
             // Warm-up with a full Matter: JIT of every service, links, connection pools.
             ConfigurableApplicationContext warmUpWorker = pipeline.startWorker("llm-worker-warm-up",

@@ -1,5 +1,12 @@
 package io.matterpipeline.standalone.servicebus;
 
+import static io.matterpipeline.standalone.servicebus.PipelineFixtures.awaitTrue;
+import static io.matterpipeline.standalone.servicebus.PipelineFixtures.deleteRecursively;
+import static io.matterpipeline.standalone.servicebus.PipelineFixtures.extractedPageNumbers;
+import static io.matterpipeline.standalone.servicebus.PipelineFixtures.pageCount;
+import static io.matterpipeline.standalone.servicebus.PipelineFixtures.pdfPageCount;
+import static io.matterpipeline.standalone.servicebus.PipelineFixtures.range;
+import static io.matterpipeline.standalone.servicebus.PipelineFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobPaths;
@@ -14,7 +21,6 @@ import io.matterpipeline.testkit.ollama.OllamaFault;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +28,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import org.apache.pdfbox.Loader;
-import org.apache.pdfbox.pdmodel.PDDocument;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,7 +48,6 @@ import tools.jackson.databind.JsonNode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServiceBusPipelineTests {
 
-    private static final Path SAMPLES = Path.of("..", "samples");
     private static final Duration LOCK = Duration.ofSeconds(4);
     private static final int MAX_DELIVERIES = 5;
     private static final Duration FINAL_WITHIN = Duration.ofSeconds(90);
@@ -94,12 +96,8 @@ class ServiceBusPipelineTests {
     @Test
     @Order(1)
     void processesTheSampleMatterEndToEnd() throws IOException {
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String name : List.of("master-services-agreement.pdf", "scheduling-order.ocr.json",
-                "settlement-letter.txt")) {
-            files.put(name, Files.readAllBytes(SAMPLES.resolve(name)));
-        }
-        int pdfPages = pdfPageCount(SAMPLES.resolve("master-services-agreement.pdf"));
+        Map<String, byte[]> files = PipelineFixtures.sampleFiles();
+        int pdfPages = pdfPageCount(PipelineFixtures.SAMPLES.resolve("master-services-agreement.pdf"));
         ServiceBusPipeline.Submitted matter = pipeline.submit("samples", files);
         pipeline.seal(matter.matterId());
 
@@ -137,7 +135,7 @@ class ServiceBusPipelineTests {
         String documentId = matter.documentId("filing.txt");
         // Page 2's extraction slot in the store gives an I/O error on every read: a failure that is retried (it
         // may pass) on every delivery until the delivery budget is spent.
-        makeUnreadable(BlobPaths.extraction(matter.matterId(), documentId, 2));
+        PipelineFixtures.makeUnreadable(blobRoot, BlobPaths.extraction(matter.matterId(), documentId, 2));
         pipeline.seal(matter.matterId());
 
         MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);
@@ -237,86 +235,5 @@ class ServiceBusPipelineTests {
 
     private static long inFlight(ConfigurableApplicationContext worker) {
         return worker.getBean("workerPageConsumer", QueueConsumer.class).inFlight();
-    }
-
-    /** Makes the blob at {@code blobPath} fail every read with an I/O error (its metadata sidecar is a folder). */
-    private void makeUnreadable(String blobPath) throws IOException {
-        Path root = blobRoot.toRealPath();
-        Path content = root.resolve("blobs").resolve(blobPath);
-        Files.createDirectories(content.getParent());
-        Files.writeString(content, "{}");
-        Path sidecar = root.resolve("meta").resolve(blobPath);
-        Files.createDirectories(sidecar);
-        Files.writeString(sidecar.resolve("not-a-sidecar"), "x");
-    }
-
-    /** A plain-text document of {@code pages} pages (form feeds end pages). */
-    private static byte[] text(int pages, String label) {
-        StringBuilder text = new StringBuilder();
-        for (int page = 1; page <= pages; page++) {
-            text.append(label.toUpperCase()).append(' ').append(page).append(" to Case No. 2023-CV-04417\n")
-                    .append("Invoice dated 2024-0").append(page % 9 + 1).append("-15 for $").append(page * 1000)
-                    .append(".00. The Client shall pay within 30 days.\n\f");
-        }
-        return text.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int pageCount(JsonNode result, String fileName) {
-        return document(result, fileName).path("pageCount").asInt();
-    }
-
-    private static JsonNode document(JsonNode result, String fileName) {
-        for (JsonNode document : result.path("documents")) {
-            if (document.path("fileName").asString().equals(fileName)) {
-                return document;
-            }
-        }
-        throw new AssertionError("no document " + fileName + " in " + result);
-    }
-
-    /** The page numbers of a document result's pages that were read, in result order. */
-    private static List<Integer> extractedPageNumbers(JsonNode document) {
-        List<Integer> numbers = new ArrayList<>();
-        for (JsonNode page : document.path("pages")) {
-            if (page.path("status").asString().equals("EXTRACTED")) {
-                numbers.add(page.path("pageNumber").asInt());
-            }
-        }
-        return numbers;
-    }
-
-    private static List<Integer> range(int count) {
-        List<Integer> numbers = new ArrayList<>();
-        for (int i = 1; i <= count; i++) {
-            numbers.add(i);
-        }
-        return numbers;
-    }
-
-    private static int pdfPageCount(Path pdf) throws IOException {
-        try (PDDocument document = Loader.loadPDF(pdf.toFile())) {
-            return document.getNumberOfPages();
-        }
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + FINAL_WITHIN.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + FINAL_WITHIN + ": " + what);
-            }
-            ServiceBusPipeline.sleep(Duration.ofMillis(50));
-        }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

@@ -108,14 +108,15 @@ final class DefaultKafkaMessageBus implements KafkaMessageBus {
             requireOpen();
             requireQueue(queue);
             Objects.requireNonNull(options, "options");
-            ReceiverSession session = new ReceiverSession(this, queue, properties);
+            ReceiverSession session = new ReceiverSession(this, queue, properties, sessions::remove);
             sessions.add(session);
             if (closed) {
                 sessions.remove(session);
                 return Flux.error(new IllegalStateException("The Kafka message bus is closed"));
             }
-            return ensureTopics(queue).thenMany(session.deliveries(options.prefetch()))
-                    .doFinally(signal -> sessions.remove(session));
+            // A cancelled session stays in `sessions` until it closed (its handed-out deliveries settled), so that
+            // closing the bus closes it too.
+            return ensureTopics(queue).thenMany(session.deliveries(options.prefetch()));
         });
         // The client reconnects to brokers by itself; a consumer that fails for good is replaced after a backoff.
         return once.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1))

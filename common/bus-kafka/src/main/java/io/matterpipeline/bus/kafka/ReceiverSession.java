@@ -55,7 +55,11 @@ final class ReceiverSession {
     private volatile boolean cancelled;
     private volatile BaseSubscriber<KafkaDelivery> bridge;
 
-    ReceiverSession(DefaultKafkaMessageBus bus, String queue, KafkaBusProperties properties) {
+    private final java.util.function.Consumer<ReceiverSession> onClosed;
+
+    ReceiverSession(DefaultKafkaMessageBus bus, String queue, KafkaBusProperties properties,
+            java.util.function.Consumer<ReceiverSession> onClosed) {
+        this.onClosed = onClosed;
         this.bus = bus;
         this.queue = queue;
         this.properties = properties;
@@ -86,8 +90,11 @@ final class ReceiverSession {
     /** Closes the consumer now, whatever is outstanding (the bus is closing). */
     void close() {
         cancelled = true;
-        if (closing.compareAndSet(false, true) && bridge != null) {
-            bridge.dispose();
+        if (closing.compareAndSet(false, true)) {
+            if (bridge != null) {
+                bridge.dispose();
+            }
+            onClosed.accept(this);
         }
     }
 
@@ -130,8 +137,10 @@ final class ReceiverSession {
     }
 
     Mono<Void> deadLetter(KafkaDelivery delivery, String reason, String description) {
-        return bus.send(RecordMapping.copy(delivery.record(), Topics.deadLetter(queue),
-                deadLetterHeaders(reason, description, delivery.deliveryCount())));
+        Map<String, String> headers = deadLetterHeaders(reason, description, delivery.deliveryCount());
+        // A foreign record without an id keeps the one it was delivered under (its original position).
+        headers.put(RecordMapping.ID, delivery.messageId());
+        return bus.send(RecordMapping.copy(delivery.record(), Topics.deadLetter(queue), headers));
     }
 
     void settled(KafkaDelivery delivery) {
@@ -221,6 +230,9 @@ final class ReceiverSession {
                 RecordMapping.position(record), record.topic(), undecodable.getMessage());
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put(RecordMapping.REASON, RecordMapping.UndecodableRecordException.REASON);
+        if (record.headers().lastHeader(RecordMapping.ID) == null) {
+            headers.put(RecordMapping.ID, record.topic() + "-" + record.partition() + "@" + record.offset());
+        }
         headers.put(RecordMapping.DESCRIPTION, undecodable.getMessage() + " (" + record.topic() + " "
                 + RecordMapping.position(record) + ")");
         return bus.send(RecordMapping.copy(record, Topics.deadLetter(queue), headers))

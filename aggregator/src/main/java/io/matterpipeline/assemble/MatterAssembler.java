@@ -22,6 +22,9 @@ import io.matterpipeline.progress.DocumentStatus;
 import io.matterpipeline.progress.FailureNote;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,9 +73,16 @@ public final class MatterAssembler implements MessageHandler {
     private final AssemblySettings assembly;
     private final int readConcurrency;
     private final Clock clock;
+    private final MeterRegistry meters;
 
     MatterAssembler(BlobStore store, MessageBus bus, String mattersCompletedQueue, AggregatorProperties properties,
             Clock clock) {
+        this(store, bus, mattersCompletedQueue, properties, clock, Metrics.globalRegistry);
+    }
+
+    MatterAssembler(BlobStore store, MessageBus bus, String mattersCompletedQueue, AggregatorProperties properties,
+            Clock clock, MeterRegistry meters) {
+        this.meters = meters;
         this.store = store;
         this.bus = bus;
         this.mattersCompletedQueue = mattersCompletedQueue;
@@ -144,7 +154,7 @@ public final class MatterAssembler implements MessageHandler {
     private Mono<Void> onSealed(MatterSealed sealed) {
         List<SealedDocument> sealedDocuments = sealed.documents() == null ? List.of() : sealed.documents();
         sealedDocuments.forEach(document -> Ids.require("documentId", document.documentId()));
-        return progress.updateMatter(sealed.matterId(), matter -> matter.withSealed(sealedDocuments))
+        return progress.updateMatter(sealed.matterId(), matter -> matter.withSealed(sealedDocuments, clock.instant()))
                 // Documents that settled before a crash cut their follow-up short are finished here too.
                 .flatMapMany(matter -> matter.status().isFinal()
                         ? Flux.empty()
@@ -216,7 +226,10 @@ public final class MatterAssembler implements MessageHandler {
                 // A racing finisher that lost the final write leaves the announcement to the winner, whose message
                 // is only settled once it announced (or is redelivered and announces then).
                 .filter(done -> completedAt.equals(done.completedAt()))
-                .doOnNext(done -> log.info("Matter {} finished: {}", matterId, done.status()))
+                .doOnNext(done -> {
+                    log.info("Matter {} finished: {}", matterId, done.status());
+                    recordDuration(done);
+                })
                 .flatMap(this::announce);
     }
 
@@ -281,6 +294,17 @@ public final class MatterAssembler implements MessageHandler {
                                 Flux.just(ByteBuffer.wrap(FailedResults.matter(matter, note, completedAt))),
                                 condition, Map.of())
                         .thenReturn(MatterStatus.FAILED)));
+    }
+
+    /** {@code matterpipeline.matter.duration}: from the recorded seal to the final status, by final status. */
+    private void recordDuration(MatterProgress done) {
+        if (done.sealedAt() != null && done.completedAt() != null) {
+            Timer.builder("matterpipeline.matter.duration")
+                    .description("Time from a Matter's seal to its final status, as the aggregator recorded them")
+                    .tag("status", done.status().name())
+                    .register(meters)
+                    .record(Duration.between(done.sealedAt(), done.completedAt()));
+        }
     }
 
     private Mono<Void> announce(MatterProgress matter) {

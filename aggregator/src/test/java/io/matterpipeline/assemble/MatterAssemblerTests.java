@@ -18,6 +18,8 @@ import io.matterpipeline.error.TransientException;
 import io.matterpipeline.progress.DocumentProgress;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +28,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,6 +55,42 @@ class MatterAssemblerTests {
                 .peek(published -> assertThat(published.message().messageId()).startsWith("matter-completed:"))
                 .map(published -> (MatterCompleted) published.decoded())
                 .toList();
+    }
+
+    @Test
+    void theMatterDurationIsTimedFromTheSealToTheFinalStatusByStatus() {
+        MatterScenario matter = new MatterScenario("m-timed").document("d-one", "one.pdf", 2);
+        matter.writeBlobs(store);
+        AtomicReference<Instant> now = new AtomicReference<>(NOW);
+        Clock clock = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        MatterAssembler timed = new MatterAssembler(store, bus, Queues.MATTERS_COMPLETED,
+                AggregatorProperties.defaults(), clock, meters);
+
+        handleAll(timed, List.of(matter.sealed()), 1);
+        now.set(NOW.plusSeconds(90));
+        handleAll(timed, matter.documentMessages(), 1);
+        // A redelivered seal after the end records nothing more.
+        handleAll(timed, List.of(matter.sealed()), 1);
+
+        Timer duration = meters.get("matterpipeline.matter.duration").tag("status", "COMPLETED").timer();
+        assertThat(duration.count()).isEqualTo(1);
+        assertThat(duration.totalTime(TimeUnit.SECONDS)).isEqualTo(90.0);
     }
 
     @Test

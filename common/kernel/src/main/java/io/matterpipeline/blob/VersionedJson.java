@@ -2,8 +2,12 @@ package io.matterpipeline.blob;
 
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.error.TransientException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import reactor.core.publisher.Mono;
@@ -19,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@link PutCondition#refused}) reads and applies again after a jittered, exponentially growing, bounded delay; when the races are lost
  * {@link RetryPolicy#retries()} times in a row, the update fails with a {@link TransientException} with reason
  * {@code <name>-contention} ("try again later": HTTP 503 at the API, a later redelivery on a queue). A change that
- * returns an equal value writes nothing, so a repeated fact costs one read.
+ * returns an equal value writes nothing, so a repeated fact costs one read. Each lost race counts one
+ * {@code matterpipeline.cas.conflicts} (tag {@code blob} = the name).
  *
  * <p>An unreadable blob fails with a {@link PoisonException} with reason {@code corrupt-<name>}. Exceptions the change
  * or the initial value throw end the update unretried.
@@ -34,7 +39,8 @@ public final class VersionedJson<T> {
     private final String name;
     private final RetryBackoffSpec retry;
 
-    private VersionedJson(BlobStore store, JsonMapper mapper, Class<T> type, String name, RetryPolicy policy) {
+    private VersionedJson(BlobStore store, JsonMapper mapper, Class<T> type, String name, RetryPolicy policy,
+            MeterRegistry meters) {
         this.store = Objects.requireNonNull(store, "store");
         this.mapper = Objects.requireNonNull(mapper, "mapper");
         this.type = Objects.requireNonNull(type, "type");
@@ -42,7 +48,9 @@ public final class VersionedJson<T> {
         this.retry = Retry.backoff(policy.retries(), policy.firstBackoff())
                 .maxBackoff(policy.maxBackoff())
                 .jitter(policy.jitter())
-                .filter(PutCondition::refused)
+                .filter(lostRace(Counter.builder("matterpipeline.cas.conflicts")
+                        .description("Conditional blob writes refused because another writer was first")
+                        .tag("blob", name).register(meters)))
                 .onRetryExhaustedThrow((spec, signal) -> new TransientException(name + "-contention",
                         "Gave up changing a " + name + " blob after " + signal.totalRetries()
                                 + " lost races with other writers; try again", signal.failure()));
@@ -56,7 +64,23 @@ public final class VersionedJson<T> {
      */
     public static <T> VersionedJson<T> of(BlobStore store, JsonMapper mapper, Class<T> type, String name,
             RetryPolicy policy) {
-        return new VersionedJson<>(store, mapper, type, name, policy);
+        return of(store, mapper, type, name, policy, Metrics.globalRegistry);
+    }
+
+    /** As {@link #of(BlobStore, JsonMapper, Class, String, RetryPolicy)}, counting lost races in {@code meters}. */
+    public static <T> VersionedJson<T> of(BlobStore store, JsonMapper mapper, Class<T> type, String name,
+            RetryPolicy policy, MeterRegistry meters) {
+        return new VersionedJson<>(store, mapper, type, name, policy, Objects.requireNonNull(meters, "meters"));
+    }
+
+    private static Predicate<Throwable> lostRace(Counter conflicts) {
+        return error -> {
+            boolean lost = PutCondition.refused(error);
+            if (lost) {
+                conflicts.increment();
+            }
+            return lost;
+        };
     }
 
     /** The document with the ETag it was read at, or empty when the blob does not exist. */

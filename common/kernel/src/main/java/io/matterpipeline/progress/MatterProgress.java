@@ -15,18 +15,27 @@ import java.util.TreeMap;
  * @param settledDocuments final status per settled document id
  * @param status the Matter's status as far as the aggregator knows
  * @param completedAt when the Matter reached its final state; null before
+ * @param sealedAt when the aggregator recorded the seal (the start of {@code matterpipeline.matter.duration}); null
+ *     before, and in progress written by versions that did not record it
  */
 public record MatterProgress(
         String matterId,
         List<SealedDocument> documents,
         Map<String, DocumentStatus> settledDocuments,
         MatterStatus status,
-        Instant completedAt) {
+        Instant completedAt,
+        Instant sealedAt) {
 
     public MatterProgress {
         documents = documents == null ? null : List.copyOf(documents);
         settledDocuments = settledDocuments == null ? new TreeMap<>() : new TreeMap<>(settledDocuments);
         status = status == null ? MatterStatus.OPEN : status;
+    }
+
+    /** A progress without a recorded seal time. */
+    public MatterProgress(String matterId, List<SealedDocument> documents, Map<String, DocumentStatus> settledDocuments,
+            MatterStatus status, Instant completedAt) {
+        this(matterId, documents, settledDocuments, status, completedAt, null);
     }
 
     /** A Matter nothing is known about yet. */
@@ -39,12 +48,13 @@ public record MatterProgress(
         return documents != null;
     }
 
-    /** Records the seal: the first seal wins (a redelivered or repeated seal changes nothing). */
-    public MatterProgress withSealed(List<SealedDocument> sealedDocuments) {
+    /** Records the seal, at {@code now}: the first seal wins (a redelivered or repeated seal changes nothing). */
+    public MatterProgress withSealed(List<SealedDocument> sealedDocuments, Instant now) {
         if (isSealed() || status.isFinal()) {
             return this;
         }
-        return new MatterProgress(matterId, sealedDocuments, settledDocuments, MatterStatus.PROCESSING, completedAt);
+        return new MatterProgress(matterId, sealedDocuments, settledDocuments, MatterStatus.PROCESSING, completedAt,
+                now);
     }
 
     /** Records a settled document's status; a final Matter no longer changes. */
@@ -54,7 +64,7 @@ public record MatterProgress(
         }
         Map<String, DocumentStatus> settled = new TreeMap<>(settledDocuments);
         settled.put(documentId, documentStatus);
-        return new MatterProgress(matterId, documents, settled, status, completedAt);
+        return new MatterProgress(matterId, documents, settled, status, completedAt, sealedAt);
     }
 
     /** Records the final state; the first final state wins. */
@@ -62,7 +72,7 @@ public record MatterProgress(
         if (status.isFinal()) {
             return this;
         }
-        return new MatterProgress(matterId, documents, settledDocuments, finalStatus, finishedAt);
+        return new MatterProgress(matterId, documents, settledDocuments, finalStatus, finishedAt, sealedAt);
     }
 
     /** True when the Matter is sealed and every one of its documents has settled. */

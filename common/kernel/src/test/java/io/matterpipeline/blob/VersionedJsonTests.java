@@ -10,6 +10,7 @@ import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.metering.PortCounter;
 import io.matterpipeline.metering.PortCounts;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ class VersionedJsonTests {
 
     private FileSystemBlobStore files;
     private PortCounter counter;
+    private SimpleMeterRegistry meters;
 
     /** A set of names: a value with equality. */
     record Names(List<String> names) {
@@ -54,6 +56,7 @@ class VersionedJsonTests {
     void open() {
         files = FileSystemBlobStore.create(root);
         counter = new PortCounter();
+        meters = new SimpleMeterRegistry();
     }
 
     @AfterEach
@@ -62,7 +65,7 @@ class VersionedJsonTests {
     }
 
     private VersionedJson<Names> names(BlobStore store) {
-        return VersionedJson.of(counter.count(store), MessageCodec.mapper(), Names.class, "names", FAST);
+        return VersionedJson.of(counter.count(store), MessageCodec.mapper(), Names.class, "names", FAST, meters);
     }
 
     @Test
@@ -83,6 +86,7 @@ class VersionedJsonTests {
         PortCounts counts = counter.snapshot();
         assertThat(counts.blobWrites()).isEqualTo(2);
         assertThat(counts.casConflicts()).isZero();
+        assertThat(meters.get("matterpipeline.cas.conflicts").counter().count()).isZero();
         StepVerifier.create(names.create("n.json", new Names(List.of("c"))))
                 .expectErrorSatisfies(error -> assertThat(PutCondition.refused(error)).isTrue())
                 .verify(WAIT);
@@ -96,6 +100,7 @@ class VersionedJsonTests {
         assertThat(names.update("n.json", () -> new Names(List.of()), n -> n.with("b")).block(WAIT))
                 .isEqualTo(new Names(List.of("a", "other-1", "other-2", "b")));
         assertThat(counter.snapshot().casConflicts()).isEqualTo(2);
+        assertThat(meters.get("matterpipeline.cas.conflicts").tag("blob", "names").counter().count()).isEqualTo(2);
     }
 
     @Test
@@ -111,6 +116,8 @@ class VersionedJsonTests {
                 })
                 .verify(WAIT);
         assertThat(racing.races.get()).isEqualTo(FAST.retries() + 1);
+        assertThat(meters.get("matterpipeline.cas.conflicts").tag("blob", "names").counter().count())
+                .isEqualTo(FAST.retries() + 1);
     }
 
     @Test

@@ -18,7 +18,6 @@ import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.error.TooLargeException;
-import io.matterpipeline.progress.FailureNote;
 import io.matterpipeline.split.page.SplitDocument;
 import io.matterpipeline.split.page.SplitFailures;
 import io.matterpipeline.split.page.SplitPage;
@@ -151,8 +150,9 @@ final class DocumentSplitHandler implements MessageHandler {
     private Mono<Void> splitFile(DocumentReceived received, Path temp) {
         return Mono.usingWhen(
                 Mono.fromCallable(() -> splitter.open(temp)).subscribeOn(Schedulers.boundedElastic()),
-                document -> writePages(received, document)
-                        .flatMap(tasks -> publish(received, document, tasks)),
+                opened -> splitter.readScannedPages(opened, temp)
+                        .flatMap(document -> writePages(received, document)
+                                .flatMap(tasks -> publish(received, document, tasks))),
                 document -> Mono.fromCallable(() -> {
                     document.close();
                     return document;
@@ -161,7 +161,8 @@ final class DocumentSplitHandler implements MessageHandler {
 
     /**
      * Writes every page blob, in page order, and returns per page the message that settles it: a PageTask pointing at
-     * the blob, or for a page without a text layer a {@link PageFailed} with reason {@code needs-ocr} (no model call).
+     * the blob, or for a page that was not read (no text layer and no OCR: {@code needs-ocr}; OCR refused it:
+     * {@code ocr-rejected}, {@code ocr-unauthorized}) a {@link PageFailed} with that reason (no model call).
      */
     private Mono<List<PipelineMessage>> writePages(DocumentReceived received, SplitDocument document) {
         int pageCount = document.pageCount();
@@ -184,7 +185,7 @@ final class DocumentSplitHandler implements MessageHandler {
                 .filter(window -> window.size() >= 2)
                 .map(window -> Map.entry(window.get(1), pageContent(received, document, window.get(0),
                         window.get(1), window.size() > 2 ? window.get(2) : NO_PAGE)))
-                .flatMapSequential(page -> writePage(page.getValue(), page.getKey().needsOcr()),
+                .flatMapSequential(page -> writePage(page.getValue(), page.getKey().unread()),
                         properties.pageWriteConcurrency(), 1)
                 .collectList()
                 .flatMap(tasks -> tasks.size() == pageCount ? Mono.just(tasks)
@@ -200,15 +201,13 @@ final class DocumentSplitHandler implements MessageHandler {
                 PageContext.head(next.text(), properties.contextChars()));
     }
 
-    private Mono<PipelineMessage> writePage(PageContent content, boolean needsOcr) {
+    private Mono<PipelineMessage> writePage(PageContent content, SplitPage.Unread unread) {
         String path = BlobPaths.page(content.matterId(), content.documentId(), content.pageNumber());
         byte[] body = MessageCodec.mapper().writeValueAsBytes(content);
         return blobs.putBytes(path, body, PutCondition.none())
-                .thenReturn(needsOcr
+                .thenReturn(unread != null
                         ? new PageFailed(content.matterId(), content.documentId(), content.pageNumber(),
-                                FailureNote.NEEDS_OCR, "Page " + content.pageNumber() + " has no text layer (a scanned"
-                                        + " page) and was not read; OCR the document (Azure AI Document Intelligence"
-                                        + " prebuilt-read) and upload its analyzeResult JSON instead")
+                                unread.reason(), unread.description())
                         : new PageTask(content.matterId(), content.documentId(), content.pageNumber(),
                                 content.pageCount(), path));
     }
@@ -227,8 +226,7 @@ final class DocumentSplitHandler implements MessageHandler {
                 .then(Mono.defer(() -> bus.publish(queues.results(), MessageCodec.encode(split))))
                 .doOnSuccess(done -> log.info("Split document {} of matter {} ({}): {} {} pages{}",
                         received.documentId(), received.matterId(), received.fileName(), document.pageCount(),
-                        document.kind(), noText.isEmpty() ? "" : ", " + noText.size() + " without a text layer"
-                                + " (needs-ocr)"));
+                        document.kind(), noText.isEmpty() ? "" : ", " + noText.size() + " not read (no text layer)"));
     }
 
     private static List<OutboundMessage> encodeAll(List<PipelineMessage> tasks) {

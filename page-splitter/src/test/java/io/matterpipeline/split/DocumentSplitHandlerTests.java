@@ -26,6 +26,9 @@ import io.matterpipeline.contract.PageFailed;
 import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.contract.Queues;
+import io.matterpipeline.error.TransientException;
+import io.matterpipeline.ocr.OcrRefusedException;
+import io.matterpipeline.ocr.OcrService;
 import io.matterpipeline.split.pdf.PdfFixtures;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +42,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -145,6 +151,91 @@ class DocumentSplitHandlerTests {
         assertThat(pageBlobs("d-scan")).extracting(PageContent::text).containsExactly("", "");
         assertThat(pageBlobs("d-mixed").get(0).text()).contains(PdfFixtures.marker(1));
         assertThat(pageBlobs("d-mixed").get(1).text()).isEmpty();
+    }
+
+    @Test
+    void withOcrScannedPagesAreReadAndBecomeTasksWithWordConfidences() throws IOException {
+        List<SortedSet<Integer>> asked = new CopyOnWriteArrayList<>();
+        byte[] fixture = fixture();
+        ocr((pdf, pages) -> {
+            asked.add(pages);
+            return Mono.just(fixture);
+        });
+        DocumentReceived scanned = upload("d-scan", Files.readAllBytes(PdfFixtures.writeScanned(
+                dir.resolve("scan.pdf"), false, false)));
+        DocumentReceived mixed = upload("d-mixed", Files.readAllBytes(PdfFixtures.writeScanned(
+                dir.resolve("mixed.pdf"), true, false, true)));
+
+        StepVerifier.create(handler.handle(scanned, FIRST)).expectComplete().verify(TIMEOUT);
+        StepVerifier.create(handler.handle(mixed, FIRST)).expectComplete().verify(TIMEOUT);
+
+        // Only the pages without a text layer go to OCR; every page becomes a task, none fails.
+        assertThat(asked).containsExactly(new TreeSet<>(List.of(1, 2)), new TreeSet<>(List.of(2)));
+        assertThat(drain(Queues.PAGES)).extracting(task -> ((PageTask) task).documentId() + ":"
+                + ((PageTask) task).pageNumber()).containsExactlyInAnyOrder("d-scan:1", "d-scan:2", "d-mixed:1",
+                        "d-mixed:2", "d-mixed:3");
+        List<PipelineMessage> results = drain(Queues.RESULTS);
+        assertThat(results).noneMatch(PageFailed.class::isInstance);
+
+        List<PageContent> scan = pageBlobs("d-scan");
+        assertThat(scan.get(0).text()).startsWith("IN THE SUPERIOR COURT OF EXAMPLE COUNTY");
+        assertThat(scan.get(0).words()).hasSize(19);
+        assertThat(scan.get(0).averageWordConfidence()).isCloseTo(0.9786, within(0.0001));
+        assertThat(scan.get(1).averageWordConfidence()).isCloseTo(0.8911, within(0.0001));
+        assertThat(scan.get(1).minWordConfidence()).isCloseTo(0.57, within(0.0001));
+        assertThat(scan.get(1).precedingText()).isNotEmpty().isSubstringOf(scan.get(0).text());
+        DocumentSplit scanSplit = results.stream().filter(DocumentSplit.class::isInstance).map(DocumentSplit.class::cast)
+                .filter(split -> split.documentId().equals("d-scan")).findFirst().orElseThrow();
+        assertThat(scanSplit.averageWordConfidence()).isCloseTo((0.9786 * 19 + 0.8911 * 11) / 30, within(0.0001));
+
+        List<PageContent> mixedPages = pageBlobs("d-mixed");
+        assertThat(mixedPages.get(0).text()).contains(PdfFixtures.marker(1));
+        assertThat(mixedPages.get(0).words()).isEmpty();
+        assertThat(mixedPages.get(1).text()).startsWith("SCHEDULE A - DEADLINES");
+        assertThat(mixedPages.get(1).words()).hasSize(11);
+        assertThat(mixedPages.get(2).text()).contains(PdfFixtures.marker(3));
+    }
+
+    @Test
+    void ocrRefusingTheDocumentFailsOnlyItsScannedPagesWithTheReason() throws IOException {
+        ocr((pdf, pages) -> Mono.error(new OcrRefusedException(OcrRefusedException.UNAUTHORIZED,
+                "Document Intelligence refused the credentials (HTTP 401)", null)));
+        DocumentReceived mixed = upload("d-mixed", Files.readAllBytes(PdfFixtures.writeScanned(
+                dir.resolve("mixed.pdf"), true, false)));
+
+        StepVerifier.create(handler.handle(mixed, FIRST)).expectComplete().verify(TIMEOUT);
+
+        assertThat(drain(Queues.PAGES)).extracting(task -> ((PageTask) task).pageNumber()).containsExactly(1);
+        assertThat(drain(Queues.RESULTS)).filteredOn(PageFailed.class::isInstance).singleElement()
+                .satisfies(failed -> {
+                    assertThat(((PageFailed) failed).pageNumber()).isEqualTo(2);
+                    assertThat(((PageFailed) failed).reason()).isEqualTo("ocr-unauthorized");
+                    assertThat(((PageFailed) failed).description()).contains("HTTP 401");
+                });
+    }
+
+    @Test
+    void aTransientOcrFailureRetriesTheDocumentBeforeAnythingIsPublished() throws IOException {
+        ocr((pdf, pages) -> Mono.error(new TransientException("ocr-unavailable", "HTTP 503")));
+        DocumentReceived scanned = upload("d-scan", Files.readAllBytes(PdfFixtures.writeScanned(
+                dir.resolve("scan.pdf"), true, false)));
+
+        StepVerifier.create(handler.handle(scanned, FIRST)).expectError(TransientException.class).verify(TIMEOUT);
+
+        assertThat(recording.calls).isEmpty();
+        assertThat(tempFiles()).isEmpty();
+    }
+
+    private void ocr(OcrService ocr) {
+        handler = new DocumentSplitHandler(blobs, recording, DocumentSplitter.of(properties, ocr), properties,
+                SplitterQueues.defaults());
+    }
+
+    private static byte[] fixture() throws IOException {
+        try (InputStream in = DocumentSplitHandlerTests.class.getResourceAsStream(
+                "/fixtures/analyze-result-2page.json")) {
+            return in.readAllBytes();
+        }
     }
 
     @Test

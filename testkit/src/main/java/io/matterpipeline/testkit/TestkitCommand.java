@@ -1,6 +1,7 @@
 package io.matterpipeline.testkit;
 
 import io.matterpipeline.testkit.azurite.AzuriteCommand;
+import io.matterpipeline.testkit.documentintelligence.DocumentIntelligenceSimulatorCommand;
 import io.matterpipeline.testkit.fleet.FleetCommand;
 import io.matterpipeline.testkit.kafka.KafkaBrokerCommand;
 import io.matterpipeline.testkit.ollama.OllamaSimulatorCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "testkit", mixinStandardHelpOptions = true,
         description = "Servers for tests and benchmarks of matter-pipeline (loopback only).",
         subcommands = {OllamaSimulatorCommand.class, ServiceBusEmulatorCommand.class, AzuriteCommand.class,
-                KafkaBrokerCommand.class, FleetCommand.class})
+                KafkaBrokerCommand.class, FleetCommand.class, DocumentIntelligenceSimulatorCommand.class})
 public final class TestkitCommand implements Runnable {
 
     public static void main(String[] args) {

@@ -17,8 +17,11 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadConstraints;
@@ -80,18 +83,8 @@ public final class AnalyzeResultSplitter {
      *     {@code empty-document} (no pages), {@code too-many-pages}, {@code page-text-too-large}
      */
     public SplitDocument open(Path file) throws IOException {
-        AnalyzeResultJson root = parse(file);
-        AnalyzeResultJson result = analyzeResultOf(root);
-        List<PageJson> pages = new ArrayList<>(result.pages());
-        pages.removeIf(Objects::isNull);
-        if (pages.isEmpty()) {
-            throw new BadInputException(SplitFailures.EMPTY_DOCUMENT, "The analyzeResult has no pages");
-        }
-        if (pages.size() > maxPages) {
-            throw new BadInputException(SplitFailures.TOO_MANY_PAGES, "The analyzeResult has " + pages.size()
-                    + " pages; at most " + maxPages + " are accepted");
-        }
-        rejectOldShapes(pages);
+        AnalyzeResultJson result = analyzeResultOf(parse(file));
+        List<PageJson> pages = checkedPages(result);
         orderPages(pages);
         OffsetMapper offsets = OffsetMapper.of(result.stringIndexType(), result.content());
         List<SplitPage> split = new ArrayList<>(pages.size());
@@ -104,15 +97,60 @@ public final class AnalyzeResultSplitter {
         return new AnalyzeResultDocument(split, WordConfidence.of(allConfidences, lowConfidenceThreshold));
     }
 
+    /**
+     * The pages of an OCR service's answer for some pages of a PDF, keyed by their {@code pageNumber} (a position in
+     * that PDF, not renumbered), with text, words and confidence as {@link #open} gives them. The answer is checked
+     * as any uploaded JSON is.
+     *
+     * @throws BadInputException as {@link #open}, and {@code unsupported-analyze-result} for a page without a number
+     */
+    public Map<Integer, SplitPage> pagesByNumber(byte[] json) throws IOException {
+        AnalyzeResultJson result = analyzeResultOf(parse(json));
+        List<PageJson> pages = checkedPages(result);
+        OffsetMapper offsets = OffsetMapper.of(result.stringIndexType(), result.content());
+        Map<Integer, SplitPage> byNumber = new TreeMap<>();
+        for (PageJson page : pages) {
+            if (page.pageNumber() == null || byNumber.containsKey(page.pageNumber())) {
+                throw new BadInputException(SplitFailures.UNSUPPORTED_ANALYZE_RESULT, "The OCR result has a page"
+                        + " without a number, or a number twice (" + page.pageNumber() + ")");
+            }
+            byNumber.put(page.pageNumber(), page(page.pageNumber(), page, result.content(), offsets));
+        }
+        return byNumber;
+    }
+
+    private List<PageJson> checkedPages(AnalyzeResultJson result) {
+        List<PageJson> pages = new ArrayList<>(result.pages());
+        pages.removeIf(Objects::isNull);
+        if (pages.isEmpty()) {
+            throw new BadInputException(SplitFailures.EMPTY_DOCUMENT, "The analyzeResult has no pages");
+        }
+        if (pages.size() > maxPages) {
+            throw new BadInputException(SplitFailures.TOO_MANY_PAGES, "The analyzeResult has " + pages.size()
+                    + " pages; at most " + maxPages + " are accepted");
+        }
+        rejectOldShapes(pages);
+        return pages;
+    }
+
     private AnalyzeResultJson parse(Path file) throws IOException {
+        return parse(() -> mapper.createParser(file), () -> mapper.readValue(file, AnalyzeResultJson.class));
+    }
+
+    private AnalyzeResultJson parse(byte[] json) throws IOException {
+        return parse(() -> mapper.createParser(json), () -> mapper.readValue(json, AnalyzeResultJson.class));
+    }
+
+    private AnalyzeResultJson parse(Supplier<JsonParser> tokens, Supplier<AnalyzeResultJson> binding)
+            throws IOException {
         try {
             // A syntax-only pass first: limits and syntax errors are reported as such, whatever the shape.
-            try (JsonParser parser = mapper.createParser(file)) {
+            try (JsonParser parser = tokens.get()) {
                 while (parser.nextToken() != null) {
                     // Reading tokens is enough: the parser enforces the constraints as it goes.
                 }
             }
-            return mapper.readValue(file, AnalyzeResultJson.class);
+            return binding.get();
         } catch (StreamConstraintsException e) {
             throw new BadInputException(SplitFailures.JSON_LIMITS_EXCEEDED, "The JSON exceeds the accepted limits"
                     + " (nesting depth " + maxNestingDepth + "): " + e.getOriginalMessage(), e);

@@ -8,6 +8,8 @@ import io.matterpipeline.split.page.SplitPage;
 import io.matterpipeline.split.page.WordConfidence;
 import java.io.IOException;
 import java.io.Writer;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDResources;
@@ -55,11 +57,32 @@ final class PdfDocument implements SplitDocument {
     }
 
     @Override
+    public SortedSet<Integer> pagesWithoutTextLayer() throws IOException {
+        SortedSet<Integer> scanned = new TreeSet<>();
+        for (int pageNumber = 1; pageNumber <= pageCount; pageNumber++) {
+            // Only a page that draws an image can be a scanned page: text pages without images are never read twice.
+            if (hasImages(document.getPage(pageNumber - 1).getResources(), 0) && text(pageNumber).isBlank()) {
+                scanned.add(pageNumber);
+            }
+        }
+        return scanned;
+    }
+
+    @Override
     public SplitPage nextPage() throws IOException {
         if (next > pageCount) {
             return null;
         }
         int pageNumber = next++;
+        String pageText = text(pageNumber);
+        if (pageText.isBlank() && hasImages(document.getPage(pageNumber - 1).getResources(), 0)) {
+            // Pictures of text and no text layer: a scanned page. An empty page without images stays a blank page.
+            return SplitPage.withoutTextLayer(pageNumber);
+        }
+        return SplitPage.ofText(pageNumber, pageText);
+    }
+
+    private String text(int pageNumber) throws IOException {
         stripper.setStartPage(pageNumber);
         stripper.setEndPage(pageNumber);
         BoundedWriter text = new BoundedWriter(maxPageTextChars, pageNumber);
@@ -71,12 +94,7 @@ final class PdfDocument implements SplitDocument {
             throw new BadInputException(SplitFailures.CORRUPT_PDF, "The text of PDF page " + pageNumber
                     + " cannot be read: " + e.getMessage(), e);
         }
-        String pageText = text.toString().stripTrailing();
-        if (pageText.isBlank() && hasImages(document.getPage(pageNumber - 1).getResources(), 0)) {
-            // Pictures of text and no text layer: a scanned page. An empty page without images stays a blank page.
-            return SplitPage.withoutTextLayer(pageNumber);
-        }
-        return SplitPage.ofText(pageNumber, pageText);
+        return text.toString().stripTrailing();
     }
 
     /** True when the resources draw an image, directly or through form XObjects (a few levels deep). */

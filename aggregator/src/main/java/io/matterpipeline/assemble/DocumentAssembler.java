@@ -226,8 +226,8 @@ final class DocumentAssembler {
                 // Scanned pages without OCR: nothing failed that OCR would not fix; the document says so.
                 status = DocumentStatus.PARTIAL;
                 failure = new FailureNote(FailureNote.NEEDS_OCR, noTextPages + " of the " + pageCount
-                        + " pages have no text layer and were not OCR'd; OCR the document (Azure AI Document "
-                        + "Intelligence prebuilt-read) and upload its analyzeResult JSON instead");
+                        + " pages have no text layer and were not OCR'd; configure OCR (matter-pipeline.splitter.ocr"
+                        + ".endpoint, Azure AI Document Intelligence) or upload the document's analyzeResult JSON instead");
             } else if (extracted == 0) {
                 status = DocumentStatus.FAILED;
                 failure = new FailureNote("all-pages-failed",

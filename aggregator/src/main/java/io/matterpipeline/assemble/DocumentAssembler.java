@@ -227,7 +227,8 @@ final class DocumentAssembler {
                 status = DocumentStatus.PARTIAL;
                 failure = new FailureNote(FailureNote.NEEDS_OCR, noTextPages + " of the " + pageCount
                         + " pages have no text layer and were not OCR'd; configure OCR (matter-pipeline.splitter.ocr"
-                        + ".endpoint, Azure AI Document Intelligence) or upload the document's analyzeResult JSON instead");
+                        + ".endpoint, Azure AI Document Intelligence) or upload the document's analyzeResult JSON"
+                        + " instead");
             } else if (extracted == 0) {
                 status = DocumentStatus.FAILED;
                 failure = new FailureNote("all-pages-failed",

@@ -184,7 +184,8 @@ class DocumentSplitHandlerTests {
         assertThat(scan.get(1).averageWordConfidence()).isCloseTo(0.8911, within(0.0001));
         assertThat(scan.get(1).minWordConfidence()).isCloseTo(0.57, within(0.0001));
         assertThat(scan.get(1).precedingText()).isNotEmpty().isSubstringOf(scan.get(0).text());
-        DocumentSplit scanSplit = results.stream().filter(DocumentSplit.class::isInstance).map(DocumentSplit.class::cast)
+        DocumentSplit scanSplit = results.stream().filter(DocumentSplit.class::isInstance)
+                .map(DocumentSplit.class::cast)
                 .filter(split -> split.documentId().equals("d-scan")).findFirst().orElseThrow();
         assertThat(scanSplit.averageWordConfidence()).isCloseTo((0.9786 * 19 + 0.8911 * 11) / 30, within(0.0001));
 

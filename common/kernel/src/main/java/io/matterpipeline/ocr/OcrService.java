@@ -6,8 +6,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Optical character recognition of PDF pages that have no text layer (scanned pages). The port the page-splitter
- * calls; an adapter (Azure AI Document Intelligence {@code prebuilt-read}, module {@code common/ocr-documentintelligence})
- * implements it and is chosen by configuration ({@code matter-pipeline.splitter.ocr.endpoint}). Without an adapter
+ * calls; an adapter (Azure AI Document Intelligence {@code prebuilt-read}, module
+ * {@code common/ocr-documentintelligence}) implements it and is chosen by configuration ({@code matter-pipeline.splitter.ocr.endpoint}). Without an adapter
  * such pages are reported {@code NO_TEXT} with reason {@code needs-ocr}.
  *
  * <p>Errors, inside the {@code Mono}:

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
         description = "Runs an Azure AI Document Intelligence (prebuilt-read) simulator on 127.0.0.1 until stopped.")
 public final class DocumentIntelligenceSimulatorCommand implements Callable<Integer> {
 
-    @Option(names = "--port", defaultValue = "0", description = "Port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "0",
+            description = "Port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--key", defaultValue = DocumentIntelligenceSimulator.DEFAULT_KEY,

@@ -84,7 +84,8 @@ class DocumentIntelligenceSimulatorTests {
         simulator.page(5, DocumentIntelligenceSimulator.SimulatedPage.of("Exhibit B\nsigned 2024-01-02", 0.5));
         String operation = analyze(simulator.key(), "5", PDF).headers().firstValue("Operation-Location").orElseThrow();
         get(operation, simulator.key());
-        JsonNode page = JSON.readTree(get(operation, simulator.key()).body()).path("analyzeResult").path("pages").get(0);
+        JsonNode page = JSON.readTree(get(operation, simulator.key()).body()).path("analyzeResult").path("pages")
+                .get(0);
         assertThat(page.path("pageNumber").asInt()).isEqualTo(5);
         assertThat(page.path("words").size()).isEqualTo(4);
         assertThat(page.path("lines").size()).isEqualTo(2);

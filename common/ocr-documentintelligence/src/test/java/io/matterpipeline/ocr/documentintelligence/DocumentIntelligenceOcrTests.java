@@ -48,7 +48,8 @@ class DocumentIntelligenceOcrTests {
     @BeforeEach
     void reset() throws IOException {
         simulator.reset();
-        pdf = Files.write(work.resolve("scan.pdf"), "%PDF-1.7\n% pages are images\n".getBytes(StandardCharsets.US_ASCII));
+        pdf = Files.write(work.resolve("scan.pdf"),
+                "%PDF-1.7\n% pages are images\n".getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test

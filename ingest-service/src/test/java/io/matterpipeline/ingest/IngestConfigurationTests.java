@@ -42,8 +42,11 @@ class IngestConfigurationTests {
                         new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME
                                 + "-test", Map.of("MATTER_PIPELINE_ADMIN_TOKEN", ADMIN))))
                 .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(WebFilter.class)
+                    // The web side is wired: the access filter (beside the request-trace filter) guards the API.
+                    assertThat(context).hasNotFailed().hasBean("ingestAccessFilter")
                             .hasSingleBean(RawQueueConsumer.class);
+                    assertThat(context.getBeansOfType(WebFilter.class)).containsOnlyKeys("ingestAccessFilter",
+                            "ingestRequestTrace");
                     Caller admin = context.getBean(TokenService.class).authenticate(ADMIN).block(Duration.ofSeconds(5));
                     assertThat(admin.tokenId()).isEqualTo(TokenService.BOOTSTRAP_ID);
                     assertThat(admin.scopes()).containsExactly(Scope.TOKENS_ADMIN);

@@ -88,8 +88,9 @@ public final class ServiceBusPipelineBenchmark {
             deleteRecursively(blobRoot);
         }
         System.out.println();
-        System.out.println("Pipeline over the Service Bus emulator, simulated model at zero latency; pages per second"
-                + " from seal to result ready (" + rounds + " rounds, median and best)");
+        System.out.println("Pipeline over " + (kafka ? "a Kafka broker (testkit, 3 partitions)" : "the Service Bus emulator")
+                + ", simulated model at zero latency; pages per second from seal to result ready (" + rounds
+                + " rounds, median and best)");
         System.out.println();
         System.out.println("| workers x concurrency | pages | median pages/s | best pages/s | load average (1 min) |");
         System.out.println("|---|---:|---:|---:|---:|");

@@ -18,6 +18,7 @@ package io.matterpipeline.blob;
  * tenants/{t}/matters/{key}                        a tenant's Matter index entry, newest first (ingest)
  * tokens/{id}.json                                 an API token: tenant, scopes, expiry, secret hash (ingest)
  * ingest-requests/{t}/{r}.json                     an upstream ingest request already processed (ingest)
+ * aggregator/watch/{m}.json                        a sealed Matter not finished yet, for the watchdog (aggregator)
  * </pre>
  * Ids are validated by {@link io.matterpipeline.contract.Ids} before they reach a path.
  */
@@ -98,6 +99,19 @@ public final class BlobPaths {
     /** The record of an upstream ingest request that was processed, so a repeated request has no second effect. */
     public static String ingestRequest(String tenant, String requestId) {
         return "ingest-requests/" + tenant + "/" + requestId + ".json";
+    }
+
+    /** Where the aggregator lists the sealed Matters it has not finished yet (its watchdog's work list). */
+    public static String watchPrefix() {
+        return "aggregator/watch/";
+    }
+
+    /**
+     * A sealed Matter's watch entry: written when the aggregator records the seal, deleted once the Matter is final.
+     * Outside the Matter's prefix on purpose: the watchdog lists these few blobs, never every Matter's blobs.
+     */
+    public static String watch(String matterId) {
+        return watchPrefix() + matterId + ".json";
     }
 
     private static String fiveDigits(int pageNumber) {

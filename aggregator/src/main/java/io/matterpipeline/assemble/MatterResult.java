@@ -202,7 +202,7 @@ final class MatterResult implements AutoCloseable {
         out.writeName("failures");
         failures.copyTo(out);
         out.writeName("items");
-        merge.write(out);
+        merge.write(out, new ItemPages(store, BlobPaths.matterItems(matterId)));
         out.writeName("documents");
         out.writeStartArray();
         for (SealedDocument document : documents) {

@@ -372,24 +372,41 @@ function valueOf(item) {
   return rest.map(([key, value]) => `${key}: ${value}`).join(', ');
 }
 
+/** Findings shown at most; a large Matter has many more (result.json and the items API have all of them). */
+const MAX_FINDINGS = 2000;
+const ITEMS_PER_REQUEST = 200;
+
+/** The Matter's items, field by field and page by page through the items API: never the whole result. */
 async function showFindings(section, matterId) {
-  const result = await apiJson(`/v1/matters/${encodeURIComponent(matterId)}/result`);
-  const fileNames = new Map((result.documents || []).map(document => [document.documentId, document.fileName]));
+  const base = `/v1/matters/${encodeURIComponent(matterId)}/items`;
+  const listing = await apiJson(base);
   const rows = [];
-  for (const [kind, items] of Object.entries(result.items || {})) {
-    if (!Array.isArray(items)) continue;
-    for (const item of items) {
-      for (const quote of item.quotes || []) {
-        rows.push(el('tr', {},
-          el('td', {}, kind),
-          el('td', {}, el('a', { href: pageLink(matterId, quote.documentId, quote.page, quote.quote),
-                                 title: quote.quote }, valueOf(item))),
-          el('td', {}, fileNames.get(quote.documentId) || quote.documentId),
-          el('td', {}, String(quote.page))));
+  let total = 0;
+  for (const field of listing.fields || []) {
+    if (field.kind !== 'list') continue;
+    let cursor = null;
+    do {
+      const query = `?limit=${ITEMS_PER_REQUEST}` + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+      const page = await apiJson(`${base}/${encodeURIComponent(field.name)}${query}`);
+      for (const item of page.items || []) {
+        const fileNames = new Map((item.documents || []).map(document => [document.documentId, document.fileName]));
+        for (const quote of item.quotes || []) {
+          total++;
+          if (rows.length >= MAX_FINDINGS) continue;
+          rows.push(el('tr', {},
+            el('td', {}, field.name),
+            el('td', {}, el('a', { href: pageLink(matterId, quote.documentId, quote.page, quote.quote),
+                                   title: quote.quote }, valueOf(item))),
+            el('td', {}, fileNames.get(quote.documentId) || quote.documentId),
+            el('td', {}, String(quote.page))));
+        }
       }
-    }
+      cursor = rows.length < MAX_FINDINGS ? page.nextCursor : null;
+    } while (cursor);
   }
-  section.replaceChildren(el('h2', { id: 'findings-title' }, `Findings (${rows.length})`),
+  const title = rows.length < total ? `Findings (first ${rows.length}; download result.json for all)`
+    : `Findings (${rows.length})`;
+  section.replaceChildren(el('h2', { id: 'findings-title' }, title),
     rows.length === 0 ? el('p', {}, 'No findings.') : el('table', { 'aria-label': 'Findings' },
       el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Kind'), el('th', { scope: 'col' }, 'Value'),
         el('th', { scope: 'col' }, 'Document'), el('th', { scope: 'col' }, 'Page'))),

@@ -2,11 +2,15 @@ package io.matterpipeline.assemble;
 
 import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
 import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
+import io.matterpipeline.assemble.sentinel.MatterWatchdog;
+import io.matterpipeline.assemble.sentinel.MatterWatchdogProperties;
+import io.matterpipeline.assemble.sentinel.WatchList;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.config.PipelineProperties;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
@@ -21,7 +25,8 @@ import org.springframework.context.annotation.Configuration;
  * names under {@code matter-pipeline.queues}.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({AggregatorProperties.class, DeadLetterSweepProperties.class, PipelineProperties.class})
+@EnableConfigurationProperties({AggregatorProperties.class, DeadLetterSweepProperties.class,
+        MatterWatchdogProperties.class, PipelineProperties.class})
 public class AggregatorConfiguration {
 
     /** The results-queue handler that records progress and writes document and Matter results. */
@@ -50,5 +55,16 @@ public class AggregatorConfiguration {
         return new DeadLetterSweep(deadLetters.getIfAvailable(), messageBus,
                 List.of(pipeline.queues().documents(), pipeline.queues().pages()), pipeline.queues().results(),
                 properties);
+    }
+
+    /**
+     * Finishes or fails a sealed Matter whose pages all settled but whose result is still missing after
+     * {@code matter-pipeline.aggregator.watchdog.stall-after}; logs and counts what it does.
+     */
+    @Bean
+    public MatterWatchdog aggregatorMatterWatchdog(BlobStore blobStore, MatterAssembler aggregatorMatterAssembler,
+            MatterWatchdogProperties properties, ObjectProvider<MeterRegistry> registry) {
+        return new MatterWatchdog(new WatchList(blobStore), aggregatorMatterAssembler, properties, Clock.systemUTC(),
+                registry.getIfAvailable());
     }
 }

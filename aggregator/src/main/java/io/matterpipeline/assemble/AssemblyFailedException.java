@@ -19,9 +19,15 @@ final class AssemblyFailedException extends TransientException {
     AssemblyFailedException(String matterId, String documentId, Throwable cause) {
         super(REASON, (documentId == null ? "The result of Matter " + matterId
                 : "The result of document " + documentId + " of Matter " + matterId)
-                + " could not be written: " + cause, cause);
+                + " could not be written: " + describe(cause), cause);
         this.matterId = matterId;
         this.documentId = documentId;
+    }
+
+    private static String describe(Throwable cause) {
+        return cause instanceof PipelineException pipeline
+                ? pipeline.reason() + ": " + pipeline.getMessage()
+                : cause.toString();
     }
 
     String matterId() {

@@ -49,7 +49,7 @@ final class DocumentAssembler {
         int pageCount = progress.pageCount() == null ? 0 : progress.pageCount();
         String path = BlobPaths.documentResult(progress.matterId(), progress.documentId());
         return settings.permits().run(Mono.usingWhen(
-                        Mono.fromCallable(() -> new Accumulator(progress, keys, settings)),
+                        Mono.fromCallable(() -> new Accumulator(progress, keys, settings, store)),
                         accumulator -> Flux.range(1, pageCount)
                                 .flatMapSequential(pageNumber -> readPage(progress, pageNumber),
                                         settings.readConcurrency(), 1)
@@ -138,6 +138,7 @@ final class DocumentAssembler {
         private final DocumentProgress progress;
         private final DocumentMerge merge;
         private final JsonSpool pages;
+        private final ItemPages itemPages;
         private final TreeSet<String> models = new TreeSet<>();
         private int extracted;
         private int failed;
@@ -146,8 +147,9 @@ final class DocumentAssembler {
         private long outputTokens;
         private long modelMillis;
 
-        Accumulator(DocumentProgress progress, MergeKey keys, AssemblySettings settings) {
+        Accumulator(DocumentProgress progress, MergeKey keys, AssemblySettings settings, BlobStore store) {
             this.progress = progress;
+            this.itemPages = new ItemPages(store, BlobPaths.documentItems(progress.matterId(), progress.documentId()));
             this.pages = new JsonSpool(settings.spillDirectory(), "pages-");
             this.merge = new DocumentMerge(keys, settings.spillDirectory(), settings.memoryBytes());
         }
@@ -260,7 +262,7 @@ final class DocumentAssembler {
             out.writeNumberProperty("modelMillis", modelMillis);
             out.writeEndObject();
             out.writeName("items");
-            merge.write(out);
+            merge.write(out, itemPages);
             out.writeName("pages");
             pages.copyTo(out);
             out.writeEndObject();

@@ -55,9 +55,9 @@ final class DocumentMerge implements AutoCloseable {
         });
     }
 
-    /** Writes the merged items as a JSON object; may be called once. */
-    void write(JsonGenerator out) {
-        merge.write(out);
+    /** Writes the merged items as a JSON object, and into {@code pages} for the items API; may be called once. */
+    void write(JsonGenerator out, ItemPages pages) {
+        merge.write(out, pages);
     }
 
     /** Occurrences written to disk (zero when the document fitted in memory). */

@@ -90,8 +90,8 @@ final class FieldMerge implements AutoCloseable {
         return occurrences.spilled() + (merged == null ? 0 : merged.spilled());
     }
 
-    /** Writes the merged items as one JSON object; may be called once. */
-    void write(JsonGenerator out) {
+    /** Writes the merged items as one JSON object, and into {@code pages} for the items API; may be called once. */
+    void write(JsonGenerator out, ItemPages pages) {
         Winner[] winners = new Winner[fieldNames.size()];
         merged = new SortedSpill<>(BY_ARRIVAL, new MergedCodec(), spillDirectory, memoryBytes);
         Iterator<Occurrence> sorted = occurrences.sorted();
@@ -124,21 +124,28 @@ final class FieldMerge implements AutoCloseable {
         Merged item = items.hasNext() ? items.next() : null;
         out.writeStartObject();
         for (int field = 0; field < fieldNames.size(); field++) {
-            out.writeName(fieldNames.get(field));
+            String name = fieldNames.get(field);
+            out.writeName(name);
             if (arrays.get(field)) {
                 out.writeStartArray();
+                pages.startList(name);
                 while (item != null && item.field() == field) {
                     JsonStreams.copy(item.json(), out);
+                    pages.add(item.json());
                     item = items.hasNext() ? items.next() : null;
                 }
                 out.writeEndArray();
+                pages.endList();
             } else if (winners[field] != null) {
                 JsonStreams.copy(winners[field].json(), out);
+                pages.value(name, winners[field].json());
             } else {
                 out.writeNull();
+                pages.value(name, null);
             }
         }
         out.writeEndObject();
+        pages.finish();
     }
 
     @Override

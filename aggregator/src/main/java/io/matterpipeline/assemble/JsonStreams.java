@@ -2,15 +2,10 @@ package io.matterpipeline.assemble;
 
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.FatalErrors;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.Iterator;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
@@ -27,8 +22,6 @@ final class JsonStreams {
 
     /** Bytes handed to the blob store at a time. */
     static final int CHUNK = 64 * 1024;
-    /** Chunks of a blob being read that may wait in memory. */
-    private static final int READ_AHEAD = 4;
     private static final Executor WRITERS = task -> Schedulers.boundedElastic().schedule(task);
 
     private JsonStreams() {
@@ -51,56 +44,6 @@ final class JsonStreams {
         };
         return Flux.from(DataBufferUtils.outputStreamPublisher(handler, DefaultDataBufferFactory.sharedInstance,
                 WRITERS, CHUNK)).map(JsonStreams::toByteBuffer);
-    }
-
-    /**
-     * A blocking stream over a blob body, reading a few chunks ahead; closing it cancels the download. Only for a
-     * thread that may block.
-     */
-    static InputStream inputStream(Flux<ByteBuffer> body) {
-        Stream<ByteBuffer> stream = body.toStream(READ_AHEAD);
-        Iterator<ByteBuffer> chunks = stream.iterator();
-        return new InputStream() {
-            private ByteBuffer current = ByteBuffer.allocate(0);
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-            }
-
-            @Override
-            public int read(byte[] target, int offset, int length) throws IOException {
-                if (length == 0) {
-                    return 0;
-                }
-                while (!current.hasRemaining()) {
-                    if (!next()) {
-                        return -1;
-                    }
-                }
-                int count = Math.min(length, current.remaining());
-                current.get(target, offset, count);
-                return count;
-            }
-
-            private boolean next() throws IOException {
-                try {
-                    if (!chunks.hasNext()) {
-                        return false;
-                    }
-                    current = chunks.next();
-                    return true;
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-            }
-
-            @Override
-            public void close() {
-                stream.close();
-            }
-        };
     }
 
     /** Copies one JSON value, given as bytes, token by token into {@code out}. */

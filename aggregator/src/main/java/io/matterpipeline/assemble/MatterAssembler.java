@@ -1,5 +1,8 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.assemble.sentinel.StalledMatters;
+import io.matterpipeline.assemble.sentinel.WatchList;
+import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.blob.PutCondition;
@@ -60,7 +63,7 @@ import reactor.util.retry.Retry;
  *
  * <p>Any message type other than these five is poison ({@code unexpected-message-type}).
  */
-public final class MatterAssembler implements MessageHandler {
+public final class MatterAssembler implements MessageHandler, StalledMatters {
 
     private static final Logger log = LoggerFactory.getLogger(MatterAssembler.class);
 
@@ -74,6 +77,7 @@ public final class MatterAssembler implements MessageHandler {
     private final int readConcurrency;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final WatchList watchList;
 
     MatterAssembler(BlobStore store, MessageBus bus, String mattersCompletedQueue, AggregatorProperties properties,
             Clock clock) {
@@ -93,6 +97,7 @@ public final class MatterAssembler implements MessageHandler {
         this.assembly = AssemblySettings.of(properties.merge());
         this.documents = new DocumentAssembler(store, keys, assembly);
         this.clock = clock;
+        this.watchList = new WatchList(store);
     }
 
     @Override
@@ -155,14 +160,59 @@ public final class MatterAssembler implements MessageHandler {
         List<SealedDocument> sealedDocuments = sealed.documents() == null ? List.of() : sealed.documents();
         sealedDocuments.forEach(document -> Ids.require("documentId", document.documentId()));
         return progress.updateMatter(sealed.matterId(), matter -> matter.withSealed(sealedDocuments, clock.instant()))
-                // Documents that settled before a crash cut their follow-up short are finished here too.
-                .flatMapMany(matter -> matter.status().isFinal()
+                .flatMap(matter -> matter.status().isFinal() ? Mono.empty()
+                        : watchList.add(sealed.matterId(), clock.instant()))
+                .then(followUp(sealed.matterId()));
+    }
+
+    /**
+     * The follow-up steps of a sealed Matter: documents that settled (including before a crash cut their follow-up
+     * short) get their results, then the Matter is finished if every document settled.
+     */
+    private Mono<Void> followUp(String matterId) {
+        return progress.readMatter(matterId)
+                .flatMapMany(matter -> matter.status().isFinal() || !matter.isSealed()
                         ? Flux.empty()
                         : Flux.fromIterable(matter.documents()))
-                .flatMap(document -> progress.readDocument(sealed.matterId(), document.documentId())
+                .flatMap(document -> progress.readDocument(matterId, document.documentId())
                         .filter(documentProgress -> documentProgress.status().isSettled())
                         .flatMap(this::settleDocument), readConcurrency)
-                .then(completeIfDone(sealed.matterId()));
+                .then(completeIfDone(matterId));
+    }
+
+    @Override
+    public Mono<State> state(String matterId) {
+        return progress.readMatter(matterId).flatMap(matter -> {
+            if (matter.status().isFinal()) {
+                return Mono.just(State.FINAL);
+            }
+            if (!matter.isSealed()) {
+                return Mono.just(State.GONE);
+            }
+            Mono<Instant> matterChanged = store.stat(BlobPaths.matterProgress(matterId)).map(BlobInfo::lastModified);
+            // Documents not recorded as settled yet: settled by their own progress, or still being read.
+            return Flux.fromIterable(matter.documents())
+                    .filter(document -> !matter.settledDocuments().containsKey(document.documentId()))
+                    .flatMap(document -> progress.readDocument(matterId, document.documentId())
+                            .filter(documentProgress -> documentProgress.status().isSettled())
+                            .flatMap(settled -> store.stat(BlobPaths.documentProgress(matterId,
+                                    document.documentId())).map(BlobInfo::lastModified))
+                            .defaultIfEmpty(Instant.MAX), readConcurrency)
+                    .mergeWith(matterChanged)
+                    .reduce((a, b) -> a.isAfter(b) ? a : b)
+                    .map(newest -> newest.equals(Instant.MAX) ? State.OPEN : new State(Phase.SETTLED, newest));
+        });
+    }
+
+    @Override
+    public Mono<Void> finish(String matterId) {
+        return followUp(matterId).onErrorResume(AssemblyFailedException.class,
+                failed -> failed.retryCanHelp() ? Mono.error(failed) : giveUp(failed));
+    }
+
+    @Override
+    public Mono<Void> fail(String matterId, String reason, String description) {
+        return failMatter(matterId, new FailureNote(reason, description));
     }
 
     /** Writes a settled document's result, then records it as settled in the Matter progress. */
@@ -288,6 +338,10 @@ public final class MatterAssembler implements MessageHandler {
                             matterFailed -> matterFailed.documentId() == null ? giveUp(matterFailed)
                                     : Mono.error(matterFailed));
         }
+        return failMatter(matterId, note);
+    }
+
+    private Mono<Void> failMatter(String matterId, FailureNote note) {
         return progress.readMatter(matterId).flatMap(matter -> matter.status().isFinal()
                 ? announce(matter)
                 : conclude(matter, (condition, completedAt) -> store.put(BlobPaths.matterResult(matterId),
@@ -307,12 +361,14 @@ public final class MatterAssembler implements MessageHandler {
         }
     }
 
+    /** Announces a final Matter (not a cancelled one: whoever cancelled does) and takes it off the watch list. */
     private Mono<Void> announce(MatterProgress matter) {
+        Mono<Void> unwatch = watchList.remove(matter.matterId());
         if (matter.status() == MatterStatus.CANCELLED) {
-            return Mono.empty(); // cancellation is announced by whoever cancelled
+            return unwatch;
         }
         MatterCompleted completed = new MatterCompleted(matter.matterId(), matter.status().name(),
                 BlobPaths.matterResult(matter.matterId()));
-        return bus.publish(mattersCompletedQueue, MessageCodec.encode(completed));
+        return bus.publish(mattersCompletedQueue, MessageCodec.encode(completed)).then(unwatch);
     }
 }

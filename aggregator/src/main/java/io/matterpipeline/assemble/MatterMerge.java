@@ -103,9 +103,9 @@ final class MatterMerge implements AutoCloseable {
         return bytes.toByteArray();
     }
 
-    /** Writes the merged items as a JSON object; may be called once. */
-    void write(JsonGenerator out) {
-        merge.write(out);
+    /** Writes the merged items as a JSON object, and into {@code pages} for the items API; may be called once. */
+    void write(JsonGenerator out, ItemPages pages) {
+        merge.write(out, pages);
     }
 
     /** Occurrences written to disk (zero when the Matter fitted in memory). */

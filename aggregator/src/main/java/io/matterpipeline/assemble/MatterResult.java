@@ -1,5 +1,6 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.blob.BlobInputStream;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.contract.MessageCodec;
@@ -28,7 +29,7 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>{@code model} is the one model name that answered, or, when pages were read by several models, their distinct
  * names sorted and joined with {@code ", "} ({@code models} lists them); null when no page was read. Blocking I/O
- * (the store read through {@link JsonStreams#inputStream}, spill files): runs on a thread that may block. Not
+ * (the store read through {@link BlobInputStream}, spill files): runs on a thread that may block. Not
  * thread-safe; {@link #close()} deletes the spill files.
  */
 final class MatterResult implements AutoCloseable {
@@ -201,7 +202,7 @@ final class MatterResult implements AutoCloseable {
         out.writeName("failures");
         failures.copyTo(out);
         out.writeName("items");
-        merge.write(out);
+        merge.write(out, new ItemPages(store, BlobPaths.matterItems(matterId)));
         out.writeName("documents");
         out.writeStartArray();
         for (SealedDocument document : documents) {
@@ -229,7 +230,7 @@ final class MatterResult implements AutoCloseable {
     /** Streams a stored document result into {@code reader}, positioned inside its top-level object. */
     private void readDocumentResult(SealedDocument document, Consumer<JsonParser> reader) {
         String path = BlobPaths.documentResult(matterId, document.documentId());
-        try (InputStream in = JsonStreams.inputStream(store.get(path));
+        try (InputStream in = BlobInputStream.of(store.get(path));
                 JsonParser parser = MessageCodec.mapper().createParser(in)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new PoisonException("corrupt-result", "The document result " + path + " is not a JSON object");

@@ -2,6 +2,8 @@ package io.matterpipeline.assemble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.contract.ItemsIndex;
 import io.matterpipeline.contract.MessageCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -16,6 +18,8 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
 
 class DocumentMergeTests {
+
+    private static final String ITEMS = "m/items/";
 
     @TempDir
     Path spill;
@@ -37,10 +41,12 @@ class DocumentMergeTests {
         return new DocumentMerge(keys, spill, 64 * 1024);
     }
 
-    private static JsonNode result(DocumentMerge merge) {
+    private final MemoryBlobStore store = new MemoryBlobStore();
+
+    private JsonNode result(DocumentMerge merge) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator out = MessageCodec.mapper().createGenerator(bytes)) {
-            merge.write(out);
+            merge.write(out, new ItemPages(store, ITEMS));
         }
         return MessageCodec.mapper().readTree(bytes.toByteArray());
     }
@@ -153,6 +159,15 @@ class DocumentMergeTests {
         assertThat(result.path("parties").get(0).path("quotes").get(2999).path("quote").asString())
                 .isEqualTo("Acme on 3000");
         assertThat(result.path("summary").asString()).isEqualTo("s1");
+        // The same items, in pages for the items API: 30 chunks of 100 case numbers, in order.
+        ItemsIndex index = MessageCodec.mapper().readValue(store.bytes(BlobPaths.itemsIndex(ITEMS)), ItemsIndex.class);
+        assertThat(index.fields()).extracting(ItemsIndex.Field::name)
+                .containsExactly("caseNumbers", "parties", "summary");
+        assertThat(index.fields().get(0).count()).isEqualTo(3000);
+        assertThat(index.fields().get(0).chunkStarts()).hasSize(30).startsWith(0, 100);
+        assertThat(MessageCodec.mapper().readTree(store.bytes(BlobPaths.itemsChunk(ITEMS, 0, 29))).get(99))
+                .isEqualTo(result.path("caseNumbers").get(2999));
+        assertThat(index.fields().get(2).value().asString()).isEqualTo("s1");
         merge.close();
         try (Stream<Path> left = Files.list(spill)) {
             assertThat(left).as("run files are deleted").isEmpty();

@@ -9,6 +9,7 @@ import io.matterpipeline.ingest.access.EntraTokens;
 import io.matterpipeline.ingest.access.TokenService;
 import io.matterpipeline.ingest.api.IngestApi;
 import io.matterpipeline.ingest.api.RequestTrace;
+import io.matterpipeline.ingest.matter.ItemReader;
 import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.PageReader;
 import io.matterpipeline.ingest.request.IngestRequests;
@@ -95,10 +96,17 @@ public class IngestConfiguration {
                     environment.getProperty(LOW_CONFIDENCE_THRESHOLD_PROPERTY, Double.class, 0.8));
         }
 
+        /** A Matter's and its documents' merged items, page by page. */
+        @Bean
+        ItemReader ingestItemReader(BlobStore blobStore, IngestProperties properties) {
+            return ItemReader.create(blobStore, properties);
+        }
+
         @Bean
         RouterFunction<ServerResponse> ingestRoutes(Matters ingestMatters, PageReader ingestPageReader,
-                TokenService ingestTokenService, IngestProperties properties) {
-            return IngestApi.routes(ingestMatters, ingestPageReader, ingestTokenService, properties);
+                ItemReader ingestItemReader, TokenService ingestTokenService, IngestProperties properties) {
+            return IngestApi.routes(ingestMatters, ingestPageReader, ingestItemReader, ingestTokenService,
+                    properties);
         }
 
         /**

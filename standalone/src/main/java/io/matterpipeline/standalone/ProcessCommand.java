@@ -1,6 +1,5 @@
 package io.matterpipeline.standalone;
 
-import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.ingest.matter.DocumentUpload;
 import io.matterpipeline.ingest.matter.MatterQueries;
@@ -31,8 +30,6 @@ import picocli.CommandLine.Parameters;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The main job: every file of a folder becomes a document of one Matter, which is sealed, read page by page and
@@ -136,7 +133,7 @@ final class ProcessCommand implements Callable<Integer> {
     private int run(Matters matters, String tenant, List<Path> files, long started) throws IOException {
         String name = folder.toAbsolutePath().normalize().getFileName().toString();
         String matterId = matters.intake().create(tenant, name).block().matterId();
-        List<Rejected> rejected = new ArrayList<>();
+        List<ResultFile.Rejected> rejected = new ArrayList<>();
         for (Path file : files) {
             String fileName = file.getFileName().toString();
             try {
@@ -145,7 +142,7 @@ final class ProcessCommand implements Callable<Integer> {
             } catch (PipelineException refused) {
                 // The API refuses such a file (an empty one, one over the size limit) before it becomes a document;
                 // the job goes on with the others and reports it.
-                rejected.add(new Rejected(fileName, refused.reason(), refused.getMessage()));
+                rejected.add(new ResultFile.Rejected(fileName, refused.reason(), refused.getMessage()));
                 stderr.printf("rejected %s: %s (%s)%n", fileName, refused.getMessage(), refused.reason());
             }
         }
@@ -161,13 +158,9 @@ final class ProcessCommand implements Callable<Integer> {
             return EXIT_FAILED;
         }
         Path resultFile = out.resolve("result.json");
-        writeResult(matters.queries(), tenant, matterId, resultFile);
-        JsonNode result = MessageCodec.mapper().readTree(resultFile.toFile());
-        if (!rejected.isEmpty()) {
-            result = withRejected(result, rejected);
-            MessageCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(resultFile.toFile(), result);
-        }
-        printSummary(result, resultFile, Duration.ofNanos(System.nanoTime() - started), processing);
+        ResultFile.write(matters.queries().result(tenant, matterId), rejected, resultFile);
+        printSummary(ResultFile.summary(resultFile), resultFile, Duration.ofNanos(System.nanoTime() - started),
+                processing);
         return switch (status.status()) {
             case COMPLETED -> rejected.isEmpty() ? EXIT_COMPLETED : EXIT_PARTIAL;
             case PARTIAL -> EXIT_PARTIAL;
@@ -208,58 +201,20 @@ final class ProcessCommand implements Callable<Integer> {
                 .build();
     }
 
-    /** Adds the files that never became documents, so result.json accounts for every file of the folder. */
-    private static JsonNode withRejected(JsonNode result, List<Rejected> rejected) {
-        ObjectNode withRejected = ((ObjectNode) result).deepCopy();
-        ArrayNode list = withRejected.putArray("rejected");
-        rejected.forEach(file -> list.addObject()
-                .put("fileName", file.fileName())
-                .put("reason", file.reason())
-                .put("description", file.description()));
-        return withRejected;
-    }
-
-    /** A file the ingest service refused. */
-    private record Rejected(String fileName, String reason, String description) {
-    }
-
-    private static void writeResult(MatterQueries matters, String tenant, String matterId, Path resultFile) throws IOException {
-        Path partial = resultFile.resolveSibling(resultFile.getFileName() + ".partial");
-        try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            for (ByteBuffer chunk : matters.result(tenant, matterId).toIterable()) {
-                while (chunk.hasRemaining()) {
-                    channel.write(chunk);
-                }
-            }
-        }
-        Files.move(partial, resultFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private void printSummary(JsonNode result, Path resultFile, Duration elapsed, Duration processing) {
-        JsonNode summary = result.path("summary");
+    private void printSummary(ResultFile.Summary result, Path resultFile, Duration elapsed, Duration processing) {
+        JsonNode summary = result.counts();
         long pages = summary.path("pages").asLong();
-        stdout.printf("Matter %s %s in %.1f s (model: %s)%n", result.path("matterId").asString(),
-                result.path("status").asString(), elapsed.toMillis() / 1000.0, result.path("model").asString());
+        stdout.printf("Matter %s %s in %.1f s (model: %s)%n", result.matterId(), result.status(),
+                elapsed.toMillis() / 1000.0, result.model());
         stdout.printf("  documents: %d (%d failed)   pages: %d read, %d failed   %.1f pages/s after sealing%n",
                 summary.path("documents").asLong(), summary.path("documentsFailed").asLong(),
                 summary.path("pagesExtracted").asLong(), summary.path("pagesFailed").asLong(),
                 pages / Math.max(processing.toMillis() / 1000.0, 0.001));
-        for (JsonNode document : result.path("documents")) {
-            stdout.printf("  %-40s %-9s %3d pages%s%n", document.path("fileName").asString(),
-                    document.path("status").asString(), document.path("pageCount").asInt(),
-                    document.path("failure").isObject() ? "  (" + document.path("failure").path("reason").asString()
-                            + ")" : "");
-        }
-        for (JsonNode file : result.path("rejected")) {
-            stdout.printf("  rejected: %s: %s%n", file.path("fileName").asString(), file.path("reason").asString());
-        }
-        for (JsonNode failure : result.path("failures")) {
-            if (!failure.path("pageNumber").isNull() && failure.has("pageNumber")) {
-                stdout.printf("  failed: %s page %d: %s%n", failure.path("fileName").asString(),
-                        failure.path("pageNumber").asInt(), failure.path("reason").asString());
-            }
+        result.documents().forEach(document -> stdout.println("  " + document));
+        result.rejected().forEach(file -> stdout.println("  rejected: " + file));
+        result.failedPages().forEach(page -> stdout.println("  failed: " + page));
+        if (result.moreFailedPages() > 0) {
+            stdout.printf("  ... and %d more failed pages (see failures in result.json)%n", result.moreFailedPages());
         }
         stdout.println("Result: " + resultFile);
     }

@@ -19,10 +19,8 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Turns dead-lettered work into failure facts, so no Matter waits forever on a message nobody will process.
@@ -44,7 +42,7 @@ public final class DeadLetterSweep implements SmartLifecycle {
     private final String resultsQueue;
     private final DeadLetterSweepProperties properties;
     private final Set<String> reported;
-    private volatile Disposable schedule;
+    private final Periodic schedule;
 
     /**
      * @param deadLetters the bus's dead-letter operations; null where the bus has none (the in-memory bus of the
@@ -57,6 +55,7 @@ public final class DeadLetterSweep implements SmartLifecycle {
         this.queues = List.copyOf(queues);
         this.resultsQueue = resultsQueue;
         this.properties = properties;
+        this.schedule = new Periodic("Dead-letter sweep", properties.interval(), this::sweep, log);
         int remembered = properties.remembered();
         this.reported = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
             @Override
@@ -91,30 +90,20 @@ public final class DeadLetterSweep implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        if (schedule != null || !properties.enabled() || deadLetters == null) {
-            return;
+    public void start() {
+        if (properties.enabled() && deadLetters != null) {
+            schedule.start();
         }
-        schedule = Flux.interval(properties.interval(), properties.interval(), Schedulers.parallel())
-                .onBackpressureDrop()
-                .concatMap(tick -> sweep().onErrorResume(error -> {
-                    log.warn("Dead-letter sweep failed: {}", error.toString());
-                    return Mono.just(0L);
-                }), 1)
-                .subscribe();
     }
 
     @Override
-    public synchronized void stop() {
-        if (schedule != null) {
-            schedule.dispose();
-            schedule = null;
-        }
+    public void stop() {
+        schedule.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return schedule != null;
+        return schedule.isRunning();
     }
 
     private static String key(DeadLetter letter) {

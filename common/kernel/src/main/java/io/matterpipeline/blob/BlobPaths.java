@@ -15,9 +15,13 @@ package io.matterpipeline.blob;
  * matters/{m}/documents/{d}/extractions/{nnnnn}.json  PageExtraction (llm-worker)
  * matters/{m}/documents/{d}/progress.json          document progress (aggregator, ETag-guarded)
  * matters/{m}/documents/{d}/result.json            document result (aggregator)
+ * matters/{m}/documents/{d}/items/index.json       the document's merged items, paged: fields, counts, chunk starts
+ * matters/{m}/documents/{d}/items/{fff}/{cccccc}.json  one chunk of a list field's merged items (aggregator)
+ * matters/{m}/items/index.json, items/{fff}/{cccccc}.json  the same for the Matter's merged items (aggregator)
  * tenants/{t}/matters/{key}                        a tenant's Matter index entry, newest first (ingest)
  * tokens/{id}.json                                 an API token: tenant, scopes, expiry, secret hash (ingest)
  * ingest-requests/{t}/{r}.json                     an upstream ingest request already processed (ingest)
+ * aggregator/watch/{m}.json                        a sealed Matter not finished yet, for the watchdog (aggregator)
  * </pre>
  * Ids are validated by {@link io.matterpipeline.contract.Ids} before they reach a path.
  */
@@ -67,6 +71,26 @@ public final class BlobPaths {
         return documentPrefix(matterId, documentId) + "extractions/" + fiveDigits(pageNumber) + ".json";
     }
 
+    /** Where the Matter's merged items are kept in pages (chunks) for the items API, beside the Matter result. */
+    public static String matterItems(String matterId) {
+        return matterPrefix(matterId) + "items/";
+    }
+
+    /** Where a document's merged items are kept in pages (chunks), beside its document result. */
+    public static String documentItems(String matterId, String documentId) {
+        return documentPrefix(matterId, documentId) + "items/";
+    }
+
+    /** The index of paged items under {@code itemsPrefix} ({@link #matterItems} or {@link #documentItems}). */
+    public static String itemsIndex(String itemsPrefix) {
+        return itemsPrefix + "index.json";
+    }
+
+    /** Chunk {@code chunk} of the list field at position {@code field} (first-seen order) under {@code itemsPrefix}. */
+    public static String itemsChunk(String itemsPrefix, int field, int chunk) {
+        return itemsPrefix + String.format("%03d/%06d.json", field, chunk);
+    }
+
     public static String documentProgress(String matterId, String documentId) {
         return documentPrefix(matterId, documentId) + "progress.json";
     }
@@ -98,6 +122,19 @@ public final class BlobPaths {
     /** The record of an upstream ingest request that was processed, so a repeated request has no second effect. */
     public static String ingestRequest(String tenant, String requestId) {
         return "ingest-requests/" + tenant + "/" + requestId + ".json";
+    }
+
+    /** Where the aggregator lists the sealed Matters it has not finished yet (its watchdog's work list). */
+    public static String watchPrefix() {
+        return "aggregator/watch/";
+    }
+
+    /**
+     * A sealed Matter's watch entry: written when the aggregator records the seal, deleted once the Matter is final.
+     * Outside the Matter's prefix on purpose: the watchdog lists these few blobs, never every Matter's blobs.
+     */
+    public static String watch(String matterId) {
+        return watchPrefix() + matterId + ".json";
     }
 
     private static String fiveDigits(int pageNumber) {

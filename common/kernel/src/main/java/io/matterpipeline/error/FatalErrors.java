@@ -85,8 +85,8 @@ public final class FatalErrors {
         return null;
     }
 
-    /** Replaces how the process is stopped (tests); returns the previous way. */
-    static Halt replaceHalt(Halt replacement) {
+    /** Replaces how the process is stopped (tests that provoke a fatal error in-process); returns the previous way. */
+    public static Halt replaceHalt(Halt replacement) {
         Halt previous = halt;
         halt = replacement;
         return previous;

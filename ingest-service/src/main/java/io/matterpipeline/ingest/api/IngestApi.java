@@ -2,6 +2,7 @@ package io.matterpipeline.ingest.api;
 
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.access.TokenService;
+import io.matterpipeline.ingest.matter.ItemReader;
 import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.PageReader;
 import java.util.List;
@@ -30,6 +31,9 @@ import reactor.core.publisher.Mono;
  * POST   /v1/matters/{id}/archive     a final Matter's sources to the cool tier           200            matters:write
  * GET    /v1/matters/{id}/result      the Matter result JSON once final                   200            matters:read
  * GET    /v1/matters/{id}/events      status as Server-Sent Events until final            200            matters:read
+ * GET    /v1/matters/{id}/items       the merged items field by field (counts, values)    200            matters:read
+ * GET    /v1/matters/{id}/items/{field}  a list field's items, ?limit=&amp;cursor=           200            matters:read
+ * GET    /v1/matters/{id}/documents/{documentId}/items[/{field}]  the same per document 200          matters:read
  * GET    /v1/matters/{id}/documents/{documentId}/pages/{pageNumber}
  *                                      a page's text, OCR words and extraction (review)    200            matters:read
  * POST   /v1/tokens                   issue a token; the secret is in the answer, once    201            tokens:admin
@@ -45,10 +49,11 @@ public final class IngestApi {
     }
 
     /** The routes of the API. Every route but the OpenAPI document needs the access filter in front of it. */
-    public static RouterFunction<ServerResponse> routes(Matters matters, PageReader pages, TokenService tokens,
-            IngestProperties properties) {
+    public static RouterFunction<ServerResponse> routes(Matters matters, PageReader pages, ItemReader items,
+            TokenService tokens, IngestProperties properties) {
         MatterHandler handler = new MatterHandler(matters, properties);
         PageHandler pageHandler = new PageHandler(pages);
+        ItemsHandler itemsHandler = new ItemsHandler(items, properties.listing());
         MatterEvents events = new MatterEvents(matters.queries(), properties.events());
         TokenHandler tokenHandler = new TokenHandler(tokens, properties);
         OpenApiDocument openApi = new OpenApiDocument();
@@ -64,6 +69,10 @@ public final class IngestApi {
                 .GET("/v1/matters/{id}/result", handler::result)
                 .GET("/v1/matters/{id}/events", events::stream)
                 .GET("/v1/matters/{id}/documents/{documentId}/pages/{pageNumber}", pageHandler::page)
+                .GET("/v1/matters/{id}/items", itemsHandler::fields)
+                .GET("/v1/matters/{id}/items/{field}", itemsHandler::page)
+                .GET("/v1/matters/{id}/documents/{documentId}/items", itemsHandler::fields)
+                .GET("/v1/matters/{id}/documents/{documentId}/items/{field}", itemsHandler::page)
                 .POST("/v1/tokens", tokenHandler::issue)
                 .GET("/v1/tokens", tokenHandler::list)
                 .DELETE("/v1/tokens/{id}", tokenHandler::revoke)
@@ -78,6 +87,10 @@ public final class IngestApi {
                 .add(onlyAllowed("/v1/matters/{id}/result", HttpMethod.GET))
                 .add(onlyAllowed("/v1/matters/{id}/events", HttpMethod.GET))
                 .add(onlyAllowed("/v1/matters/{id}/documents/{documentId}/pages/{pageNumber}", HttpMethod.GET))
+                .add(onlyAllowed("/v1/matters/{id}/items", HttpMethod.GET))
+                .add(onlyAllowed("/v1/matters/{id}/items/{field}", HttpMethod.GET))
+                .add(onlyAllowed("/v1/matters/{id}/documents/{documentId}/items", HttpMethod.GET))
+                .add(onlyAllowed("/v1/matters/{id}/documents/{documentId}/items/{field}", HttpMethod.GET))
                 .add(onlyAllowed("/v1/tokens", HttpMethod.POST, HttpMethod.GET))
                 .add(onlyAllowed("/v1/tokens/{id}", HttpMethod.DELETE))
                 .add(onlyAllowed("/v1/openapi.yaml", HttpMethod.GET))

@@ -10,19 +10,15 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageContent;
 import io.matterpipeline.contract.PageExtraction;
 import io.matterpipeline.ingest.IngestApplication;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -47,7 +43,7 @@ class PageApiTests {
     }
 
     static final String ADMIN_TOKEN = "page-api-tests-bootstrap-admin-0123456789";
-    private static final Path BLOB_ROOT = createTempDirectory();
+    private static final Path BLOB_ROOT = ApiCalls.temporaryDirectory("page-api-tests");
 
     @DynamicPropertySource
     static void blobRoot(DynamicPropertyRegistry registry) {
@@ -68,11 +64,11 @@ class PageApiTests {
     void prepareAMatterWithOneOcrPage() {
         String token = issue("acme", "matters:read", "matters:write");
         reader = client(token);
-        matterId = field(reader.post().uri("/v1/matters").exchange().expectStatus().isCreated(), "matterId");
+        matterId = ApiCalls.field(reader.post().uri("/v1/matters").exchange().expectStatus().isCreated(), "matterId");
         MultipartBodyBuilder parts = new MultipartBodyBuilder();
         parts.part("file", "ignored".getBytes(StandardCharsets.UTF_8)).filename("order.ocr.json")
                 .contentType(MediaType.APPLICATION_JSON);
-        documentId = field(reader.post().uri("/v1/matters/{id}/documents", matterId)
+        documentId = ApiCalls.field(reader.post().uri("/v1/matters/{id}/documents", matterId)
                 .body(BodyInserters.fromMultipartData(parts.build())).exchange().expectStatus().isCreated(),
                 "documentId");
         write(BlobPaths.page(matterId, documentId, 1), new PageContent(matterId, documentId, 1, 2, "analyze-result",
@@ -114,12 +110,12 @@ class PageApiTests {
 
     @Test
     void missingPagesDocumentsAndBadNumbersAreProblems() {
-        problem(get(2), 404, "page-not-found");
-        problem(reader.get().uri("/v1/matters/{id}/documents/{d}/pages/1", matterId, "nope").exchange(), 404,
+        ApiCalls.problem(get(2), 404, "page-not-found");
+        ApiCalls.problem(reader.get().uri("/v1/matters/{id}/documents/{d}/pages/1", matterId, "nope").exchange(), 404,
                 "document-not-found");
-        problem(reader.get().uri("/v1/matters/{id}/documents/{d}/pages/0", matterId, documentId).exchange(), 400,
+        ApiCalls.problem(reader.get().uri("/v1/matters/{id}/documents/{d}/pages/0", matterId, documentId).exchange(), 400,
                 "invalid-page-number");
-        problem(reader.get().uri("/v1/matters/{id}/documents/{d}/pages/x", matterId, documentId).exchange(), 400,
+        ApiCalls.problem(reader.get().uri("/v1/matters/{id}/documents/{d}/pages/x", matterId, documentId).exchange(), 400,
                 "invalid-page-number");
     }
 
@@ -127,7 +123,7 @@ class PageApiTests {
     void anotherTenantSeesNoPage() {
         WebTestClient other = client(issue("globex", "matters:read"));
 
-        problem(other.get().uri("/v1/matters/{id}/documents/{d}/pages/1", matterId, documentId).exchange(), 404,
+        ApiCalls.problem(other.get().uri("/v1/matters/{id}/documents/{d}/pages/1", matterId, documentId).exchange(), 404,
                 "matter-not-found");
     }
 
@@ -136,38 +132,16 @@ class PageApiTests {
                 .exchange();
     }
 
-    private static void problem(WebTestClient.ResponseSpec response, int status, String reason) {
-        response.expectStatus().isEqualTo(status)
-                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
-                .expectBody().jsonPath("$.type").isEqualTo(ProblemDetailsHandler.TYPE_BASE + reason);
-    }
-
     private void write(String path, Object body) {
         blobs.putBytes(path, MessageCodec.mapper().writeValueAsBytes(body), PutCondition.none())
                 .block(Duration.ofSeconds(10));
     }
 
     private String issue(String tenant, String... scopes) {
-        return field(client(ADMIN_TOKEN).post().uri("/v1/tokens").contentType(MediaType.APPLICATION_JSON)
-                .bodyValue(Map.of("tenant", tenant, "scopes", List.of(scopes))).exchange().expectStatus().isCreated(),
-                "token");
-    }
-
-    private static String field(WebTestClient.ResponseSpec response, String name) {
-        return response.expectBody(JsonNode.class).returnResult().getResponseBody().path(name).asString();
+        return ApiCalls.issue(port, ADMIN_TOKEN, tenant, scopes);
     }
 
     private WebTestClient client(String token) {
-        return LoopbackClients.to(port)
-                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token)
-                .responseTimeout(Duration.ofSeconds(30)).build();
-    }
-
-    private static Path createTempDirectory() {
-        try {
-            return Files.createTempDirectory("page-api-tests");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return ApiCalls.client(port, token);
     }
 }

@@ -1,0 +1,186 @@
+package io.matterpipeline.assemble;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.PutCondition;
+import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;
+import io.matterpipeline.contract.MatterCompleted;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.Queues;
+import io.matterpipeline.error.FatalErrors;
+import io.matterpipeline.error.TransientException;
+import io.matterpipeline.progress.MatterProgress;
+import io.matterpipeline.progress.MatterStatus;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The last step, writing the Matter result, fails — by an exception, by an exception every time, by a JVM
+ * {@link Error} — and the Matter still ends in a final state: after a retry, as FAILED with the reason, or, for the
+ * Error, by the process stopping and another instance finishing it from its redelivered message.
+ */
+class AssemblyFailureTests {
+
+    private static final Instant NOW = Instant.parse("2026-03-04T05:06:07Z");
+    private static final int MAX_DELIVERIES = 4;
+
+    private final MemoryBlobStore memory = new MemoryBlobStore();
+    private final RecordingBus bus = new RecordingBus();
+
+    /** Fails writes of the Matter result with whatever {@code failure} throws, as long as it is set. */
+    private final class FailingResultWrites extends DelegatingBlobStore {
+        private final AtomicInteger remaining;
+        private final Runnable failure;
+
+        FailingResultWrites(int times, Runnable failure) {
+            super(memory);
+            this.remaining = new AtomicInteger(times);
+            this.failure = failure;
+        }
+
+        @Override
+        public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, PutCondition condition,
+                Map<String, String> metadata) {
+            if (!path.endsWith("/result.json") || path.contains("/documents/") || remaining.get() <= 0) {
+                return super.put(path, content, condition, metadata);
+            }
+            remaining.decrementAndGet();
+            // Part way through the streamed body, as an allocation or a disk would fail.
+            return super.put(path, content.index().map(chunk -> {
+                if (chunk.getT1() == 0) {
+                    failure.run();
+                }
+                return chunk.getT2();
+            }), condition, metadata);
+        }
+    }
+
+    private MatterAssembler assembler(DelegatingBlobStore store) {
+        return new MatterAssembler(store, bus, Queues.MATTERS_COMPLETED, AggregatorProperties.defaults(),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    /** Every fact but the seal, handled; the seal is what the tests deliver (again). */
+    private MatterScenario settledMatter(String matterId) {
+        MatterScenario matter = new MatterScenario(matterId).document("d-a", "a.pdf", 3).document("d-b", "b.pdf", 2);
+        matter.writeBlobs(memory);
+        MatterScenario.handleAll(assembler(new DelegatingBlobStore(memory)), matter.documentMessages(), 4);
+        return matter;
+    }
+
+    private MatterProgress progress(String matterId) {
+        return MessageCodec.mapper().readValue(memory.bytes(BlobPaths.matterProgress(matterId)),
+                MatterProgress.class);
+    }
+
+    @Test
+    void aFailedWriteIsRetriedAndTheMatterCompletes() {
+        MatterScenario matter = settledMatter("m-once");
+        MatterAssembler assembler = assembler(new FailingResultWrites(1, () -> {
+            throw new IllegalStateException("disk full");
+        }));
+
+        StepVerifier.create(assembler.handle(matter.sealed(), new DeliveryAttempt(0, MAX_DELIVERIES)))
+                .expectErrorMatches(error -> error instanceof AssemblyFailedException)
+                .verify(Duration.ofSeconds(30));
+        assertThat(progress("m-once").status()).isEqualTo(MatterStatus.PROCESSING);
+        assertThat(memory.bytes(BlobPaths.matterResult("m-once"))).as("no partial result").isNull();
+
+        StepVerifier.create(assembler.handle(matter.sealed(), new DeliveryAttempt(1, MAX_DELIVERIES)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(30));
+        assertThat(progress("m-once").status()).isEqualTo(MatterStatus.COMPLETED);
+        assertThat(MatterScenario.result(memory, "m-once").path("summary").path("pages").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void aWriteThatFailsOnEveryDeliveryEndsTheMatterFailedWithTheReason() {
+        MatterScenario matter = settledMatter("m-never");
+        MatterAssembler assembler = assembler(new LostDocumentResults(memory));
+
+        for (int delivery = 0; delivery < MAX_DELIVERIES - 1; delivery++) {
+            StepVerifier.create(assembler.handle(matter.sealed(), new DeliveryAttempt(delivery, MAX_DELIVERIES)))
+                    .expectError(AssemblyFailedException.class)
+                    .verify(Duration.ofSeconds(30));
+        }
+        // The last delivery gives up: a visible FAILED Matter, settled, announced; never an endless PROCESSING.
+        StepVerifier.create(assembler.handle(matter.sealed(),
+                        new DeliveryAttempt(MAX_DELIVERIES - 1, MAX_DELIVERIES)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(30));
+
+        assertThat(progress("m-never").status()).isEqualTo(MatterStatus.FAILED);
+        JsonNode result = MatterScenario.result(memory, "m-never");
+        assertThat(result.path("status").asString()).isEqualTo("FAILED");
+        JsonNode failure = result.path("failures").get(0);
+        assertThat(failure.path("reason").asString()).isEqualTo(AssemblyFailedException.REASON);
+        assertThat(failure.path("description").asString()).contains("m-never").contains("timed out");
+        assertThat(result.path("documents")).hasSize(2);
+        assertThat(result.path("documents").get(0).path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(bus.published()).extracting(published -> ((MatterCompleted) published.decoded()).status())
+                .containsExactly("FAILED");
+        assertThat(memory.bytes(BlobPaths.watch("m-never"))).as("off the watch list").isNull();
+    }
+
+    @Test
+    void aJvmErrorStopsTheProcessAndAnotherInstanceFinishesTheMatter() {
+        MatterScenario matter = settledMatter("m-oom");
+        List<Integer> halts = new CopyOnWriteArrayList<>();
+        FatalErrors.Halt previous = FatalErrors.replaceHalt(halts::add);
+        try {
+            MatterAssembler dying = assembler(new FailingResultWrites(1, () -> {
+                throw new OutOfMemoryError("Java heap space (injected)");
+            }));
+            // The instance that hits the Error: in production the halt ends it here, its delivery unsettled.
+            dying.handle(matter.sealed(), new DeliveryAttempt(0, MAX_DELIVERIES))
+                    .onErrorResume(error -> Mono.empty())
+                    .timeout(Duration.ofSeconds(30), Mono.empty())
+                    .block();
+        } finally {
+            FatalErrors.replaceHalt(previous);
+        }
+        assertThat(halts).as("the process was told to stop").containsExactly(FatalErrors.EXIT_STATUS);
+        assertThat(memory.bytes(BlobPaths.matterResult("m-oom"))).as("no partial result").isNull();
+        assertThat(progress("m-oom").status()).isEqualTo(MatterStatus.PROCESSING);
+
+        // The broker redelivers the unsettled seal to another instance, which finishes the Matter.
+        MatterAssembler survivor = assembler(new DelegatingBlobStore(memory));
+        StepVerifier.create(survivor.handle(matter.sealed(), new DeliveryAttempt(1, MAX_DELIVERIES)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(30));
+        assertThat(progress("m-oom").status()).isEqualTo(MatterStatus.COMPLETED);
+        assertThat(bus.published()).extracting(published -> ((MatterCompleted) published.decoded()).status())
+                .containsExactly("COMPLETED");
+    }
+
+    @Test
+    void poisonInTheLastStepEndsTheMatterFailedWithoutWaitingForTheLastDelivery() {
+        MatterScenario matter = settledMatter("m-corrupt");
+        memory.putBytes(BlobPaths.documentResult("m-corrupt", "d-b"), "{\"matterId\": oops".getBytes(),
+                PutCondition.none()).block(Duration.ofSeconds(5));
+        MatterAssembler assembler = assembler(new DelegatingBlobStore(memory));
+
+        StepVerifier.create(assembler.handle(matter.sealed(), new DeliveryAttempt(0, MAX_DELIVERIES)))
+                .expectComplete()
+                .verify(Duration.ofSeconds(30));
+
+        JsonNode result = MatterScenario.result(memory, "m-corrupt");
+        assertThat(result.path("status").asString()).isEqualTo("FAILED");
+        assertThat(result.path("failures").get(0).path("description").asString()).contains("corrupt-result",
+                "d-b");
+    }
+}

@@ -259,6 +259,7 @@ final class BenchCommand implements Callable<Integer> {
         report.putObject("blobPerPage")
                 .put("reads", perPage(counts.blobReads()))
                 .put("writes", perPage(counts.blobWrites()))
+                .put("conditionalWrites", perPage(counts.blobConditionalWrites()))
                 .put("stats", perPage(counts.blobStats()))
                 .put("lists", perPage(counts.blobLists()))
                 .put("deletes", perPage(counts.blobDeletes()))
@@ -269,8 +270,7 @@ final class BenchCommand implements Callable<Integer> {
                 .put("receives", perPage(counts.busReceives()))
                 .put("settlements", perPage(counts.busSettlements()))
                 .put("lockRenewals", perPage(counts.busLockRenewals()));
-        report.put("casConflictShareOfWrites",
-                counts.blobWrites() == 0 ? 0 : round((double) counts.casConflicts() / counts.blobWrites()));
+        report.put("casConflictShareOfConditionalWrites", round(counts.casConflictShare()));
         report.putPOJO("totals", counts);
     }
 

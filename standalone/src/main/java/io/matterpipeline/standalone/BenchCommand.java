@@ -132,6 +132,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         Duration latency = BenchDurations.parse(modelLatency);
         Duration limit = BenchDurations.parse(timeout);
+        // Standard output carries the one JSON line: whatever else prints (Azurite's launcher logs before Spring
+        // sets up logging) goes to standard error.
+        System.setOut(stderr);
         Path dataDir = Files.createTempDirectory("matter-pipeline-bench-");
         List<String> serverOptions = new ArrayList<>(List.of("--replicas", String.valueOf(replicas),
                 "--slots", String.valueOf(slots), "--model-latency", latency.toMillis() + "ms",

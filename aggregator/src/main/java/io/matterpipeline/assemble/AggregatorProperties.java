@@ -66,7 +66,7 @@ public record AggregatorProperties(
             @DefaultValue("5ms") Duration casFirstBackoff,
             @DefaultValue("250ms") Duration casMaxBackoff,
             @DefaultValue("0.75") double casJitter,
-            @DefaultValue("200ms") Duration batchWindow,
+            @DefaultValue("1s") Duration batchWindow,
             @DefaultValue("256") int batchMaxFacts) {
 
         public Progress {
@@ -76,7 +76,7 @@ public record AggregatorProperties(
             if (casJitter < 0 || casJitter > 1) {
                 throw new IllegalArgumentException("matter-pipeline.aggregator.progress.cas-jitter must be in 0..1");
             }
-            batchWindow = batchWindow == null ? Duration.ofMillis(200) : batchWindow;
+            batchWindow = batchWindow == null ? Duration.ofSeconds(1) : batchWindow;
             if (batchWindow.isNegative()) {
                 throw new IllegalArgumentException("matter-pipeline.aggregator.progress.batch-window must be >= 0");
             }

@@ -48,19 +48,26 @@ public record AggregatorProperties(
     }
 
     /**
-     * Compare-and-swap retries on the progress blobs. Many pages of one document finish at about the same time, so a
-     * conflicting write is normal; after {@code casMaxAttempts} lost races the message is retried later by the bus.
+     * Compare-and-swap updates of the progress blobs. Many pages of one document finish at about the same time: their
+     * facts are folded into one write per document ({@code batch-window}, {@code batch-max-facts}), and a conflicting
+     * write (another aggregator instance) is retried; after {@code casMaxAttempts} lost races the message is retried
+     * later by the bus.
      *
      * @param casMaxAttempts conflicting writes retried per update before the message is handed back to the bus
      * @param casFirstBackoff first delay after a lost race; grows exponentially
      * @param casMaxBackoff longest delay after a lost race
      * @param casJitter random share (0..1) of each delay, so racing writers spread out
+     * @param batchWindow how long a page's fact waits for more facts of its document before they are written together
+     *     (sooner when the batch is full or every consumer slot is waiting)
+     * @param batchMaxFacts facts of one document written in one batch at most
      */
     public record Progress(
             @DefaultValue("50") int casMaxAttempts,
             @DefaultValue("5ms") Duration casFirstBackoff,
             @DefaultValue("250ms") Duration casMaxBackoff,
-            @DefaultValue("0.75") double casJitter) {
+            @DefaultValue("0.75") double casJitter,
+            @DefaultValue("1s") Duration batchWindow,
+            @DefaultValue("256") int batchMaxFacts) {
 
         public Progress {
             if (casMaxAttempts < 0) {
@@ -68,6 +75,13 @@ public record AggregatorProperties(
             }
             if (casJitter < 0 || casJitter > 1) {
                 throw new IllegalArgumentException("matter-pipeline.aggregator.progress.cas-jitter must be in 0..1");
+            }
+            batchWindow = batchWindow == null ? Duration.ofSeconds(1) : batchWindow;
+            if (batchWindow.isNegative()) {
+                throw new IllegalArgumentException("matter-pipeline.aggregator.progress.batch-window must be >= 0");
+            }
+            if (batchMaxFacts < 1) {
+                throw new IllegalArgumentException("matter-pipeline.aggregator.progress.batch-max-facts must be >= 1");
             }
         }
     }

@@ -58,8 +58,10 @@ import reactor.util.retry.Retry;
  * Each step is durable before the next one says it happened, and everything is derived from the stored facts, so
  * duplicates, reordering, restarts and several aggregator instances never change a result (except its timestamp).
  * Once a Matter is final it no longer changes; a late duplicate only republishes MatterCompleted (same message id).
- * A cancelled Matter (final status CANCELLED, set by the ingest service) gets no more document or Matter results and
- * is never announced here: late facts are recorded in the document progress and nothing else happens.
+ * A cancelled Matter (the ingest service wrote its cancel marker and created the CANCELLED Matter result before a
+ * finisher created one; the aggregator then records the final status CANCELLED itself, the only writer of progress)
+ * gets no more document or Matter results and is never announced here: late facts are recorded in the document
+ * progress and nothing else happens.
  *
  * <p>Any message type other than these five is poison ({@code unexpected-message-type}).
  */
@@ -71,6 +73,7 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
     private final MessageBus bus;
     private final String mattersCompletedQueue;
     private final ProgressStore progress;
+    private final DocumentFactBatches facts;
     private final DocumentAssembler documents;
     private final MergeKey keys;
     private final AssemblySettings assembly;
@@ -91,6 +94,8 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
         this.bus = bus;
         this.mattersCompletedQueue = mattersCompletedQueue;
         this.progress = new ProgressStore(store, properties.progress());
+        this.facts = new DocumentFactBatches(progress, this::followUp, properties.progress().batchWindow(),
+                properties.progress().batchMaxFacts(), properties.concurrency());
         Set<String> ignored = new HashSet<>(properties.merge().keyIgnoredFields());
         this.keys = new MergeKey(ignored);
         this.readConcurrency = properties.merge().readConcurrency();
@@ -148,12 +153,17 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
         return document;
     }
 
+    /** Records the fact with the others of its document that arrive meanwhile ({@link DocumentFactBatches}). */
     private Mono<Void> onDocumentFact(String matterId, String documentId, UnaryOperator<DocumentProgress> fact) {
         Ids.require("documentId", documentId);
-        return progress.updateDocument(matterId, documentId, fact)
-                .flatMap(document -> document.status().isSettled()
-                        ? settleDocument(document).then(completeIfDone(matterId))
-                        : Mono.empty());
+        return facts.apply(matterId, documentId, fact);
+    }
+
+    /** After a batch of a document's facts is written: a settled document's result, and the Matter's if it is done. */
+    private Mono<Void> followUp(DocumentProgress document) {
+        return document.status().isSettled()
+                ? settleDocument(document).then(completeIfDone(document.matterId()))
+                : Mono.empty();
     }
 
     private Mono<Void> onSealed(MatterSealed sealed) {
@@ -221,6 +231,7 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
         return progress.readMatter(matterId)
                 .filter(matter -> !matter.status().isFinal()
                         && !document.status().equals(matter.settledDocuments().get(document.documentId())))
+                .filterWhen(matter -> notCancelled(matterId))
                 .flatMap(matter -> documents.write(document)
                         .onErrorMap(error -> !(error instanceof AssemblyFailedException),
                                 error -> new AssemblyFailedException(matterId, document.documentId(), error)))
@@ -245,19 +256,28 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
     /**
      * Writes the Matter result, then the final status, then announces. The result is written only if the result blob
      * did not change since this finisher looked ({@code If-Match}/{@code If-None-Match}): a cancel (ingest's
-     * {@code POST /v1/matters/{id}/cancel}) sets the final status CANCELLED first and writes its result second, so a
-     * finisher that lost that race must not overwrite the CANCELLED result with its own. When the write is refused,
-     * the progress decides: final (cancelled, or finished by another instance) means done; otherwise another finisher
-     * is between its result and its final status, and this one tries again shortly (a few times, then the message is
-     * retried by the bus).
+     * {@code POST /v1/matters/{id}/cancel}) creates its CANCELLED result with {@code If-None-Match: *}, so whichever
+     * of the two creates the result first wins, and a finisher that lost must not overwrite the CANCELLED result with
+     * its own. A CANCELLED result found before or after a refused write is recorded as the final status. When the
+     * write is refused, the progress decides: final (cancelled, or finished by another instance) means done;
+     * otherwise another finisher is between its result and its final status, and this one tries again shortly (a few
+     * times, then the message is retried by the bus).
      */
     private Mono<Void> finish(MatterProgress matter) {
         return conclude(matter, (condition, completedAt) -> writeResult(matter, condition, completedAt));
     }
 
-    /** Writes the result with {@code writer}, then the final status it returns, then announces (see finish). */
+    /**
+     * Writes the result with {@code writer}, then the final status it returns, then announces (see finish); nothing
+     * when a cancel created its result first.
+     */
     private Mono<Void> conclude(MatterProgress matter,
             BiFunction<PutCondition, Instant, Mono<MatterStatus>> writer) {
+        return recordCancellation(matter.matterId())
+                .flatMap(cancelled -> cancelled ? Mono.<Void>empty() : write(matter, writer));
+    }
+
+    private Mono<Void> write(MatterProgress matter, BiFunction<PutCondition, Instant, Mono<MatterStatus>> writer) {
         String matterId = matter.matterId();
         String resultPath = BlobPaths.matterResult(matterId);
         Instant completedAt = clock.instant();
@@ -267,7 +287,8 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
         return unchanged.flatMap(condition -> writer.apply(condition, completedAt)
                         .flatMap(status -> progress.updateMatter(matterId,
                                 current -> current.withFinalStatus(status, completedAt)))
-                        .onErrorResume(PutCondition::refused, lost -> progress.readMatter(matterId)
+                        .onErrorResume(PutCondition::refused, lost -> recordCancellation(matterId)
+                                .then(progress.readMatter(matterId))
                                 .flatMap(current -> current.status().isFinal()
                                         ? Mono.<MatterProgress>empty()
                                         : Mono.error(lost))))
@@ -303,6 +324,29 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
                         result -> Mono.fromRunnable(result::close).subscribeOn(Schedulers.boundedElastic()))))
                 .onErrorMap(error -> !PutCondition.refused(error) && !(error instanceof AssemblyFailedException),
                         error -> new AssemblyFailedException(matterId, null, error));
+    }
+
+    /**
+     * Whether the Matter was cancelled: ingest writes its cancel marker first, so a Matter without one was not (one
+     * stat); with one, the cancel won only if its CANCELLED result is there ({@link #recordCancellation}).
+     */
+    private Mono<Boolean> notCancelled(String matterId) {
+        return store.stat(BlobPaths.matterCancellation(matterId)).hasElement()
+                .flatMap(marked -> marked ? recordCancellation(matterId).map(cancelled -> !cancelled)
+                        : Mono.just(true));
+    }
+
+    /**
+     * Records the final status CANCELLED in the Matter progress when the Matter result is ingest's CANCELLED one
+     * (the cancel created the result before any finisher did: it won the race); emits whether it is.
+     */
+    private Mono<Boolean> recordCancellation(String matterId) {
+        return store.stat(BlobPaths.matterResult(matterId))
+                .filter(result -> MatterStatus.CANCELLED.name().equals(result.metadata().get(BlobPaths.RESULT_STATUS)))
+                .flatMap(result -> progress.updateMatter(matterId,
+                                current -> current.withFinalStatus(MatterStatus.CANCELLED, result.lastModified()))
+                        .thenReturn(true))
+                .defaultIfEmpty(false);
     }
 
     /** Writes a settled document's result again if it went missing. */

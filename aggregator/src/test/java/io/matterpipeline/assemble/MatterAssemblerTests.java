@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -45,8 +46,23 @@ class MatterAssemblerTests {
     private final RecordingBus bus = new RecordingBus();
 
     private MatterAssembler assembler() {
-        return new MatterAssembler(store, bus, Queues.MATTERS_COMPLETED, AggregatorProperties.defaults(),
+        return new MatterAssembler(store, bus, Queues.MATTERS_COMPLETED, WRITE_AT_ONCE,
                 Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    /**
+     * The defaults, except that a fact is written as soon as no write of its document is in flight: these tests hand
+     * messages over one or a few at a time, so waiting for more facts would only slow them down (the waiting is
+     * {@link DocumentFactBatchesTests}' subject).
+     */
+    static final AggregatorProperties WRITE_AT_ONCE = withoutBatchWindow(AggregatorProperties.defaults());
+
+    static AggregatorProperties withoutBatchWindow(AggregatorProperties properties) {
+        AggregatorProperties.Progress progress = properties.progress();
+        return new AggregatorProperties(properties.concurrency(), properties.consumer(),
+                new AggregatorProperties.Progress(progress.casMaxAttempts(), progress.casFirstBackoff(),
+                        progress.casMaxBackoff(), progress.casJitter(), Duration.ZERO, progress.batchMaxFacts()),
+                properties.merge());
     }
 
     private List<MatterCompleted> completions() {
@@ -293,7 +309,7 @@ class MatterAssemblerTests {
             Collections.shuffle(deliveries, new Random(seed));
 
             handleAll(new MatterAssembler(otherStore, otherBus, Queues.MATTERS_COMPLETED,
-                    AggregatorProperties.defaults(), Clock.systemUTC()), deliveries, 8);
+                    WRITE_AT_ONCE, Clock.systemUTC()), deliveries, 8);
 
             assertThat(withoutTimestamp(result(otherStore, "m-dup"))).as("seed %d", seed).isEqualTo(clean);
             assertThat(otherBus.published()).as("seed %d", seed).isNotEmpty()
@@ -308,8 +324,18 @@ class MatterAssemblerTests {
         matter.writeBlobs(store);
         List<PipelineMessage> messages = new ArrayList<>(matter.messages());
         Collections.shuffle(messages, new Random(7));
+        // One instance folds a document's facts into one write at a time: two instances race on its progress.
+        MatterAssembler first = assembler();
+        MatterAssembler second = assembler();
+        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
 
-        handleAll(assembler(), messages, 16);
+        Flux.fromIterable(messages)
+                .flatMap(message -> (turn.getAndIncrement() % 2 == 0 ? first : second)
+                        .handle(message, FIRST), 16)
+                .then()
+                .as(StepVerifier::create)
+                .expectComplete()
+                .verify(Duration.ofSeconds(60));
 
         DocumentProgress progress = MessageCodec.mapper().readValue(
                 store.bytes(BlobPaths.documentProgress("m-many", "d-big")), DocumentProgress.class);
@@ -405,8 +431,8 @@ class MatterAssemblerTests {
         String resultPath = BlobPaths.matterResult("m-cancel-race");
         String progressPath = BlobPaths.matterProgress("m-cancel-race");
         java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
-        // Just before the finisher writes the Matter result, the ingest service cancels: the final status first, its
-        // result second. Then the finisher's own write goes on.
+        // Just before the finisher writes the Matter result, the ingest service cancels: its marker first, then it
+        // creates its CANCELLED result. Then the finisher's own write goes on.
         DelegatingBlobStore racing = new DelegatingBlobStore(store) {
             @Override
             public reactor.core.publisher.Mono<io.matterpipeline.blob.BlobInfo> put(String path,
@@ -415,17 +441,16 @@ class MatterAssemblerTests {
                 if (!path.equals(resultPath) || !cancelled.compareAndSet(false, true)) {
                     return super.put(path, content, condition, metadata);
                 }
-                MatterProgress current = MessageCodec.mapper().readValue(store.bytes(progressPath),
-                        MatterProgress.class);
-                return store.putBytes(progressPath, MessageCodec.mapper().writeValueAsBytes(
-                                current.withFinalStatus(MatterStatus.CANCELLED, NOW.minusSeconds(1))),
-                                io.matterpipeline.blob.PutCondition.none())
-                        .then(store.putBytes(resultPath, cancelledResult, io.matterpipeline.blob.PutCondition.none()))
+                return store.putBytes(BlobPaths.matterCancellation("m-cancel-race"), "{}".getBytes(
+                                java.nio.charset.StandardCharsets.UTF_8), io.matterpipeline.blob.PutCondition.ifAbsent())
+                        .then(store.put(resultPath, Flux.just(java.nio.ByteBuffer.wrap(cancelledResult)),
+                                io.matterpipeline.blob.PutCondition.ifAbsent(),
+                                java.util.Map.of(BlobPaths.RESULT_STATUS, MatterStatus.CANCELLED.name())))
                         .then(super.put(path, content, condition, metadata));
             }
         };
         MatterAssembler finisher = new MatterAssembler(racing, bus, Queues.MATTERS_COMPLETED,
-                AggregatorProperties.defaults(), Clock.fixed(NOW, ZoneOffset.UTC));
+                WRITE_AT_ONCE, Clock.fixed(NOW, ZoneOffset.UTC));
 
         handleAll(finisher, List.of(messages.get(messages.size() - 1)), 1);
 

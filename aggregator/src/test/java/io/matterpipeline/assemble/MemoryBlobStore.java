@@ -32,7 +32,7 @@ final class MemoryBlobStore implements BlobStore {
     private final AtomicLong conflicts = new AtomicLong();
     private final ConcurrentLinkedQueue<Predicate<String>> failOnce = new ConcurrentLinkedQueue<>();
 
-    private record Stored(byte[] bytes, String etag) {
+    private record Stored(byte[] bytes, String etag, Map<String, String> metadata) {
     }
 
     /** The next put to a path matching {@code path} fails with a transient error (as if the process had died). */
@@ -58,10 +58,10 @@ final class MemoryBlobStore implements BlobStore {
                     out.writeBytes(chunk);
                 })
                 .publishOn(Schedulers.parallel())
-                .map(out -> write(path, out.toByteArray(), condition));
+                .map(out -> write(path, out.toByteArray(), condition, metadata));
     }
 
-    private BlobInfo write(String path, byte[] bytes, PutCondition condition) {
+    private BlobInfo write(String path, byte[] bytes, PutCondition condition, Map<String, String> metadata) {
         for (Predicate<String> failure : failOnce) {
             if (failure.test(path) && failOnce.remove(failure)) {
                 throw new TransientException("injected-crash", "Injected failure writing " + path);
@@ -76,8 +76,8 @@ final class MemoryBlobStore implements BlobStore {
                 throw new ConflictException("precondition-failed", "Condition " + condition + " failed for " + path);
             }
             String etag = "\"" + versions.incrementAndGet() + "\"";
-            blobs.put(path, new Stored(bytes, etag));
-            return new BlobInfo(path, bytes.length, etag, Instant.now(), Map.of());
+            blobs.put(path, new Stored(bytes, etag, metadata == null ? Map.of() : Map.copyOf(metadata)));
+            return new BlobInfo(path, bytes.length, etag, Instant.now(), metadata);
         }
     }
 
@@ -91,8 +91,13 @@ final class MemoryBlobStore implements BlobStore {
 
     @Override
     public Mono<BlobInfo> stat(String path) {
-        return read(path).map(content -> new BlobInfo(path, content.bytes().length, content.etag(), Instant.now(),
-                Map.of()));
+        return Mono.fromCallable(() -> {
+            synchronized (this) {
+                Stored stored = blobs.get(path);
+                return stored == null ? null
+                        : new BlobInfo(path, stored.bytes.length, stored.etag, Instant.now(), stored.metadata);
+            }
+        }).subscribeOn(Schedulers.parallel());
     }
 
     @Override
@@ -102,7 +107,7 @@ final class MemoryBlobStore implements BlobStore {
                 return Flux.fromIterable(blobs.tailMap(prefix).entrySet().stream()
                         .takeWhile(entry -> entry.getKey().startsWith(prefix))
                         .map(entry -> new BlobInfo(entry.getKey(), entry.getValue().bytes.length,
-                                entry.getValue().etag, Instant.now(), Map.of()))
+                                entry.getValue().etag, Instant.now(), entry.getValue().metadata))
                         .toList());
             }
         });

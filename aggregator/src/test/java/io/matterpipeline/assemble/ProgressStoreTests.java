@@ -18,7 +18,8 @@ import reactor.test.StepVerifier;
 class ProgressStoreTests {
 
     private static final AggregatorProperties.Progress FAST =
-            new AggregatorProperties.Progress(100, Duration.ofMillis(1), Duration.ofMillis(20), 0.75);
+            new AggregatorProperties.Progress(100, Duration.ofMillis(1), Duration.ofMillis(20), 0.75,
+                    Duration.ZERO, 1);
 
     @Test
     void concurrentUpdatesAreAllKept() {
@@ -55,7 +56,8 @@ class ProgressStoreTests {
         MemoryBlobStore store = new MemoryBlobStore();
         AlwaysConflicting conflicting = new AlwaysConflicting(store);
         ProgressStore progress = new ProgressStore(conflicting,
-                new AggregatorProperties.Progress(3, Duration.ofMillis(1), Duration.ofMillis(2), 0.5));
+                new AggregatorProperties.Progress(3, Duration.ofMillis(1), Duration.ofMillis(2), 0.5,
+                        Duration.ZERO, 1));
 
         StepVerifier.create(progress.updateDocument("m-1", "d-1", doc -> doc.withPageExtracted(1)))
                 .expectErrorSatisfies(error -> assertThat(((PipelineException) error).reason())

@@ -15,8 +15,7 @@ import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.model.ModelFailures;
-import io.matterpipeline.progress.MatterProgress;
-import io.matterpipeline.progress.MatterStatus;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -33,16 +32,20 @@ import tools.jackson.core.JacksonException;
 final class PageTaskHandler implements MessageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(PageTaskHandler.class);
+    /** How long a worker trusts that a Matter is not cancelled before it looks for the cancel marker again. */
+    private static final Duration CANCEL_RECHECK = Duration.ofSeconds(2);
 
     private final BlobStore blobs;
     private final MessageBus bus;
     private final PageExtractor extractor;
     private final MatterSchemas schemas;
     private final String resultsQueue;
+    private final CancelledMatters cancelledMatters;
 
     PageTaskHandler(BlobStore blobs, MessageBus bus, PageExtractor extractor, MatterSchemas schemas,
             String resultsQueue) {
         this.blobs = blobs;
+        this.cancelledMatters = new CancelledMatters(blobs, CANCEL_RECHECK);
         this.bus = bus;
         this.extractor = extractor;
         this.schemas = schemas;
@@ -56,7 +59,7 @@ final class PageTaskHandler implements MessageHandler {
                     "The pages queue carries page tasks only, got " + message.type()));
         }
         String extractionBlob = BlobPaths.extraction(task.matterId(), task.documentId(), task.pageNumber());
-        return cancelled(task.matterId())
+        return cancelledMatters.isCancelled(task.matterId())
                 .flatMap(cancelled -> {
                     if (cancelled) {
                         // The Matter was cancelled: its result is final, nobody waits for this page. Skip the model.
@@ -68,20 +71,6 @@ final class PageTaskHandler implements MessageHandler {
                                     : read(task, extractionBlob, attempt));
                 })
                 .checkpoint("extract page " + label(task));
-    }
-
-    /** Whether the Matter's progress says CANCELLED (a small blob read; cheap next to a model call). */
-    private Mono<Boolean> cancelled(String matterId) {
-        return blobs.read(BlobPaths.matterProgress(matterId))
-                .map(content -> {
-                    try {
-                        return MessageCodec.mapper().readValue(content.bytes(), MatterProgress.class).status()
-                                == MatterStatus.CANCELLED;
-                    } catch (JacksonException unreadable) {
-                        return false; // the aggregator's business; reading the page is the safe default
-                    }
-                })
-                .defaultIfEmpty(false);
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.matterpipeline.extract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobPaths;
-import io.matterpipeline.progress.MatterStatus;
-import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.bus.ConsumerSettings;
@@ -347,8 +345,8 @@ class PageTaskHandlerTests {
     void pagesOfACancelledMatterAreSkippedWithoutAModelCall() {
         start(OllamaSimulatorOptions.builder());
         PageTask task = store(page(6, TEXT));
-        MatterProgress cancelled = new MatterProgress("m1", null, null, MatterStatus.CANCELLED, null);
-        blobs.putBytes(BlobPaths.matterProgress("m1"), MessageCodec.mapper().writeValueAsBytes(cancelled),
+        // Ingest's cancel marker; its content is not the worker's business.
+        blobs.putBytes(BlobPaths.matterCancellation("m1"), "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 PutCondition.none()).block(WAIT);
 
         StepVerifier.create(handler.handle(task, new MessageHandler.DeliveryAttempt(0, 3)))

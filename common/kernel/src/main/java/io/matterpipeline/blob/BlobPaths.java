@@ -8,8 +8,11 @@ package io.matterpipeline.blob;
  * matters/{m}/matter.json                          Matter manifest (ingest)
  * matters/{m}/schema.json                          the Matter's own extraction JSON Schema, if any (ingest; read by
  *                                                  llm-worker; absent = the default legal schema)
- * matters/{m}/progress.json                        Matter progress (aggregator, ETag-guarded)
- * matters/{m}/result.json                          Matter result (aggregator)
+ * matters/{m}/progress.json                        Matter progress (aggregator only, ETag-guarded)
+ * matters/{m}/cancelled.json                       a user cancelled the Matter (ingest only; the worker and the
+ *                                                  aggregator only look for it)
+ * matters/{m}/result.json                          Matter result (aggregator; ingest for a cancel, created
+ *                                                  If-None-Match: whoever creates it decides the Matter's end)
  * matters/{m}/documents/{d}/source                 original bytes (ingest)
  * matters/{m}/documents/{d}/pages/{nnnnn}.json     PageContent (page-splitter)
  * matters/{m}/documents/{d}/extractions/{nnnnn}.json  PageExtraction (llm-worker)
@@ -50,6 +53,21 @@ public final class BlobPaths {
     public static String matterProgress(String matterId) {
         return matterPrefix(matterId) + "progress.json";
     }
+
+    /**
+     * The cancel marker: written once by ingest when a user cancels the Matter, before the CANCELLED result. Its
+     * existence tells the llm-worker to skip the Matter's pages; whether the cancel won is decided by who created the
+     * Matter result first ({@link #matterResult}).
+     */
+    public static String matterCancellation(String matterId) {
+        return matterPrefix(matterId) + "cancelled.json";
+    }
+
+    /**
+     * The metadata key of a Matter result that says its status, where the writer set it: ingest sets
+     * {@code CANCELLED} on the result of a cancel, so the aggregator learns of a cancel from a stat.
+     */
+    public static final String RESULT_STATUS = "status";
 
     public static String matterResult(String matterId) {
         return matterPrefix(matterId) + "result.json";

@@ -32,14 +32,14 @@ class CountingBlobStore implements BlobStore, AutoCloseable {
     public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, PutCondition condition,
             Map<String, String> metadata) {
         return delegate.put(path, content, condition, metadata)
-                .doOnSubscribe(subscription -> counter.blobWrites.increment())
+                .doOnSubscribe(subscription -> countWrite(condition))
                 .doOnError(PutCondition::refused, conflict -> counter.casConflicts.increment());
     }
 
     @Override
     public Mono<BlobInfo> putBytes(String path, byte[] bytes, PutCondition condition) {
         return delegate.putBytes(path, bytes, condition)
-                .doOnSubscribe(subscription -> counter.blobWrites.increment())
+                .doOnSubscribe(subscription -> countWrite(condition))
                 .doOnError(PutCondition::refused, conflict -> counter.casConflicts.increment());
     }
 
@@ -66,6 +66,13 @@ class CountingBlobStore implements BlobStore, AutoCloseable {
     @Override
     public Mono<Long> deleteAll(Collection<String> paths) {
         return delegate.deleteAll(paths).doOnSubscribe(subscription -> counter.blobDeletes.increment());
+    }
+
+    private void countWrite(PutCondition condition) {
+        counter.blobWrites.increment();
+        if (!(condition instanceof PutCondition.Unconditional)) {
+            counter.blobConditionalWrites.increment();
+        }
     }
 
     @Override

@@ -18,6 +18,7 @@ public final class PortCounter {
 
     final LongAdder blobReads = new LongAdder();
     final LongAdder blobWrites = new LongAdder();
+    final LongAdder blobConditionalWrites = new LongAdder();
     final LongAdder blobStats = new LongAdder();
     final LongAdder blobLists = new LongAdder();
     final LongAdder blobDeletes = new LongAdder();
@@ -41,8 +42,8 @@ public final class PortCounter {
 
     /** The counts so far. */
     public PortCounts snapshot() {
-        return new PortCounts(blobReads.sum(), blobWrites.sum(), blobStats.sum(), blobLists.sum(), blobDeletes.sum(),
-                blobTiers.sum(), casConflicts.sum(), busSends.sum(), busMessagesSent.sum(), busReceives.sum(),
-                busSettlements.sum(), busLockRenewals.sum());
+        return new PortCounts(blobReads.sum(), blobWrites.sum(), blobConditionalWrites.sum(), blobStats.sum(),
+                blobLists.sum(), blobDeletes.sum(), blobTiers.sum(), casConflicts.sum(), busSends.sum(),
+                busMessagesSent.sum(), busReceives.sum(), busSettlements.sum(), busLockRenewals.sum());
     }
 }

@@ -6,6 +6,7 @@ package io.matterpipeline.metering;
  *
  * @param blobReads whole-blob reads and streamed gets
  * @param blobWrites puts, conditional or not (a refused conditional put counts too)
+ * @param blobConditionalWrites those of the puts with an {@code If-Match} or {@code If-None-Match} condition
  * @param blobStats metadata look-ups (HEAD)
  * @param blobLists list calls
  * @param blobDeletes delete calls (one call may delete many blobs)
@@ -20,6 +21,7 @@ package io.matterpipeline.metering;
 public record PortCounts(
         long blobReads,
         long blobWrites,
+        long blobConditionalWrites,
         long blobStats,
         long blobLists,
         long blobDeletes,
@@ -32,7 +34,7 @@ public record PortCounts(
         long busLockRenewals) {
 
     /** Nothing counted. */
-    public static final PortCounts ZERO = new PortCounts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final PortCounts ZERO = new PortCounts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** Every request to the blob store. */
     public long blobRequests() {
@@ -44,10 +46,15 @@ public record PortCounts(
         return busSends + busReceives + busSettlements + busLockRenewals;
     }
 
+    /** The share of conditional writes that lost a race (0 without conditional writes). */
+    public double casConflictShare() {
+        return blobConditionalWrites == 0 ? 0 : (double) casConflicts / blobConditionalWrites;
+    }
+
     /** What was counted since {@code earlier}. */
     public PortCounts minus(PortCounts earlier) {
         return new PortCounts(blobReads - earlier.blobReads, blobWrites - earlier.blobWrites,
-                blobStats - earlier.blobStats, blobLists - earlier.blobLists, blobDeletes - earlier.blobDeletes,
+                blobConditionalWrites - earlier.blobConditionalWrites, blobStats - earlier.blobStats, blobLists - earlier.blobLists, blobDeletes - earlier.blobDeletes,
                 blobTiers - earlier.blobTiers, casConflicts - earlier.casConflicts, busSends - earlier.busSends,
                 busMessagesSent - earlier.busMessagesSent, busReceives - earlier.busReceives,
                 busSettlements - earlier.busSettlements, busLockRenewals - earlier.busLockRenewals);

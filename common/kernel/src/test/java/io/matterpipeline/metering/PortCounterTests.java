@@ -71,7 +71,8 @@ class PortCounterTests {
         store.deleteAll(List.of("a.json", "missing.json")).block(WAIT);
 
         assertThat(counter.snapshot()).isEqualTo(new PortCounts(
-                6, 4, 2, 1, 1, 0, 2, 0, 0, 0, 0, 0));
+                6, 4, 4, 2, 1, 1, 0, 2, 0, 0, 0, 0, 0));
+        assertThat(counter.snapshot().casConflictShare()).isEqualTo(0.5);
         assertThat(counter.snapshot().blobRequests()).isEqualTo(14);
     }
 
@@ -94,7 +95,7 @@ class PortCounterTests {
         again.deadLetter("test", "counted as a settlement").block(WAIT);
 
         PortCounts counts = counter.snapshot();
-        assertThat(counts).isEqualTo(new PortCounts(0, 0, 0, 0, 0, 0, 0, 2, 4, 5, 5, 1));
+        assertThat(counts).isEqualTo(new PortCounts(0, 0, 0, 0, 0, 0, 0, 0, 2, 4, 5, 5, 1));
         assertThat(counts.busOperations()).isEqualTo(2 + 5 + 5 + 1);
         assertThat(counts.minus(PortCounts.ZERO)).isEqualTo(counts);
     }

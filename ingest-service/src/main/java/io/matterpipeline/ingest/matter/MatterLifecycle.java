@@ -4,7 +4,6 @@ import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.blob.BlobTiering;
-import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.config.PipelineProperties;
 import io.matterpipeline.contract.Ids;
 import io.matterpipeline.contract.MatterCompleted;
@@ -16,7 +15,6 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Ending a Matter's life: cancel it, delete it with all its blobs, or archive a final Matter's sources. Failures:
@@ -37,12 +35,10 @@ public final class MatterLifecycle {
     private final MatterPublisher publisher;
     private final MatterQueries queries;
     private final String mattersCompletedQueue;
-    private final JsonMapper mapper;
     private final Clock clock;
 
     MatterLifecycle(BlobStore blobs, ManifestStore manifests, Cancellation cancellation, MatterProgressReader progress,
-            MatterPublisher publisher, MatterQueries queries, PipelineProperties.QueueNames queues, JsonMapper mapper,
-            Clock clock) {
+            MatterPublisher publisher, MatterQueries queries, PipelineProperties.QueueNames queues, Clock clock) {
         this.blobs = blobs;
         this.manifests = manifests;
         this.cancellation = cancellation;
@@ -50,7 +46,6 @@ public final class MatterLifecycle {
         this.publisher = publisher;
         this.queries = queries;
         this.mattersCompletedQueue = queues.mattersCompleted();
-        this.mapper = mapper;
         this.clock = clock;
     }
 
@@ -60,9 +55,9 @@ public final class MatterLifecycle {
      * finishes what an earlier one started and changes nothing else. Fails with {@code matter-finished} when the
      * Matter reached another final status first.
      *
-     * <p>Order: the progress first (that is where the aggregator learns it, and where a race with the aggregator
-     * finishing is decided), then the manifest (no more uploads or seal), then the result, then the announcement on
-     * the matters-completed queue.
+     * <p>Order: the cancel marker and the CANCELLED result first ({@link Cancellation}: where the workers learn it,
+     * and where a race with the aggregator finishing is decided), then the manifest (no more uploads or seal), then
+     * the announcement on the matters-completed queue.
      *
      * @return the Matter's status after the cancel
      */
@@ -71,14 +66,10 @@ public final class MatterLifecycle {
             String id = Ids.require("matterId", matterId);
             Instant now = clock.instant();
             return manifests.read(id, tenant)
-                    .then(cancellation.markCancelled(id, now))
-                    .flatMap(cancelled -> manifests.update(id, tenant, manifest -> manifest.cancelled(now))
-                            .flatMap(manifest -> Mono.fromCallable(() -> mapper.writeValueAsBytes(
-                                            cancellation.result(manifest, cancelled)))
-                                    .flatMap(bytes -> blobs.putBytes(BlobPaths.matterResult(id), bytes,
-                                            PutCondition.none())))
-                            .then(publisher.publish(mattersCompletedQueue, new MatterCompleted(id,
-                                    MatterStatus.CANCELLED.name(), BlobPaths.matterResult(id)))))
+                    .flatMap(manifest -> cancellation.cancel(manifest, now))
+                    .then(manifests.update(id, tenant, manifest -> manifest.cancelled(now)))
+                    .then(publisher.publish(mattersCompletedQueue, new MatterCompleted(id,
+                            MatterStatus.CANCELLED.name(), BlobPaths.matterResult(id))))
                     .then(Mono.defer(() -> queries.status(tenant, id)));
         }).checkpoint("cancel Matter " + matterId);
     }

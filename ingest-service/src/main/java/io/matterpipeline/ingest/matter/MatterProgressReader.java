@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads the aggregator's progress blobs for ingest's views and decisions, and combines them with the manifest into
- * the Matter's status. Ingest never writes progress except for a cancel ({@link Cancellation}).
+ * the Matter's status. Ingest never writes progress: a cancel goes to ingest's own marker ({@link Cancellation}).
  */
 final class MatterProgressReader {
 

@@ -43,8 +43,7 @@ public record Matters(MatterIntake intake, MatterLifecycle lifecycle, MatterQuer
         MatterQueries queries = new MatterQueries(blobs, manifests, progress, properties);
         return new Matters(
                 new MatterIntake(blobs, manifests, publisher, queues, properties, clock),
-                new MatterLifecycle(blobs, manifests, cancellation, progress, publisher, queries, queues, mapper,
-                        clock),
+                new MatterLifecycle(blobs, manifests, cancellation, progress, publisher, queries, queues, clock),
                 queries);
     }
 

@@ -578,7 +578,12 @@ class IngestApiTests {
                 .jsonPath("$.documents[1].status").isEqualTo("CANCELLED");
         MatterProgress progress = MessageCodec.mapper().readValue(blobs.read(BlobPaths.matterProgress(matterId))
                 .block(Duration.ofSeconds(5)).bytes(), MatterProgress.class);
-        assertThat(progress.status()).as("the aggregator sees it final").isEqualTo(MatterStatus.CANCELLED);
+        assertThat(progress.status()).as("progress is the aggregator's alone").isEqualTo(MatterStatus.PROCESSING);
+        assertThat(blobs.stat(BlobPaths.matterCancellation(matterId)).block(Duration.ofSeconds(5)))
+                .as("the workers see the cancel marker").isNotNull();
+        assertThat(blobs.stat(BlobPaths.matterResult(matterId)).block(Duration.ofSeconds(5)).metadata())
+                .as("the aggregator sees the CANCELLED result")
+                .containsEntry(BlobPaths.RESULT_STATUS, MatterStatus.CANCELLED.name());
         assertThat(awaitMessages(matterId, received -> received.stream().anyMatch(MatterCompleted.class::isInstance)))
                 .contains(new MatterCompleted(matterId, "CANCELLED", BlobPaths.matterResult(matterId)));
 

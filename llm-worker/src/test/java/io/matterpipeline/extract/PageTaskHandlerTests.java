@@ -200,9 +200,10 @@ class PageTaskHandlerTests {
 
         assertThat(failed.reason()).isEqualTo(ModelFailures.SERVER_ERROR);
         assertThat(failed.description()).contains("llama runner process has terminated");
-        // An outage is retried within a delivery (maxAttempts calls), then the page goes back to the queue; only the
-        // last delivery fails it.
-        assertThat(simulator.stats().calls(500)).isEqualTo(properties.maxAttempts * properties.maxDeliveries);
+        // One budget per page: its attempts, all within one delivery; a model failure never sends the page back to the
+        // queue for another round of attempts.
+        assertThat(simulator.stats().calls(500)).isEqualTo(properties.attempts);
+        assertThat(failed.description()).contains(properties.attempts + " model call(s)");
         assertThat(blobs.stat(BlobPaths.extraction("m1", "d1", 2)).block(WAIT)).isNull();
         assertThat(bus.deadLetters(Queues.PAGES)).as("the task itself completed normally").isEmpty();
     }
@@ -225,7 +226,7 @@ class PageTaskHandlerTests {
         submit(page(1, TEXT));
 
         assertThat(failure(results(1).get(0)).reason()).isEqualTo(PageExtractor.OUTPUT_TRUNCATED);
-        assertThat(simulator.stats().totalCalls()).isEqualTo(properties.maxAttempts);
+        assertThat(simulator.stats().totalCalls()).isEqualTo(properties.attempts);
     }
 
     @Test
@@ -290,7 +291,7 @@ class PageTaskHandlerTests {
         assertThat(failed.reason()).isEqualTo(PageExtractor.INVALID_OUTPUT);
         assertThat(failed.description()).contains("docketSummary");
         assertThat(simulator.stats().totalCalls()).as("one call for m1, 1 + repairs for m2")
-                .isEqualTo(1 + 1 + properties.repairAttempts);
+                .isEqualTo(1 + 1 + properties.repairs);
     }
 
     @Test

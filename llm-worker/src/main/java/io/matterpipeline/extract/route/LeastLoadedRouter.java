@@ -45,6 +45,8 @@ final class LeastLoadedRouter implements ModelRouter {
     private final RoutingPolicy policy;
     private final ModelLimits limits;
     private final ArrayDeque<Ticket> waiting = new ArrayDeque<>();
+    /** Calls in flight on all endpoints together; at most {@link RoutingPolicy#maxInFlight()} when that is set. */
+    private int inFlight;
     private long picks;
 
     LeastLoadedRouter(List<RoutedEndpoint> endpoints, RoutingPolicy policy, MeterRegistry meters) {
@@ -134,13 +136,13 @@ final class LeastLoadedRouter implements ModelRouter {
                         }
                     }
                     if (full) {
-                        sink.error(new TransientException(ModelFailures.BUSY, waitingCount()
+                        sink.error(new NoEndpointException(ModelFailures.BUSY, waitingCount()
                                 + " model calls already wait for a free slot on " + lanes.length + " endpoint(s)"));
                     } else {
                         dispatch();
                     }
                 })
-                .timeout(policy.maxWait(), Mono.error(() -> new TransientException(ModelFailures.BUSY,
+                .timeout(policy.maxWait(), Mono.error(() -> new NoEndpointException(ModelFailures.BUSY,
                         "No model endpoint slot came free within " + policy.maxWait())));
     }
 
@@ -167,6 +169,7 @@ final class LeastLoadedRouter implements ModelRouter {
                 ticket.state = State.GRANTED;
                 ticket.lane = lane;
                 lane.inFlight++;
+                inFlight++;
                 lane.peakInFlight = Math.max(lane.peakInFlight, lane.inFlight);
                 grantedSinks.add(ticket.sink);
                 grantedLanes.add(lane);
@@ -178,7 +181,7 @@ final class LeastLoadedRouter implements ModelRouter {
             grantedSinks.get(i).success(grantedLanes.get(i));
         }
         for (MonoSink<Lane> sink : refused) {
-            sink.error(new TransientException(ModelFailures.UNREACHABLE, "Every one of the " + lanes.length
+            sink.error(new NoEndpointException(ModelFailures.UNREACHABLE, "Every one of the " + lanes.length
                     + " model endpoints is out (circuit breaker open) after repeated failures"));
         }
     }
@@ -192,6 +195,9 @@ final class LeastLoadedRouter implements ModelRouter {
     private static final long REST_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private Lane pick() {
+        if (policy.maxInFlight() > 0 && inFlight >= policy.maxInFlight()) {
+            return null;
+        }
         long refusedMark = ++picks;
         long now = System.nanoTime();
         // An endpoint whose last call failed rests for a moment while another one is available, even if that one is
@@ -249,6 +255,7 @@ final class LeastLoadedRouter implements ModelRouter {
             }
             lane = ticket.lane;
             lane.inFlight--;
+            inFlight--;
         }
         if (ticket.settled.compareAndSet(false, true)) {
             // Granted but cancelled before an outcome: the permission is handed back without counting.

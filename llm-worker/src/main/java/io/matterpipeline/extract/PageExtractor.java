@@ -38,11 +38,13 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>An answer that is not JSON or breaks the schema is shown back to the model with the validation errors, up to
  *       {@code repairs} times per attempt; then the page fails with {@code invalid-output}.</li>
  *   <li>A call the router refused without sending it ({@link NoEndpointException}: every endpoint out, no slot free)
- *       costs nothing; the page waits with the same backoff, for up to {@code outage-wait} in a row.</li>
+ *       costs nothing; the page waits with the same backoff, for up to {@code outage-wait} in a row, and then fails
+ *       with that refusal as it is: not the page's verdict but this worker's, for the queue consumer to give the page
+ *       back to the queue, where another worker may have an endpoint that takes calls.</li>
  * </ul>
  * This is the one place where a failed model call becomes the page's verdict: the page either yields its extraction or
- * fails with a {@link PageFailedException} naming the reason and the calls it cost. Any other error (a bug, an
- * unexpected exception) propagates as it is, for the queue consumer to settle.
+ * fails with a {@link PageFailedException} naming the reason and the calls it cost. Any other error (a refusal past
+ * the outage wait, a bug) propagates as it is, for the queue consumer to settle.
  */
 final class PageExtractor {
 
@@ -93,8 +95,13 @@ final class PageExtractor {
             return Mono.defer(() -> conversation(run, schema, prompt, budget.repairs(), true))
                     .retryWhen(Retry.from(failures -> failures.concatMap(signal -> nextTry(run, signal))))
                     .map(run::result)
-                    .onErrorMap(PipelineException.class, run::failed);
+                    .onErrorMap(PageExtractor::isVerdict, failure -> run.failed((PipelineException) failure));
         });
+    }
+
+    /** Whether a failure ends the page: any pipeline failure but a refusal, which is the worker's, not the page's. */
+    private static boolean isVerdict(Throwable failure) {
+        return failure instanceof PipelineException && !(failure instanceof NoEndpointException);
     }
 
     /**
@@ -113,8 +120,9 @@ final class PageExtractor {
                 run.refused = true;
                 run.refusedSince = now;
             } else if (now - run.refusedSince > budget.outageWait().toNanos()) {
-                return Mono.error(new TransientException(pipeline.reason(), "no model endpoint took the page for "
-                        + budget.outageWait() + " (retry.outage-wait): " + failure.getMessage(), failure));
+                log.info("Page {}: no model endpoint took it for {} (retry.outage-wait); giving it back to the queue",
+                        run.label, budget.outageWait());
+                return Mono.error(failure);
             }
         } else {
             run.refused = false;

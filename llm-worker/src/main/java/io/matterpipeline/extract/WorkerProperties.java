@@ -234,15 +234,17 @@ public record WorkerProperties(
      * spent, or on a failure no retry can fix (prompt too long, answer still invalid after the repairs, request
      * refused), the page is reported failed ({@code PageFailed}) and its task completed: model failures never send a
      * page back to the queue. While no endpoint takes calls at all (every circuit breaker open, or no slot free within
-     * {@code routing.max-wait}) nothing is spent: the page waits with the same backoff for up to
-     * {@code outage-wait}, then fails with that reason.
+     * {@code routing.max-wait}) nothing is spent: the page waits with the same backoff for up to {@code outage-wait},
+     * then goes back to the queue, where another worker may have an endpoint that takes calls; such a redelivery,
+     * like one after a crash, starts a fresh budget, and the queue's max delivery count bounds them.
      *
      * @param attempts fresh conversations per page for failures that may pass
      * @param repairs extra calls per attempt that show the model its invalid JSON and the validation errors
      * @param first the first delay between attempts
      * @param max the longest delay between attempts
      * @param jitter the share of each delay drawn at random
-     * @param outageWait how long a page waits while no model endpoint takes calls before it fails
+     * @param outageWait how long a page waits while no model endpoint of this worker takes calls before it goes back to
+     *     the queue
      */
     public record Retry(
             @DefaultValue("3") int attempts,
@@ -250,7 +252,7 @@ public record WorkerProperties(
             @DefaultValue("1s") Duration first,
             @DefaultValue("20s") Duration max,
             @DefaultValue("0.5") double jitter,
-            @DefaultValue("10m") Duration outageWait) {
+            @DefaultValue("30s") Duration outageWait) {
 
         public Retry {
             if (attempts < 1) {
@@ -270,9 +272,9 @@ public record WorkerProperties(
             }
         }
 
-        /** 3 attempts of up to 2 repairs each, 1 s to 20 s apart with 50 % jitter, 10 minutes of outage. */
+        /** 3 attempts of up to 2 repairs each, 1 s to 20 s apart with 50 % jitter, 30 s of outage. */
         public static Retry defaults() {
-            return new Retry(3, 2, Duration.ofSeconds(1), Duration.ofSeconds(20), 0.5, Duration.ofMinutes(10));
+            return new Retry(3, 2, Duration.ofSeconds(1), Duration.ofSeconds(20), 0.5, Duration.ofSeconds(30));
         }
 
         /** The most model calls one page can cost: {@code attempts × (1 + repairs)}. */

@@ -63,7 +63,7 @@ class LlmWorkerConfigurationTests {
             assertThat(properties.retry().attempts()).isEqualTo(3);
             assertThat(properties.retry().repairs()).isEqualTo(2);
             assertThat(properties.retry().maxModelCalls()).isEqualTo(9);
-            assertThat(properties.retry().outageWait()).isEqualTo(Duration.ofMinutes(10));
+            assertThat(properties.retry().outageWait()).isEqualTo(Duration.ofSeconds(30));
             assertThat(context.getBean("workerModelClient", ModelClient.class).limits())
                     .isEqualTo(new ModelLimits(8192, 2048));
             assertThat(context.getBean("workerPageConsumer", QueueConsumer.class).isRunning()).isTrue();

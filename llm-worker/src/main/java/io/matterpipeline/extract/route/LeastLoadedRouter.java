@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -109,9 +110,11 @@ final class LeastLoadedRouter implements ModelRouter {
     @Override
     public synchronized List<EndpointSnapshot> endpoints() {
         List<EndpointSnapshot> snapshots = new ArrayList<>(lanes.length);
+        long now = System.nanoTime();
         for (Lane lane : lanes) {
             snapshots.add(new EndpointSnapshot(lane.name, lane.slots, lane.inFlight, lane.peakInFlight,
-                    lane.calls.get(), lane.failures.get(), lane.breaker.getState().name()));
+                    lane.calls.get(), lane.failures.get(), lane.breaker.getState().name(),
+                    Duration.ofNanos(lane.busyNanos + lane.inFlight * now - lane.grantedAtSum)));
         }
         return snapshots;
     }
@@ -168,6 +171,8 @@ final class LeastLoadedRouter implements ModelRouter {
                 Ticket ticket = waiting.pollFirst();
                 ticket.state = State.GRANTED;
                 ticket.lane = lane;
+                ticket.grantedAt = System.nanoTime();
+                lane.grantedAtSum += ticket.grantedAt;
                 lane.inFlight++;
                 inFlight++;
                 lane.peakInFlight = Math.max(lane.peakInFlight, lane.inFlight);
@@ -256,6 +261,8 @@ final class LeastLoadedRouter implements ModelRouter {
             lane = ticket.lane;
             lane.inFlight--;
             inFlight--;
+            lane.grantedAtSum -= ticket.grantedAt;
+            lane.busyNanos += System.nanoTime() - ticket.grantedAt;
         }
         if (ticket.settled.compareAndSet(false, true)) {
             // Granted but cancelled before an outcome: the permission is handed back without counting.
@@ -297,6 +304,7 @@ final class LeastLoadedRouter implements ModelRouter {
         State state = State.NEW;
         MonoSink<Lane> sink;
         Lane lane;
+        long grantedAt;
         final AtomicBoolean settled = new AtomicBoolean();
     }
 
@@ -309,6 +317,9 @@ final class LeastLoadedRouter implements ModelRouter {
         final CircuitBreaker breaker;
         volatile int inFlight;
         int peakInFlight;
+        /** Slot time of the calls that ended, and the grant times of those in flight (for the ones still running). */
+        long busyNanos;
+        long grantedAtSum;
         int consecutiveFailures;
         long lastFailureNanos;
         long lastPicked;

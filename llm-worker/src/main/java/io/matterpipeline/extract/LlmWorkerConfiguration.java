@@ -59,9 +59,9 @@ public class LlmWorkerConfiguration {
         WorkerProperties.Breaker breaker = routing.breaker();
         RoutingPolicy policy = new RoutingPolicy(routing.maxWaiting(), routing.maxWait(),
                 breaker.failureRateThreshold(), breaker.slidingWindow(), breaker.minimumCalls(),
-                breaker.openDuration(), breaker.halfOpenCalls());
-        log.info("Model endpoints: {}; {} pages at once", properties.effectiveEndpoints(),
-                properties.effectiveConcurrency());
+                breaker.openDuration(), breaker.halfOpenCalls(), properties.effectiveConcurrency());
+        log.info("Model endpoints: {}; {} model calls at once, {} more pages kept ready for a free slot",
+                properties.effectiveEndpoints(), properties.effectiveConcurrency(), properties.effectiveReadyPages());
         return ModelRouter.create(endpoints, policy, registry);
     }
 
@@ -88,7 +88,10 @@ public class LlmWorkerConfiguration {
         };
     }
 
-    /** Consumes PageTasks with the effective concurrency; started and stopped with the context. */
+    /**
+     * Consumes PageTasks, holding the calls in flight plus the ready pages at once; started and stopped with the
+     * context.
+     */
     @Bean
     public QueueConsumer workerPageConsumer(MessageBus bus, BlobStore blobStore, ModelRouter workerModelClient,
             WorkerProperties properties, PipelineProperties pipeline) {

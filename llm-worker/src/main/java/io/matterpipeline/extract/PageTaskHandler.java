@@ -13,8 +13,6 @@ import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PoisonException;
-import io.matterpipeline.error.TransientException;
-import io.matterpipeline.model.ModelFailures;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +22,11 @@ import tools.jackson.core.JacksonException;
 /**
  * Handles a {@link PageTask}: reads the page blob, has the {@link PageExtractor} read it with the model, writes the
  * {@link io.matterpipeline.contract.PageExtraction} to its fixed blob path and publishes {@link PageExtracted}; or,
- * when the page's budget is spent, publishes {@link PageFailed} and completes, so the Matter still finishes (PARTIAL).
+ * when the extractor gives its verdict that the page cannot be read ({@link PageFailedException}: budget spent, or a
+ * failure no retry fixes), publishes {@link PageFailed} and completes, so the Matter still finishes (PARTIAL). That is
+ * the only failure handled here: everything else (page blob missing or malformed, store or bus down, a bug) fails the
+ * delivery for the queue consumer to settle once ({@link io.matterpipeline.bus.Settlement}), and on its last delivery
+ * {@link #onGiveUp} publishes {@link PageFailed}.
  *
  * <p>Idempotent: the extraction path is fixed per page, and a page whose extraction already exists (a duplicate
  * delivery, or a crash between writing and publishing) is only announced again, without another model call.
@@ -68,7 +70,7 @@ final class PageTaskHandler implements MessageHandler {
                     }
                     return blobs.stat(extractionBlob).hasElement()
                             .flatMap(done -> done ? announceExtracted(task, extractionBlob)
-                                    : read(task, extractionBlob, attempt));
+                                    : read(task, extractionBlob));
                 })
                 .checkpoint("extract page " + label(task));
     }
@@ -81,28 +83,15 @@ final class PageTaskHandler implements MessageHandler {
         return Mono.empty();
     }
 
-    private Mono<Void> read(PageTask task, String extractionBlob, DeliveryAttempt attempt) {
+    private Mono<Void> read(PageTask task, String extractionBlob) {
         return readPage(task)
                 .zipWith(schemas.forMatter(task.matterId()))
-                .flatMap(pageAndSchema -> extractor.extract(pageAndSchema.getT1(), pageAndSchema.getT2()))
-                .flatMap(outcome -> settle(task, extractionBlob, outcome, attempt));
-    }
-
-    private Mono<Void> settle(PageTask task, String extractionBlob, PageOutcome outcome, DeliveryAttempt attempt) {
-        if (outcome instanceof PageOutcome.Extracted extracted) {
-            return blobs.putBytes(extractionBlob, MessageCodec.mapper().writeValueAsBytes(extracted.extraction()),
-                            PutCondition.none())
-                    .then(announceExtracted(task, extractionBlob));
-        }
-        PageOutcome.Failed failed = (PageOutcome.Failed) outcome;
-        if (ModelFailures.isOutage(failed.reason()) && !attempt.isLast()) {
-            // Every replica busy or down beyond this call's retry budget: give the page back to the queue (abandon
-            // with backoff) instead of failing it, so an outage of minutes costs time, not pages. The last delivery
-            // still ends in PageFailed.
-            return Mono.error(new TransientException(failed.reason(), failed.description()));
-        }
-        log.warn("Page {} failed: {} - {}", label(task), failed.reason(), failed.description());
-        return announceFailed(task, failed.reason(), failed.description());
+                .flatMap(pageAndSchema -> extractor.extract(pageAndSchema.getT1(), pageAndSchema.getT2())
+                        .flatMap(extraction -> blobs.putBytes(extractionBlob,
+                                        MessageCodec.mapper().writeValueAsBytes(extraction), PutCondition.none())
+                                .then(announceExtracted(task, extractionBlob)))
+                        .onErrorResume(PageFailedException.class,
+                                failed -> announceFailed(task, failed.reason(), failed.getMessage())));
     }
 
     private Mono<PageContent> readPage(PageTask task) {

@@ -18,26 +18,25 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     no {@code endpoints} are listed
  * @param endpoints the model servers (replicas) pages are spread over, each with its slots; empty means the one
  *     server {@code model.base-url} with {@code concurrency} slots (4 if unset)
- * @param concurrency pages read at once by this worker; unset means the sum of the endpoints' slots, which keeps
- *     every slot busy without queueing on the servers
- * @param maxAttempts model calls per page for failures that may pass (busy, 5xx, timeout, unreachable, answer cut off
- *     at {@code num-predict}); once spent the page is reported failed
- * @param repairAttempts extra calls per attempt that show the model its invalid JSON and the validation errors
- * @param retry backoff between attempts of one page
+ * @param concurrency model calls in flight at once per worker instance; unset means the sum of the endpoints' slots,
+ *     which keeps every slot busy without queueing on the servers
+ * @param readyPages pages kept ready beyond the calls in flight (read, prompt built, waiting for a slot), so a slot
+ *     that frees is refilled at once instead of after the next page's reading; unset means as many as
+ *     {@code concurrency}. Their deliveries' locks are renewed like any other in flight
+ * @param retry the retry budget of one page: how many model calls it may cost and the backoff between them
  * @param contextChars characters of the previous page's tail and the next page's head shown to the model as context
  * @param charsPerToken characters per token assumed when estimating a prompt's size before sending it (low = cautious)
  * @param routing how calls are queued for and spread over the endpoints, and when an endpoint is taken out
  * @param schemas where per-Matter extraction schemas come from
  * @param consumer how the pages queue is consumed ({@link ConsumerProperties}, shared by every consumer; the queue
- *     names are {@code matter-pipeline.queues.*})
+ *     names are {@code matter-pipeline.queues.*}); it handles {@code concurrency + ready-pages} deliveries at once
  */
 @ConfigurationProperties("matter-pipeline.worker")
 public record WorkerProperties(
         @DefaultValue Model model,
         List<Endpoint> endpoints,
         Integer concurrency,
-        @DefaultValue("3") int maxAttempts,
-        @DefaultValue("2") int repairAttempts,
+        Integer readyPages,
         @DefaultValue Retry retry,
         @DefaultValue("600") int contextChars,
         @DefaultValue("3.0") double charsPerToken,
@@ -54,18 +53,16 @@ public record WorkerProperties(
         if (concurrency != null && concurrency < 1) {
             throw new IllegalArgumentException("matter-pipeline.worker.concurrency must be >= 1");
         }
+        if (readyPages != null && readyPages < 0) {
+            throw new IllegalArgumentException("matter-pipeline.worker.ready-pages must be >= 0");
+        }
+        retry = retry == null ? Retry.defaults() : retry;
         var urls = new HashSet<String>();
         for (Endpoint endpoint : endpoints) {
             if (!urls.add(endpoint.url())) {
                 throw new IllegalArgumentException("matter-pipeline.worker.endpoints lists " + endpoint.url()
                         + " twice");
             }
-        }
-        if (maxAttempts < 1) {
-            throw new IllegalArgumentException("matter-pipeline.worker.max-attempts must be >= 1");
-        }
-        if (repairAttempts < 0) {
-            throw new IllegalArgumentException("matter-pipeline.worker.repair-attempts must be >= 0");
         }
         if (contextChars < 0) {
             throw new IllegalArgumentException("matter-pipeline.worker.context-chars must be >= 0");
@@ -86,7 +83,7 @@ public record WorkerProperties(
         return single;
     }
 
-    /** Pages read at once: {@code concurrency} if set, else the sum of the endpoints' slots. */
+    /** Model calls in flight at once: {@code concurrency} if set, else the sum of the endpoints' slots. */
     public int effectiveConcurrency() {
         if (concurrency != null) {
             return concurrency;
@@ -94,9 +91,19 @@ public record WorkerProperties(
         return effectiveEndpoints().stream().mapToInt(Endpoint::slots).sum();
     }
 
-    /** The settings of the pages queue's consumer: {@link #effectiveConcurrency()} pages at once. */
+    /** Pages kept ready beyond the calls in flight: {@code ready-pages} if set, else {@link #effectiveConcurrency()}. */
+    public int effectiveReadyPages() {
+        return readyPages != null ? readyPages : effectiveConcurrency();
+    }
+
+    /** Pages a worker instance holds at once: the calls in flight and the pages ready for the next free slot. */
+    public int pagesInFlight() {
+        return effectiveConcurrency() + effectiveReadyPages();
+    }
+
+    /** The settings of the pages queue's consumer: {@link #pagesInFlight()} deliveries at once. */
     public ConsumerSettings consumerSettings() {
-        return consumer.toSettings(effectiveConcurrency());
+        return consumer.toSettings(pagesInFlight());
     }
 
     /** The API a model server speaks. */
@@ -219,22 +226,60 @@ public record WorkerProperties(
     }
 
     /**
-     * Backoff between attempts of one page: exponential from {@code first} up to {@code max}, each delay varied by
-     * up to {@code jitter} (0..1) so that workers hit by the same outage do not retry in lockstep.
+     * The retry budget of one page, the one place that says how many model calls a page may cost: at most
+     * {@code attempts × (1 + repairs)} ({@link #maxModelCalls()}, 9 by default). An attempt is a fresh conversation;
+     * a failure that may pass (busy, 5xx, timeout, unreachable, an answer cut off at {@code num-predict}) costs one
+     * and the next begins after a backoff, exponential from {@code first} up to {@code max}, each delay varied by up
+     * to {@code jitter} (0..1) so that workers hit by the same outage do not retry in lockstep. Once the budget is
+     * spent, or on a failure no retry can fix (prompt too long, answer still invalid after the repairs, request
+     * refused), the page is reported failed ({@code PageFailed}) and its task completed: model failures never send a
+     * page back to the queue. While no endpoint takes calls at all (every circuit breaker open, or no slot free within
+     * {@code routing.max-wait}) nothing is spent: the page waits with the same backoff for up to {@code outage-wait},
+     * then goes back to the queue, where another worker may have an endpoint that takes calls; such a redelivery,
+     * like one after a crash, starts a fresh budget, and the queue's max delivery count bounds them.
      *
-     * @param first the first delay
-     * @param max the longest delay
+     * @param attempts fresh conversations per page for failures that may pass
+     * @param repairs extra calls per attempt that show the model its invalid JSON and the validation errors
+     * @param first the first delay between attempts
+     * @param max the longest delay between attempts
      * @param jitter the share of each delay drawn at random
+     * @param outageWait how long a page waits while no model endpoint of this worker takes calls before it goes back to
+     *     the queue
      */
     public record Retry(
+            @DefaultValue("3") int attempts,
+            @DefaultValue("2") int repairs,
             @DefaultValue("1s") Duration first,
             @DefaultValue("20s") Duration max,
-            @DefaultValue("0.5") double jitter) {
+            @DefaultValue("0.5") double jitter,
+            @DefaultValue("30s") Duration outageWait) {
 
         public Retry {
+            if (attempts < 1) {
+                throw new IllegalArgumentException("matter-pipeline.worker.retry.attempts must be >= 1");
+            }
+            if (repairs < 0) {
+                throw new IllegalArgumentException("matter-pipeline.worker.retry.repairs must be >= 0");
+            }
+            if (first == null || first.isNegative() || max == null || max.compareTo(first) < 0) {
+                throw new IllegalArgumentException("matter-pipeline.worker.retry: need 0 <= first <= max");
+            }
             if (!(jitter >= 0 && jitter <= 1)) {
                 throw new IllegalArgumentException("matter-pipeline.worker.retry.jitter must be within 0..1");
             }
+            if (outageWait == null || outageWait.isNegative()) {
+                throw new IllegalArgumentException("matter-pipeline.worker.retry.outage-wait must be >= 0");
+            }
+        }
+
+        /** 3 attempts of up to 2 repairs each, 1 s to 20 s apart with 50 % jitter, 30 s of outage. */
+        public static Retry defaults() {
+            return new Retry(3, 2, Duration.ofSeconds(1), Duration.ofSeconds(20), 0.5, Duration.ofSeconds(30));
+        }
+
+        /** The most model calls one page can cost: {@code attempts × (1 + repairs)}. */
+        public int maxModelCalls() {
+            return attempts * (1 + repairs);
         }
     }
 }

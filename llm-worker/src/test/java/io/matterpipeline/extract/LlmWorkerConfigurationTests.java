@@ -58,8 +58,12 @@ class LlmWorkerConfigurationTests {
             assertThat(properties.model().timeout()).isEqualTo(Duration.ofSeconds(120));
             assertThat(properties.concurrency()).isNull();
             assertThat(properties.effectiveConcurrency()).isEqualTo(4);
-            assertThat(properties.maxAttempts()).isEqualTo(3);
-            assertThat(properties.repairAttempts()).isEqualTo(2);
+            assertThat(properties.effectiveReadyPages()).isEqualTo(4);
+            assertThat(properties.consumerSettings().concurrency()).as("calls in flight and pages ready").isEqualTo(8);
+            assertThat(properties.retry().attempts()).isEqualTo(3);
+            assertThat(properties.retry().repairs()).isEqualTo(2);
+            assertThat(properties.retry().maxModelCalls()).isEqualTo(9);
+            assertThat(properties.retry().outageWait()).isEqualTo(Duration.ofSeconds(30));
             assertThat(context.getBean("workerModelClient", ModelClient.class).limits())
                     .isEqualTo(new ModelLimits(8192, 2048));
             assertThat(context.getBean("workerPageConsumer", QueueConsumer.class).isRunning()).isTrue();

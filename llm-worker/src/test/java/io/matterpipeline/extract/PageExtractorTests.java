@@ -6,6 +6,7 @@ import io.matterpipeline.contract.PageContent;
 import io.matterpipeline.contract.PageExtraction;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.TransientException;
+import io.matterpipeline.extract.route.NoEndpointException;
 import io.matterpipeline.model.ModelFailures;
 import io.matterpipeline.model.ModelLimits;
 import io.matterpipeline.model.ModelMessage;
@@ -57,18 +58,35 @@ class PageExtractorTests {
         return new ScriptedModel(new ModelLimits(8192, 2048));
     }
 
-    static PageExtraction extracted(PageOutcome outcome) {
-        assertThat(outcome).isInstanceOf(PageOutcome.Extracted.class);
-        return ((PageOutcome.Extracted) outcome).extraction();
+    /** How reading a page ended: its extraction, or the extractor's verdict that it cannot be read. */
+    record Outcome(PageExtraction extraction, PageFailedException failure) {
     }
 
-    static PageOutcome.Failed failed(PageOutcome outcome) {
-        assertThat(outcome).isInstanceOf(PageOutcome.Failed.class);
-        return (PageOutcome.Failed) outcome;
+    /** A failed page as the worker reports it in PageFailed. */
+    record Failed(String reason, String description) {
     }
 
-    PageOutcome run(ScriptedModel model, PageContent page) {
-        return extractor(model).extract(page).block(Duration.ofSeconds(10));
+    static PageExtraction extracted(Outcome outcome) {
+        assertThat(outcome.failure()).isNull();
+        return outcome.extraction();
+    }
+
+    static Failed failed(Outcome outcome) {
+        assertThat(outcome.failure()).isNotNull();
+        return failed(outcome.failure());
+    }
+
+    static Failed failed(Throwable failure) {
+        assertThat(failure).isInstanceOf(PageFailedException.class);
+        PageFailedException verdict = (PageFailedException) failure;
+        return new Failed(verdict.reason(), verdict.getMessage());
+    }
+
+    Outcome run(ScriptedModel model, PageContent page) {
+        return extractor(model).extract(page)
+                .map(extraction -> new Outcome(extraction, null))
+                .onErrorResume(PageFailedException.class, failure -> Mono.just(new Outcome(null, failure)))
+                .block(Duration.ofSeconds(10));
     }
 
     @Test
@@ -169,11 +187,11 @@ class PageExtractorTests {
         ScriptedModel model = model().thenAnswer(MISSING_SUMMARY).thenAnswer(MISSING_SUMMARY)
                 .thenAnswer(MISSING_SUMMARY);
 
-        PageOutcome.Failed failure = failed(run(model, page(TEXT)));
+        Failed failure = failed(run(model, page(TEXT)));
 
         assertThat(failure.reason()).isEqualTo(PageExtractor.INVALID_OUTPUT);
         assertThat(failure.description()).contains("3 model call(s)").contains("summary");
-        assertThat(model.requests).hasSize(1 + properties.repairAttempts);
+        assertThat(model.requests).hasSize(1 + properties.repairs);
     }
 
     @Test
@@ -191,15 +209,15 @@ class PageExtractorTests {
     @Test
     void answersCutOffOnEveryAttemptFailThePage() {
         ScriptedModel model = model();
-        for (int i = 0; i < properties.maxAttempts; i++) {
+        for (int i = 0; i < properties.attempts; i++) {
             model.then(request -> Mono.just(ScriptedModel.reply("{\"documentType\": \"co", ModelReply.DoneReason.LENGTH,
                     100)));
         }
 
-        PageOutcome.Failed failure = failed(run(model, page(TEXT)));
+        Failed failure = failed(run(model, page(TEXT)));
 
         assertThat(failure.reason()).isEqualTo(PageExtractor.OUTPUT_TRUNCATED);
-        assertThat(model.requests).hasSize(properties.maxAttempts);
+        assertThat(model.requests).hasSize(properties.attempts);
     }
 
     @Test
@@ -207,7 +225,7 @@ class PageExtractorTests {
         properties.firstBackoff = Duration.ofSeconds(1);
         properties.maxBackoff = Duration.ofSeconds(10);
         ScriptedModel model = model();
-        for (int i = 0; i < properties.maxAttempts; i++) {
+        for (int i = 0; i < properties.attempts; i++) {
             model.thenFail(new TransientException(ModelFailures.BUSY, "HTTP 503: server busy"));
         }
         PageExtractor extractor = extractor(model);
@@ -219,13 +237,69 @@ class PageExtractorTests {
                 .then(() -> assertThat(model.requests).as("no retry before the backoff, even with jitter")
                         .hasSize(1))
                 .thenAwait(Duration.ofMinutes(1))
-                .assertNext(outcome -> {
-                    assertThat(failed(outcome).reason()).isEqualTo(ModelFailures.BUSY);
-                    assertThat(failed(outcome).description()).contains("3 model call(s)");
+                .expectErrorSatisfies(error -> {
+                    assertThat(failed(error).reason()).isEqualTo(ModelFailures.BUSY);
+                    assertThat(failed(error).description()).contains("3 model call(s)");
                 })
-                .expectComplete()
                 .verify(Duration.ofSeconds(10));
-        assertThat(model.requests).hasSize(properties.maxAttempts);
+        assertThat(model.requests).hasSize(properties.attempts);
+    }
+
+    @Test
+    void aPageNeverCostsMoreModelCallsThanItsBudget() {
+        // The worst case: every attempt's answers need every repair, and the last repair fails in a way that may pass.
+        ScriptedModel model = model();
+        for (int attempt = 0; attempt < properties.attempts; attempt++) {
+            for (int repair = 0; repair < properties.repairs; repair++) {
+                model.thenAnswer(MISSING_SUMMARY);
+            }
+            model.thenFail(new TransientException(ModelFailures.SERVER_ERROR, "HTTP 500: runner terminated"));
+        }
+        model.thenAnswer(VALID);
+
+        Failed failure = failed(run(model, page(TEXT)));
+
+        int budget = properties.build().retry().maxModelCalls();
+        assertThat(budget).isEqualTo(properties.attempts * (1 + properties.repairs)).isEqualTo(9);
+        assertThat(model.requests).hasSize(budget);
+        assertThat(failure.reason()).isEqualTo(ModelFailures.SERVER_ERROR);
+        assertThat(failure.description()).contains(budget + " model call(s)");
+    }
+
+    @Test
+    void callsTheRouterRefusedCostNothingAndThePageWaitsForAnEndpoint() {
+        ScriptedModel model = model();
+        for (int i = 0; i < 2 * properties.attempts; i++) {
+            model.thenFail(new NoEndpointException(ModelFailures.UNREACHABLE, "every endpoint is out"));
+        }
+        model.thenAnswer(VALID);
+
+        PageExtraction extraction = extracted(run(model, page(TEXT)));
+
+        assertThat(model.requests).hasSize(2 * properties.attempts + 1);
+        assertThat(extraction.usage().attempts()).as("model calls: only the one a model answered").isEqualTo(1);
+    }
+
+    @Test
+    void aPageRefusedForLongerThanTheOutageWaitIsGivenBackWithoutHavingCostAModelCall() {
+        properties.firstBackoff = Duration.ofSeconds(1);
+        properties.maxBackoff = Duration.ofSeconds(10);
+        properties.outageWait = Duration.ofMinutes(2);
+        ScriptedModel model = model();
+        for (int i = 0; i < 100; i++) {
+            model.thenFail(new NoEndpointException(ModelFailures.UNREACHABLE, "every endpoint is out"));
+        }
+        PageExtractor extractor = extractor(model);
+
+        StepVerifier.withVirtualTime(() -> extractor.extract(page(TEXT)))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(100))
+                .then(() -> assertThat(model.requests).as("still waiting within the outage wait").hasSizeBetween(8, 30))
+                .thenAwait(Duration.ofMinutes(1))
+                // Not the page's verdict: the refusal itself, for the consumer to give the page back to the queue.
+                .expectErrorSatisfies(error -> assertThat(error).isInstanceOf(NoEndpointException.class)
+                        .hasMessage("every endpoint is out"))
+                .verify(Duration.ofSeconds(10));
     }
 
     @Test
@@ -241,7 +315,7 @@ class PageExtractorTests {
     void promptThatCannotFitTheContextFailsBeforeAnyCall() {
         ScriptedModel model = new ScriptedModel(new ModelLimits(1024, 512));
 
-        PageOutcome.Failed failure = failed(run(model, page(TEXT.repeat(8))));
+        Failed failure = failed(run(model, page(TEXT.repeat(8))));
 
         assertThat(failure.reason()).isEqualTo(ModelFailures.PROMPT_TOO_LONG);
         assertThat(failure.description()).contains("num_ctx 1024").contains("never cut silently");
@@ -253,7 +327,7 @@ class PageExtractorTests {
         ScriptedModel model = model()
                 .then(request -> Mono.just(ScriptedModel.reply(VALID, ModelReply.DoneReason.STOP, 8192)));
 
-        PageOutcome.Failed failure = failed(run(model, page(TEXT)));
+        Failed failure = failed(run(model, page(TEXT)));
 
         assertThat(failure.reason()).isEqualTo(ModelFailures.PROMPT_TOO_LONG);
         assertThat(failure.description()).contains("cut the prompt");

@@ -22,8 +22,12 @@ import io.matterpipeline.contract.Queues;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.extract.ollama.OllamaClientOptions;
 import io.matterpipeline.extract.ollama.OllamaModelClients;
+import io.matterpipeline.extract.route.NoEndpointException;
 import io.matterpipeline.model.ModelClient;
 import io.matterpipeline.model.ModelFailures;
+import io.matterpipeline.model.ModelLimits;
+import io.matterpipeline.model.ModelReply;
+import io.matterpipeline.model.ModelRequest;
 import io.matterpipeline.testkit.ollama.OllamaFault;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
@@ -198,9 +202,10 @@ class PageTaskHandlerTests {
 
         assertThat(failed.reason()).isEqualTo(ModelFailures.SERVER_ERROR);
         assertThat(failed.description()).contains("llama runner process has terminated");
-        // An outage is retried within a delivery (maxAttempts calls), then the page goes back to the queue; only the
-        // last delivery fails it.
-        assertThat(simulator.stats().calls(500)).isEqualTo(properties.maxAttempts * properties.maxDeliveries);
+        // One budget per page: its attempts, all within one delivery; a model failure never sends the page back to the
+        // queue for another round of attempts.
+        assertThat(simulator.stats().calls(500)).isEqualTo(properties.attempts);
+        assertThat(failed.description()).contains(properties.attempts + " model call(s)");
         assertThat(blobs.stat(BlobPaths.extraction("m1", "d1", 2)).block(WAIT)).isNull();
         assertThat(bus.deadLetters(Queues.PAGES)).as("the task itself completed normally").isEmpty();
     }
@@ -223,7 +228,7 @@ class PageTaskHandlerTests {
         submit(page(1, TEXT));
 
         assertThat(failure(results(1).get(0)).reason()).isEqualTo(PageExtractor.OUTPUT_TRUNCATED);
-        assertThat(simulator.stats().totalCalls()).isEqualTo(properties.maxAttempts);
+        assertThat(simulator.stats().totalCalls()).isEqualTo(properties.attempts);
     }
 
     @Test
@@ -288,7 +293,7 @@ class PageTaskHandlerTests {
         assertThat(failed.reason()).isEqualTo(PageExtractor.INVALID_OUTPUT);
         assertThat(failed.description()).contains("docketSummary");
         assertThat(simulator.stats().totalCalls()).as("one call for m1, 1 + repairs for m2")
-                .isEqualTo(1 + 1 + properties.repairAttempts);
+                .isEqualTo(1 + 1 + properties.repairs);
     }
 
     @Test
@@ -371,6 +376,47 @@ class PageTaskHandlerTests {
                 .flatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
                 .block(WAIT);
         assertThat(published).isEqualTo(new PageFailed("m1", "d1", 9, "page-not-found", "gone"));
+        assertThat(simulator.stats().totalCalls()).isZero();
+    }
+
+    @Test
+    void aPageNoEndpointTakesGoesBackToTheQueueAndItsLastDeliveryEndsInPageFailed() {
+        start(OllamaSimulatorOptions.builder());
+        properties.outageWait = Duration.ofMillis(50);
+        // A router whose every endpoint is out refuses each call without sending it.
+        ModelClient refusing = new ModelClient() {
+            @Override
+            public Mono<ModelReply> chat(ModelRequest request) {
+                return Mono.error(new NoEndpointException(ModelFailures.UNREACHABLE, "every endpoint is out"));
+            }
+
+            @Override
+            public ModelLimits limits() {
+                return new ModelLimits(8192, 2048);
+            }
+
+            @Override
+            public Mono<Void> probe() {
+                return Mono.empty();
+            }
+        };
+        consumer = new QueueConsumer(bus, Queues.PAGES, ConsumerSettings.of(2)
+                .withMaxDeliveries(properties.maxDeliveries)
+                .withRetryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)),
+                new PageTaskHandler(blobs, bus, new PageExtractor(refusing, ExtractionSchema.legal(), properties.build()),
+                        new MatterSchemas(blobs, ExtractionSchema.legal(), 16), Queues.RESULTS));
+        submit(page(8, TEXT));
+
+        PageFailed failed = failure(results(1).get(0));
+
+        assertThat(failed.reason()).isEqualTo(ModelFailures.UNREACHABLE);
+        // Given back after each outage wait, until the queue's last delivery publishes the failure and dead-letters.
+        Mono.fromCallable(() -> bus.deadLetters(Queues.PAGES))
+                .filter(deadLetters -> !deadLetters.isEmpty())
+                .repeatWhenEmpty(repeats -> repeats.delayElements(Duration.ofMillis(20)))
+                .block(WAIT);
+        assertThat(bus.deadLetters(Queues.PAGES)).singleElement()
+                .satisfies(dead -> assertThat(dead.reason()).isEqualTo(ModelFailures.UNREACHABLE));
         assertThat(simulator.stats().totalCalls()).isZero();
     }
 

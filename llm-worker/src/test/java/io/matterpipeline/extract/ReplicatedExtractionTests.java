@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.matterpipeline.contract.PageContent;
+import io.matterpipeline.contract.PageExtraction;
 import io.matterpipeline.extract.ollama.OllamaClientOptions;
 import io.matterpipeline.extract.ollama.OllamaModelClients;
 import io.matterpipeline.extract.route.EndpointSnapshot;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Pages read through the router over several simulated replicas: the extractor's retries are routed afresh, so a
@@ -53,7 +55,7 @@ class ReplicatedExtractionTests {
 
     ModelRouter router(RoutedEndpoint... endpoints) {
         return ModelRouter.create(List.of(endpoints),
-                new RoutingPolicy(1024, Duration.ofSeconds(30), 50, 10, 4, Duration.ofMinutes(5), 1),
+                new RoutingPolicy(1024, Duration.ofSeconds(30), 50, 10, 4, Duration.ofMinutes(5), 1, 0),
                 new SimpleMeterRegistry());
     }
 
@@ -62,12 +64,14 @@ class ReplicatedExtractionTests {
         return slots * (1 + elapsed.toSeconds());
     }
 
-    static List<PageOutcome> read(ModelRouter router, WorkerProperties worker, int pages) {
+    /** Reads the pages, {@code concurrency} at once; each outcome is an extraction or the page's failure. */
+    static List<Object> read(ModelRouter router, WorkerProperties worker, int pages) {
         PageExtractor extractor = new PageExtractor(router, ExtractionSchema.legal(), worker);
         return Flux.range(1, pages)
                 .map(n -> new PageContent("m1", "d1", n, pages, "pdf", PageTaskHandlerTests.TEXT, List.of(), null,
                         null, null, "", ""))
-                .flatMap(extractor::extract, worker.effectiveConcurrency())
+                .flatMap(page -> extractor.extract(page).<Object>map(extraction -> extraction)
+                        .onErrorResume(PageFailedException.class, Mono::just), worker.effectiveConcurrency())
                 .collectList()
                 .block(WAIT);
     }
@@ -83,11 +87,11 @@ class ReplicatedExtractionTests {
         ModelRouter router = router(endpoint(a.baseUrl(), 2), endpoint(b.baseUrl(), 2), endpoint(downUrl, 2));
 
         long started = System.nanoTime();
-        List<PageOutcome> outcomes = read(router, properties.build(), 30);
+        List<Object> outcomes = read(router, properties.build(), 30);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(outcomes).hasSize(30).allSatisfy(outcome -> assertThat(outcome)
-                .isInstanceOf(PageOutcome.Extracted.class));
+                .isInstanceOf(PageExtraction.class));
         assertThat(a.stats().calls(200) + b.stats().calls(200)).isEqualTo(30);
         EndpointSnapshot down = router.endpoints().get(2);
         // After its first failures the dead replica rests while the others can take the calls: no page is sent
@@ -106,13 +110,13 @@ class ReplicatedExtractionTests {
         properties.concurrency = 1;
         ModelRouter router = router(endpoint(busy.baseUrl(), 1), endpoint(free.baseUrl(), 1));
 
-        List<PageOutcome> outcomes = read(router, properties.build(), 3);
+        List<Object> outcomes = read(router, properties.build(), 3);
 
-        assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(PageOutcome.Extracted.class));
+        assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(PageExtraction.class));
         assertThat(busy.stats().calls(503)).isPositive();
         assertThat(free.stats().calls(200)).isEqualTo(3);
         // Each page that met the busy replica was retried elsewhere: no page ran out of attempts.
-        assertThat(outcomes).allSatisfy(outcome -> assertThat(((PageOutcome.Extracted) outcome).extraction().usage()
+        assertThat(outcomes).allSatisfy(outcome -> assertThat(((PageExtraction) outcome).usage()
                 .attempts()).isLessThanOrEqualTo(2));
     }
 
@@ -127,12 +131,12 @@ class ReplicatedExtractionTests {
         properties.timeout = WAIT;
         ModelRouter router = router(endpoint(fast.baseUrl(), 2), endpoint(slow.baseUrl(), 2));
 
-        CompletableFuture<List<PageOutcome>> reading = CompletableFuture.supplyAsync(
+        CompletableFuture<List<Object>> reading = CompletableFuture.supplyAsync(
                 () -> read(router, properties.build(), 40));
         // Four pages at once fill both replicas; every later page finds only the fast one free.
         await().atMost(WAIT).until(() -> fast.stats().calls(200) == 38);
         slow.faults().release();
-        List<PageOutcome> outcomes = reading.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        List<Object> outcomes = reading.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(outcomes).hasSize(40);
         assertThat(slow.stats().totalCalls() * 3).isLessThan(fast.stats().totalCalls());

@@ -12,17 +12,19 @@ final class TestWorkerProperties {
     int numPredict = 2048;
     Duration timeout = Duration.ofSeconds(10);
     Integer concurrency = 2;
-    int maxAttempts = 3;
-    int repairAttempts = 2;
+    Integer readyPages;
+    int attempts = 3;
+    int repairs = 2;
     Duration firstBackoff = Duration.ofMillis(5);
     Duration maxBackoff = Duration.ofMillis(20);
+    Duration outageWait = Duration.ofSeconds(30);
     int maxDeliveries = 3;
 
     WorkerProperties build() {
         return new WorkerProperties(
                 new WorkerProperties.Model(baseUrl, "llama3.1:8b", numCtx, numPredict, 0, 42, timeout, false),
-                List.of(), concurrency, maxAttempts, repairAttempts,
-                new WorkerProperties.Retry(firstBackoff, maxBackoff, 0.5),
+                List.of(), concurrency, readyPages,
+                new WorkerProperties.Retry(attempts, repairs, firstBackoff, maxBackoff, 0.5, outageWait),
                 600, 3.0,
                 new WorkerProperties.Routing(1024, Duration.ofMinutes(1),
                         new WorkerProperties.Breaker(50, 10, 5, Duration.ofSeconds(10), 2)),

@@ -83,8 +83,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "The first replica's latency is this many times the others'. Default: ${DEFAULT-VALUE}.")
     double slowReplicaFactor;
 
-    @Option(names = "--naive", description = "Baseline: one page at a time (worker concurrency 1).")
+    @Option(names = "--naive", description = "Baseline: one page at a time (worker concurrency 1, no page ready).")
     boolean naive;
+
+    @Option(names = "--ready-pages", description = "Pages the worker keeps ready beyond its model calls in flight "
+            + "(matter-pipeline.worker.ready-pages). Default: as many as the slots; 0 with --naive.")
+    Integer readyPages;
 
     @Option(names = "--page-chars", defaultValue = "1500",
             description = "Characters per generated page. Default: ${DEFAULT-VALUE}.")
@@ -161,11 +165,13 @@ final class BenchCommand implements Callable<Integer> {
                 extra.putAll(serviceBus(servers.serviceBusConnectionString()));
             }
             int concurrency = naive ? 1 : replicas * slots;
+            int ready = readyPages != null ? readyPages : naive ? 0 : concurrency;
+            extra.put("matter-pipeline.worker.ready-pages", ready);
             EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(urls.get(0), OllamaSimulator.MODEL,
                     concurrency, dataDir, azurite == null ? null : azurite.connectionString(),
                     dataDir.resolve("pipeline.log"), extra);
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
-                ObjectNode report = run(pipeline, servers, latency, concurrency, limit);
+                ObjectNode report = run(pipeline, servers, latency, concurrency, ready, limit);
                 stdout.println(MessageCodec.mapper().writeValueAsString(report));
                 return report.path("status").asString("").equals("COMPLETED") ? 0 : 2;
             }
@@ -188,7 +194,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private ObjectNode run(EmbeddedPipeline pipeline, BenchServers servers, Duration latency, int concurrency,
-            Duration limit) throws IOException {
+            int ready, Duration limit) throws IOException {
         Matters matters = pipeline.matters();
         String tenant = pipeline.tenant();
         PortCounter counter = pipeline.bean(PortCounter.class);
@@ -206,10 +212,13 @@ final class BenchCommand implements Callable<Integer> {
             }
             servers.resetStats();
             CompletableFuture<MatterCompleted> completed = completion(pipeline, matterId);
+            ModelRouter router = pipeline.bean(ModelRouter.class);
+            List<EndpointSnapshot> routedBefore = router.endpoints();
             long started = System.nanoTime();
             matters.intake().seal(tenant, matterId).block();
             boolean finished = await(completed, limit);
             double seconds = (System.nanoTime() - started) / 1e9;
+            List<EndpointSnapshot> routedAfter = router.endpoints();
             long cpuNanos = processCpuNanos() - cpuBefore;
             PortCounts counts = counter.snapshot().minus(before);
             completed.cancel(true);
@@ -220,6 +229,10 @@ final class BenchCommand implements Callable<Integer> {
             int failed = status == null ? 0 : status.totals().pagesFailed();
             // With no model latency the replicas are no limit: there is no ideal to compare with.
             Double ideal = latency.isZero() ? null : replicas * slots / (latency.toNanos() / 1e9);
+            // What these replicas can do together, the slow one at its own latency.
+            Double achievable = latency.isZero() ? null
+                    : slots / (latency.toNanos() * slowReplicaFactor / 1e9) + (replicas - 1) * slots
+                            / (latency.toNanos() / 1e9);
             double perSecond = done / seconds;
             report.put("pages", pages);
             report.put("replicas", replicas);
@@ -232,6 +245,7 @@ final class BenchCommand implements Callable<Integer> {
             report.put("bus", bus);
             report.put("aggregators", aggregators);
             report.put("workerConcurrency", concurrency);
+            report.put("workerReadyPages", ready);
             report.put("status", status == null ? "UNKNOWN" : status.status().name());
             report.put("finished", finished);
             report.put("pagesExtracted", done);
@@ -240,9 +254,14 @@ final class BenchCommand implements Callable<Integer> {
             report.put("pagesPerSecond", round(perSecond));
             report.put("idealPagesPerSecond", ideal == null ? null : round(ideal));
             report.put("efficiency", ideal == null ? null : round(perSecond / ideal));
+            if (slowReplicaFactor > 1) {
+                report.put("achievablePagesPerSecond", achievable == null ? null : round(achievable));
+                report.put("efficiencyOfAchievable", achievable == null ? null : round(perSecond / achievable));
+            }
+            report.put("slotBusyShare", round(busyShare(routedBefore, routedAfter, seconds)));
             addCosts(report, counts, cpuNanos);
             addPageModelTimes(report, pipeline.bean(BlobStore.class), matterId);
-            addReplicas(report, servers.stats(), pipeline.bean(ModelRouter.class).endpoints());
+            addReplicas(report, servers.stats(), routedBefore, routedAfter, seconds);
             return report;
         } finally {
             moreAggregators.forEach(QueueConsumer::stop);
@@ -333,7 +352,8 @@ final class BenchCommand implements Callable<Integer> {
                 .getProcessCpuTime();
     }
 
-    private static void addReplicas(ObjectNode report, JsonNode stats, List<EndpointSnapshot> routed) {
+    private static void addReplicas(ObjectNode report, JsonNode stats, List<EndpointSnapshot> before,
+            List<EndpointSnapshot> after, double seconds) {
         ArrayNode perReplica = report.putArray("perReplica");
         for (int i = 0; i < stats.size(); i++) {
             JsonNode replica = stats.get(i);
@@ -343,9 +363,25 @@ final class BenchCommand implements Callable<Integer> {
                     .put("calls", replica.path("calls").asLong())
                     .put("peakInFlight", replica.path("peakInFlight").asInt())
                     .put("peakQueued", replica.path("peakQueued").asInt())
-                    .put("routerPeakInFlight", routed.get(i).peakInFlight())
-                    .put("circuit", String.valueOf(routed.get(i).circuit()));
+                    .put("routerPeakInFlight", after.get(i).peakInFlight())
+                    .put("slotBusyShare", round(busyShare(before.subList(i, i + 1), after.subList(i, i + 1),
+                            seconds)))
+                    .put("circuit", String.valueOf(after.get(i).circuit()));
         }
+    }
+
+    /**
+     * The share of the replicas' slot time that held a call during the run, as the router saw it: how full the worker
+     * kept the slots, whatever the calls themselves took (on a loaded machine they take longer than the latency).
+     */
+    private static double busyShare(List<EndpointSnapshot> before, List<EndpointSnapshot> after, double seconds) {
+        double busy = 0;
+        double slotSeconds = 0;
+        for (int i = 0; i < after.size(); i++) {
+            busy += after.get(i).busy().minus(before.get(i).busy()).toNanos() / 1e9;
+            slotSeconds += after.get(i).slots() * seconds;
+        }
+        return slotSeconds == 0 ? 0 : busy / slotSeconds;
     }
 
     /** p50/p95/max of the model time each page took (all its calls), from the extraction blobs. */

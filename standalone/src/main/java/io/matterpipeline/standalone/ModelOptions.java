@@ -21,6 +21,6 @@ final class ModelOptions {
     int concurrency;
 
     @Option(names = "-D", paramLabel = "<property=value>", mapFallbackValue = "",
-            description = "Any Spring property of the services, e.g. -Dmatter-pipeline.worker.max-attempts=5.")
+            description = "Any Spring property of the services, e.g. -Dmatter-pipeline.worker.retry.attempts=5.")
     Map<String, String> properties = new LinkedHashMap<>();
 }

@@ -4,7 +4,9 @@ import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.telemetry.ConsumerTelemetry;
 import io.matterpipeline.telemetry.LogContext;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import reactor.core.Disposable;
@@ -166,19 +168,36 @@ final class SettlingLoop<T> {
                 .then(Mono.defer(() -> delivery.deadLetter(finalSettlement.reason(), finalSettlement.description())));
     }
 
+    /** Half of what is left of the delivery's lock, at most {@code every} (a clock ahead of the broker's). */
+    private static Duration firstRenewal(Delivery delivery, Duration every) {
+        Instant lockedUntil = delivery.lockedUntil();
+        if (lockedUntil == null) {
+            return every;
+        }
+        // The clock the renewal timer runs on (virtual in tests, like the in-memory bus's).
+        Instant now = Instant.ofEpochMilli(Schedulers.parallel().now(TimeUnit.MILLISECONDS));
+        Duration half = Duration.between(now, lockedUntil).dividedBy(2);
+        return half.isNegative() ? Duration.ZERO : half.compareTo(every) > 0 ? every : half;
+    }
+
     private Duration backoff(int deliveryCount) {
         long factor = 1L << Math.min(deliveryCount, 16);
         Duration delay = settings.retryBackoff().multipliedBy(factor);
         return delay.compareTo(settings.maxRetryBackoff()) > 0 ? settings.maxRetryBackoff() : delay;
     }
 
-    /** Runs {@code work} while renewing the delivery's lock every half lock duration. */
+    /**
+     * Runs {@code work} while renewing the delivery's lock every half lock duration, the first time halfway through
+     * what is left of its current lock: a delivery that waited after it was locked (buffered by the adapter, or
+     * handed over late by a busy machine) is renewed before its lock runs out, not a fixed time after work began.
+     */
     private Mono<Void> withLockRenewal(Delivery delivery, Mono<Void> work) {
         Duration every = delivery.lockDuration().dividedBy(2);
         if (every.isZero() || every.isNegative()) {
             return work;
         }
-        Flux<Object> renewals = Flux.interval(every, every, Schedulers.parallel())
+        Flux<Object> renewals = Flux.defer(() -> Flux.interval(firstRenewal(delivery, every), every,
+                        Schedulers.parallel()))
                 .concatMap(tick -> delivery.renewLock()
                         .doOnError(error -> log.warn("Renewing the lock of {} failed: {}", delivery.messageId(),
                                 error.toString()))

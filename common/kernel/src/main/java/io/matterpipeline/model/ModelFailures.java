@@ -20,10 +20,4 @@ public final class ModelFailures {
 
     private ModelFailures() {
     }
-
-    /** True for failures of the model servers themselves, which may pass: worth another delivery later. */
-    public static boolean isOutage(String reason) {
-        return BUSY.equals(reason) || SERVER_ERROR.equals(reason) || TIMEOUT.equals(reason)
-                || UNREACHABLE.equals(reason);
-    }
 }

@@ -21,6 +21,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 class QueueConsumerTests {
@@ -129,6 +130,27 @@ class QueueConsumerTests {
     }
 
     @Test
+    void aDeliveryThatWaitedBeforeItsHandlerBeganIsRenewedBeforeWhatIsLeftOfItsLockRunsOut() {
+        RecordingDelivery delivery = new RecordingDelivery(0);
+        MessageHandler slow = (message, attempt) -> Mono.delay(Duration.ofMillis(300)).then();
+
+        StepVerifier.withVirtualTime(() -> {
+                    // A 1 s lock of which 800 ms went by before the handler got the delivery (buffered by the
+                    // adapter, or handed over late by a busy machine).
+                    delivery.lockedUntil = Instant.ofEpochMilli(Schedulers.parallel().now(TimeUnit.MILLISECONDS))
+                            .plusMillis(200);
+                    return consumer(settings(3), slow, delivery).run(Mono.never());
+                })
+                .expectSubscription()
+                .thenAwait(Duration.ofMillis(150))
+                .then(() -> assertThat(delivery.renewals).as("renewed at 100 ms, not first at 500 ms").hasValue(1))
+                .thenAwait(Duration.ofMillis(150))
+                .verifyComplete();
+
+        assertThat(events).containsExactly("complete");
+    }
+
+    @Test
     void lostLockIsNotSettledAgain() {
         RecordingDelivery delivery = new RecordingDelivery(0);
         delivery.lockLost = true;
@@ -231,6 +253,8 @@ class QueueConsumerTests {
         private final int deliveryCount;
         private final byte[] body;
         final AtomicInteger renewals = new AtomicInteger();
+        /** When set, the lock's expiry; else always a lock duration from now. */
+        volatile Instant lockedUntil;
         volatile boolean lockLost;
 
         RecordingDelivery(int deliveryCount) {
@@ -269,7 +293,7 @@ class QueueConsumerTests {
 
         @Override
         public Instant lockedUntil() {
-            return Instant.now().plus(lockDuration());
+            return lockedUntil != null ? lockedUntil : Instant.now().plus(lockDuration());
         }
 
         @Override

@@ -1,5 +1,7 @@
 package io.matterpipeline.extract.route;
 
+import java.time.Duration;
+
 /**
  * What a {@link ModelRouter} knows about one endpoint at a moment.
  *
@@ -10,7 +12,9 @@ package io.matterpipeline.extract.route;
  * @param calls calls that ended on it, however
  * @param failures calls that ended with an error
  * @param circuit its circuit breaker state: {@code CLOSED}, {@code OPEN} or {@code HALF_OPEN}
+ * @param busy slot time its calls have held: each call's time from being given a slot to giving it back, summed; over
+ *     {@code slots} × a period it is the share of that period its slots were in use
  */
 public record EndpointSnapshot(String name, int slots, int inFlight, int peakInFlight, long calls, long failures,
-        String circuit) {
+        String circuit, Duration busy) {
 }

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -45,6 +46,8 @@ final class LeastLoadedRouter implements ModelRouter {
     private final RoutingPolicy policy;
     private final ModelLimits limits;
     private final ArrayDeque<Ticket> waiting = new ArrayDeque<>();
+    /** Calls in flight on all endpoints together; at most {@link RoutingPolicy#maxInFlight()} when that is set. */
+    private int inFlight;
     private long picks;
 
     LeastLoadedRouter(List<RoutedEndpoint> endpoints, RoutingPolicy policy, MeterRegistry meters) {
@@ -107,9 +110,11 @@ final class LeastLoadedRouter implements ModelRouter {
     @Override
     public synchronized List<EndpointSnapshot> endpoints() {
         List<EndpointSnapshot> snapshots = new ArrayList<>(lanes.length);
+        long now = System.nanoTime();
         for (Lane lane : lanes) {
             snapshots.add(new EndpointSnapshot(lane.name, lane.slots, lane.inFlight, lane.peakInFlight,
-                    lane.calls.get(), lane.failures.get(), lane.breaker.getState().name()));
+                    lane.calls.get(), lane.failures.get(), lane.breaker.getState().name(),
+                    Duration.ofNanos(lane.busyNanos + lane.inFlight * now - lane.grantedAtSum)));
         }
         return snapshots;
     }
@@ -134,13 +139,13 @@ final class LeastLoadedRouter implements ModelRouter {
                         }
                     }
                     if (full) {
-                        sink.error(new TransientException(ModelFailures.BUSY, waitingCount()
+                        sink.error(new NoEndpointException(ModelFailures.BUSY, waitingCount()
                                 + " model calls already wait for a free slot on " + lanes.length + " endpoint(s)"));
                     } else {
                         dispatch();
                     }
                 })
-                .timeout(policy.maxWait(), Mono.error(() -> new TransientException(ModelFailures.BUSY,
+                .timeout(policy.maxWait(), Mono.error(() -> new NoEndpointException(ModelFailures.BUSY,
                         "No model endpoint slot came free within " + policy.maxWait())));
     }
 
@@ -166,7 +171,10 @@ final class LeastLoadedRouter implements ModelRouter {
                 Ticket ticket = waiting.pollFirst();
                 ticket.state = State.GRANTED;
                 ticket.lane = lane;
+                ticket.grantedAt = System.nanoTime();
+                lane.grantedAtSum += ticket.grantedAt;
                 lane.inFlight++;
+                inFlight++;
                 lane.peakInFlight = Math.max(lane.peakInFlight, lane.inFlight);
                 grantedSinks.add(ticket.sink);
                 grantedLanes.add(lane);
@@ -178,7 +186,7 @@ final class LeastLoadedRouter implements ModelRouter {
             grantedSinks.get(i).success(grantedLanes.get(i));
         }
         for (MonoSink<Lane> sink : refused) {
-            sink.error(new TransientException(ModelFailures.UNREACHABLE, "Every one of the " + lanes.length
+            sink.error(new NoEndpointException(ModelFailures.UNREACHABLE, "Every one of the " + lanes.length
                     + " model endpoints is out (circuit breaker open) after repeated failures"));
         }
     }
@@ -192,6 +200,9 @@ final class LeastLoadedRouter implements ModelRouter {
     private static final long REST_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private Lane pick() {
+        if (policy.maxInFlight() > 0 && inFlight >= policy.maxInFlight()) {
+            return null;
+        }
         long refusedMark = ++picks;
         long now = System.nanoTime();
         // An endpoint whose last call failed rests for a moment while another one is available, even if that one is
@@ -249,6 +260,9 @@ final class LeastLoadedRouter implements ModelRouter {
             }
             lane = ticket.lane;
             lane.inFlight--;
+            inFlight--;
+            lane.grantedAtSum -= ticket.grantedAt;
+            lane.busyNanos += System.nanoTime() - ticket.grantedAt;
         }
         if (ticket.settled.compareAndSet(false, true)) {
             // Granted but cancelled before an outcome: the permission is handed back without counting.
@@ -290,6 +304,7 @@ final class LeastLoadedRouter implements ModelRouter {
         State state = State.NEW;
         MonoSink<Lane> sink;
         Lane lane;
+        long grantedAt;
         final AtomicBoolean settled = new AtomicBoolean();
     }
 
@@ -302,6 +317,9 @@ final class LeastLoadedRouter implements ModelRouter {
         final CircuitBreaker breaker;
         volatile int inFlight;
         int peakInFlight;
+        /** Slot time of the calls that ended, and the grant times of those in flight (for the ones still running). */
+        long busyNanos;
+        long grantedAtSum;
         int consecutiveFailures;
         long lastFailureNanos;
         long lastPicked;

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param minimumCalls calls an endpoint must have had in the window before its failure rate counts
  * @param openDuration how long an open breaker keeps the endpoint out before probe calls are let through
  * @param halfOpenCalls probe calls let through a half-open breaker; all must succeed to close it again
+ * @param maxInFlight the most calls in flight on all endpoints together; 0 means only each endpoint's slots limit them
  */
 public record RoutingPolicy(int maxWaiting, Duration maxWait, float failureRateThreshold, int slidingWindowSize,
-        int minimumCalls, Duration openDuration, int halfOpenCalls) {
+        int minimumCalls, Duration openDuration, int halfOpenCalls, int maxInFlight) {
 
     public RoutingPolicy {
         Objects.requireNonNull(maxWait, "maxWait");
@@ -36,10 +37,22 @@ public record RoutingPolicy(int maxWaiting, Duration maxWait, float failureRateT
         if (openDuration.isNegative() || openDuration.isZero()) {
             throw new IllegalArgumentException("openDuration must be positive");
         }
+        if (maxInFlight < 0) {
+            throw new IllegalArgumentException("maxInFlight must be >= 0");
+        }
     }
 
-    /** 1024 waiting calls for up to 5 minutes; open at 50 % of the last 10 calls (5 at least), 10 s, 2 probes. */
+    /** The same policy with at most {@code calls} calls in flight on all endpoints together (0: no such limit). */
+    public RoutingPolicy withMaxInFlight(int calls) {
+        return new RoutingPolicy(maxWaiting, maxWait, failureRateThreshold, slidingWindowSize, minimumCalls,
+                openDuration, halfOpenCalls, calls);
+    }
+
+    /**
+     * 1024 waiting calls for up to 5 minutes; open at 50 % of the last 10 calls (5 at least), 10 s, 2 probes; no limit
+     * beyond the endpoints' slots.
+     */
     public static RoutingPolicy defaults() {
-        return new RoutingPolicy(1024, Duration.ofMinutes(5), 50, 10, 5, Duration.ofSeconds(10), 2);
+        return new RoutingPolicy(1024, Duration.ofMinutes(5), 50, 10, 5, Duration.ofSeconds(10), 2, 0);
     }
 }

@@ -55,7 +55,7 @@ class LeastLoadedRouterTests {
     }
 
     static RoutingPolicy policy(int maxWaiting, Duration openDuration) {
-        return new RoutingPolicy(maxWaiting, Duration.ofSeconds(30), 50, 10, 4, openDuration, 1);
+        return new RoutingPolicy(maxWaiting, Duration.ofSeconds(30), 50, 10, 4, openDuration, 1, 0);
     }
 
     ModelRouter router(RoutingPolicy policy, RoutedEndpoint... endpoints) {
@@ -229,6 +229,31 @@ class LeastLoadedRouterTests {
                 .hasSize(2)
                 .allSatisfy(error -> assertThat(((PipelineException) error).reason()).isEqualTo(ModelFailures.BUSY));
         assertThat(a.stats().totalCalls()).isEqualTo(3);
+    }
+
+    @Test
+    void maxInFlightCapsTheCallsOnAllEndpointsTogether() throws Exception {
+        OllamaSimulator a = replica(OllamaSimulatorOptions.builder().slots(8));
+        OllamaSimulator b = replica(OllamaSimulatorOptions.builder().slots(8));
+        a.faults().hold();
+        b.faults().hold();
+        ModelRouter router = router(policy(1024, Duration.ofSeconds(10)).withMaxInFlight(3), endpoint(a.baseUrl(), 4),
+                endpoint(b.baseUrl(), 4));
+
+        CompletableFuture<List<Object>> running = Flux.range(0, 10)
+                .flatMap(i -> router.chat(REQUEST).<Object>map(Function.identity()), 10)
+                .collectList().toFuture();
+        // Eight slots, but three calls at most: the other seven wait in the router, none on a server.
+        await().atMost(WAIT).until(() -> a.stats().inFlight() + b.stats().inFlight() == 3
+                && meters.get("matterpipeline.model.waiting").gauge().value() == 7);
+        a.faults().release();
+        b.faults().release();
+        List<Object> outcomes = running.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(outcomes).hasSize(10).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(ModelReply.class));
+        assertThat(a.stats().totalCalls() + b.stats().totalCalls()).isEqualTo(10);
+        assertThat(a.stats().peakInFlight() + b.stats().peakInFlight()).isLessThanOrEqualTo(6);
+        assertThat(a.stats().peakQueued() + b.stats().peakQueued()).isZero();
     }
 
     @Test

@@ -53,6 +53,8 @@ class ServiceBusPipelineTests {
     private static final Duration FINAL_WITHIN = Duration.ofSeconds(90);
     private static final Map<String, Object> WORKER = Map.of(
             "matter-pipeline.worker.concurrency", "1",
+            // One page per worker and none kept ready, so the tests know which worker holds which page.
+            "matter-pipeline.worker.ready-pages", "0",
             // A stopping worker gives its in-flight page no time to finish: closing the context is a kill.
             "matter-pipeline.worker.consumer.shutdown-grace", "100ms",
             "matter-pipeline.worker.consumer.retry-backoff", "100ms",

@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * A message ready to publish.
  *
- * @param messageId the deterministic id: Service Bus MessageId, Kafka key, idempotency key
+ * @param messageId the deterministic id: Service Bus MessageId, Kafka {@code id} header (and record key on the queues
+ *     not keyed by Matter), idempotency key
  * @param type the message type, also a property; lets a consumer reject a type it does not handle without parsing
  * @param body the encoded message (small: ids and blob references only)
  * @param properties application properties (type, schema version, traceparent, ...)

@@ -9,7 +9,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
  * document or page bodies, so every message stays far below the 256 KB Service Bus Standard limit.
  *
  * <p>Every message has a deterministic {@link #messageId()} derived from what it is about; it becomes the Service Bus
- * MessageId (duplicate detection) or the Kafka key, and it is the idempotency key of the consumer.
+ * MessageId (duplicate detection) or the Kafka {@code id} header (and the record key, except on the queues keyed by
+ * Matter), and it is the idempotency key of the consumer.
  *
  * <p>On the wire a message is a JSON object with a {@code type} discriminator and a {@code schemaVersion}; see
  * {@link MessageCodec}.

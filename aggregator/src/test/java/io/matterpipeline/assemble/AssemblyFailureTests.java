@@ -2,7 +2,6 @@ package io.matterpipeline.assemble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;
@@ -10,28 +9,27 @@ import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.Queues;
 import io.matterpipeline.error.FatalErrors;
-import io.matterpipeline.error.TransientException;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The last step, writing the Matter result, fails — by an exception, by an exception every time, by a JVM
- * {@link Error} — and the Matter still ends in a final state: after a retry, as FAILED with the reason, or, for the
- * Error, by the process stopping and another instance finishing it from its redelivered message.
+ * The last step, writing the Matter result, fails — by an exception, by an exception every time, by an exception and
+ * then a JVM {@link Error} — and the Matter still ends in a final state: after a retry, as FAILED with the reason, or,
+ * for the Error, by the process stopping and another instance finishing it from its redelivered message.
  */
 class AssemblyFailureTests {
 
@@ -40,34 +38,6 @@ class AssemblyFailureTests {
 
     private final MemoryBlobStore memory = new MemoryBlobStore();
     private final RecordingBus bus = new RecordingBus();
-
-    /** Fails writes of the Matter result with whatever {@code failure} throws, as long as it is set. */
-    private final class FailingResultWrites extends DelegatingBlobStore {
-        private final AtomicInteger remaining;
-        private final Runnable failure;
-
-        FailingResultWrites(int times, Runnable failure) {
-            super(memory);
-            this.remaining = new AtomicInteger(times);
-            this.failure = failure;
-        }
-
-        @Override
-        public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, PutCondition condition,
-                Map<String, String> metadata) {
-            if (!path.endsWith("/result.json") || path.contains("/documents/") || remaining.get() <= 0) {
-                return super.put(path, content, condition, metadata);
-            }
-            remaining.decrementAndGet();
-            // Part way through the streamed body, as an allocation or a disk would fail.
-            return super.put(path, content.index().map(chunk -> {
-                if (chunk.getT1() == 0) {
-                    failure.run();
-                }
-                return chunk.getT2();
-            }), condition, metadata);
-        }
-    }
 
     private MatterAssembler assembler(DelegatingBlobStore store) {
         return new MatterAssembler(store, bus, Queues.MATTERS_COMPLETED, AggregatorProperties.defaults(),
@@ -90,7 +60,7 @@ class AssemblyFailureTests {
     @Test
     void aFailedWriteIsRetriedAndTheMatterCompletes() {
         MatterScenario matter = settledMatter("m-once");
-        MatterAssembler assembler = assembler(new FailingResultWrites(1, () -> {
+        MatterAssembler assembler = assembler(new FailingMatterResults(memory, 1, () -> {
             throw new IllegalStateException("disk full");
         }));
 
@@ -137,34 +107,57 @@ class AssemblyFailureTests {
     }
 
     @Test
-    void aJvmErrorStopsTheProcessAndAnotherInstanceFinishesTheMatter() {
+    void aThrownExceptionThenAJvmErrorThenAnotherInstanceFinishesTheMatter() throws InterruptedException {
         MatterScenario matter = settledMatter("m-oom");
-        List<Integer> halts = new CopyOnWriteArrayList<>();
-        FatalErrors.Halt previous = FatalErrors.replaceHalt(halts::add);
-        try {
-            MatterAssembler dying = assembler(new FailingResultWrites(1, () -> {
-                throw new OutOfMemoryError("Java heap space (injected)");
-            }));
-            // The instance that hits the Error: in production the halt ends it here, its delivery unsettled.
-            dying.handle(matter.sealed(), new DeliveryAttempt(0, MAX_DELIVERIES))
-                    .onErrorResume(error -> Mono.empty())
-                    .timeout(Duration.ofSeconds(30), Mono.empty())
-                    .block();
-        } finally {
-            FatalErrors.replaceHalt(previous);
-        }
+        MatterAssembler failing = assembler(new FailingMatterResults(memory, 1, () -> {
+            throw new IllegalStateException("disk full");
+        }));
+        StepVerifier.create(failing.handle(matter.sealed(), new DeliveryAttempt(0, MAX_DELIVERIES)))
+                .expectError(AssemblyFailedException.class)
+                .verify(Duration.ofSeconds(30));
+
+        // The redelivery runs the instance out of memory: the halt stops its process, its delivery unsettled.
+        FailingMatterResults dyingStore = new FailingMatterResults(memory, 1, () -> {
+            throw new OutOfMemoryError("Java heap space (injected)");
+        });
+        List<Integer> halts = untilHalted(dyingStore,
+                () -> assembler(dyingStore).handle(matter.sealed(), new DeliveryAttempt(1, MAX_DELIVERIES)));
         assertThat(halts).as("the process was told to stop").containsExactly(FatalErrors.EXIT_STATUS);
         assertThat(memory.bytes(BlobPaths.matterResult("m-oom"))).as("no partial result").isNull();
         assertThat(progress("m-oom").status()).isEqualTo(MatterStatus.PROCESSING);
 
         // The broker redelivers the unsettled seal to another instance, which finishes the Matter.
         MatterAssembler survivor = assembler(new DelegatingBlobStore(memory));
-        StepVerifier.create(survivor.handle(matter.sealed(), new DeliveryAttempt(1, MAX_DELIVERIES)))
+        StepVerifier.create(survivor.handle(matter.sealed(), new DeliveryAttempt(2, MAX_DELIVERIES)))
                 .expectComplete()
                 .verify(Duration.ofSeconds(30));
         assertThat(progress("m-oom").status()).isEqualTo(MatterStatus.COMPLETED);
+        assertThat(MatterScenario.result(memory, "m-oom").path("summary").path("pages").asInt()).isEqualTo(5);
         assertThat(bus.published()).extracting(published -> ((MatterCompleted) published.decoded()).status())
                 .containsExactly("COMPLETED");
+    }
+
+    /**
+     * Runs {@code work} of an instance until a fatal error halts it (the halt only recorded, then the instance's
+     * store {@linkplain FailingMatterResults#stop() stopped}, as its process would be gone); emits the exit statuses.
+     */
+    static List<Integer> untilHalted(FailingMatterResults instance, Supplier<Mono<?>> work)
+            throws InterruptedException {
+        List<Integer> halts = new CopyOnWriteArrayList<>();
+        CountDownLatch halted = new CountDownLatch(1);
+        FatalErrors.Halt previous = FatalErrors.replaceHalt(status -> {
+            instance.stop();
+            halts.add(status);
+            halted.countDown();
+        });
+        Disposable running = Mono.defer(work).subscribe(done -> { }, error -> { });
+        try {
+            assertThat(halted.await(30, TimeUnit.SECONDS)).as("halted").isTrue();
+        } finally {
+            running.dispose();
+            FatalErrors.replaceHalt(previous);
+        }
+        return halts;
     }
 
     @Test

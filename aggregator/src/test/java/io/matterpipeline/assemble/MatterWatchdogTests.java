@@ -6,6 +6,7 @@ import io.matterpipeline.assemble.sentinel.MatterWatchdog;
 import io.matterpipeline.assemble.sentinel.MatterWatchdogProperties;
 import io.matterpipeline.assemble.sentinel.WatchList;
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;
 import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.contract.MessageCodec;
@@ -44,7 +45,12 @@ class MatterWatchdogTests {
     }
 
     private MatterWatchdog watchdog(MatterAssembler assembler) {
-        return new MatterWatchdog(new WatchList(memory), assembler, new MatterWatchdogProperties(true,
+        return watchdog(memory, assembler);
+    }
+
+    /** The watchdog of an instance that sees the store as {@code store}. */
+    private MatterWatchdog watchdog(BlobStore store, MatterAssembler assembler) {
+        return new MatterWatchdog(new WatchList(store), assembler, new MatterWatchdogProperties(true,
                 Duration.ofMinutes(1), STALL_AFTER, MAX_ATTEMPTS, Duration.ofSeconds(30), 2), later, registry);
     }
 
@@ -108,6 +114,34 @@ class MatterWatchdogTests {
         assertThat(failure.path("description").asString()).contains("timed out");
         assertThat(counted("failed")).isEqualTo(1);
         assertThat(memory.bytes(BlobPaths.watch("m-hopeless"))).isNull();
+    }
+
+    @Test
+    void aMatterWhoseAssemblyStopsEveryInstanceEndsFailedAfterTheAttempts() throws InterruptedException {
+        stalledMatter("m-fatal");
+
+        // Each attempt runs an instance out of memory; the halt stops it before it can record anything more.
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            FailingMatterResults instance = new FailingMatterResults(memory, Integer.MAX_VALUE, () -> {
+                throw new OutOfMemoryError("Java heap space (injected)");
+            });
+            MatterWatchdog dying = watchdog(instance, assembler(instance));
+            assertThat(AssemblyFailureTests.untilHalted(instance, dying::check)).hasSize(1);
+            assertThat(progress("m-fatal").status()).isEqualTo(MatterStatus.PROCESSING);
+        }
+
+        // The attempts were counted before they started, so the next look ends the Matter FAILED without trying
+        // again (here a try would have finished it: this instance's store works).
+        assertThat(check(watchdog(assembler(new DelegatingBlobStore(memory))))).isEqualTo(1);
+
+        assertThat(progress("m-fatal").status()).isEqualTo(MatterStatus.FAILED);
+        JsonNode failure = MatterScenario.result(memory, "m-fatal").path("failures").get(0);
+        assertThat(failure.path("reason").asString()).isEqualTo(MatterWatchdog.GAVE_UP);
+        assertThat(failure.path("description").asString()).contains("tried " + MAX_ATTEMPTS + " times");
+        assertThat(counted("failed")).isEqualTo(1);
+        assertThat(bus.published()).extracting(published -> ((MatterCompleted) published.decoded()).status())
+                .containsExactly("FAILED");
+        assertThat(memory.bytes(BlobPaths.watch("m-fatal"))).isNull();
     }
 
     @Test

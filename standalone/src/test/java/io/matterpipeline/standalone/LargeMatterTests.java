@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The main job ({@code process}) on a generated Matter in a JVM started the way a user starts it, with a 256 MB heap
  * and nothing else: it reaches COMPLETED, so neither a document result nor the Matter result is ever whole in memory.
  * 5,000 pages in the default build; more with {@code -Dlarge-matter.pages=20000} (docs/operations.md, "Large
- * Matters"). Prints the child's heap after each GC at its highest (from {@code -Xlog:gc}).
+ * Matters"). Prints one line for BENCHMARKS.md ("Heap and time against Matter size"): the child's wall time, its heap
+ * at its highest before and after a collection (from {@code -Xlog:gc}) and the load average around the run.
  */
 class LargeMatterTests {
 
@@ -42,12 +43,16 @@ class LargeMatterTests {
         Path out = work.resolve("out");
         Path console = work.resolve("console.txt");
         Path gcLog = work.resolve("gc.log");
+        double seconds;
+        String loadAfter;
         try (OllamaSimulator model = OllamaSimulator.start(OllamaSimulatorOptions.builder()
                 .slots(16).latency(Duration.ZERO).build())) {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             Path argFile = work.resolve("classpath.args");
             Files.writeString(argFile, "-cp \"" + classpath.replace("\\", "\\\\") + "\"", StandardCharsets.UTF_8);
+            String loadBefore = loadAverage();
+            long started = System.nanoTime();
             Process child = new ProcessBuilder(List.of(java, "-Xmx256m", "-Xlog:gc:file=" + gcLog, "@" + argFile,
                     StandaloneMain.class.getName(), "process", folder.toString(), "--out", out.toString(),
                     "--no-progress", "--model-url", model.baseUrl(), "--concurrency", "16",
@@ -55,7 +60,9 @@ class LargeMatterTests {
                     .redirectErrorStream(true)
                     .redirectOutput(console.toFile())
                     .start();
-            boolean finished = child.waitFor(PAGES / 20 + 180, TimeUnit.SECONDS);
+            boolean finished = child.waitFor(PAGES / 10 + 180, TimeUnit.SECONDS);
+            seconds = (System.nanoTime() - started) / 1e9;
+            loadAfter = loadAverage() + " (before: " + loadBefore + ")";
             if (!finished) {
                 child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
@@ -69,19 +76,35 @@ class LargeMatterTests {
         assertThat(result.status()).isEqualTo("COMPLETED");
         assertThat(result.counts().path("pagesExtracted").asInt()).isEqualTo(PAGES);
         assertThat(result.documents()).hasSize((PAGES + PAGES_PER_DOCUMENT - 1) / PAGES_PER_DOCUMENT);
-        System.out.printf("LargeMatterTests: %d pages, result.json %d MB, heap after GC at most %d MB of 256%n", PAGES,
-                Files.size(out.resolve("result.json")) >> 20, peakHeapAfterGc(gcLog));
+        int[] heap = peakHeap(gcLog);
+        System.out.printf("LargeMatterTests: %d pages in %.0f s (%.1f pages/s), result.json %d MB, heap at most %d MB "
+                        + "before a GC and %d MB after one (of 256; %d collections), load average %s%n", PAGES,
+                seconds, PAGES / seconds, Files.size(out.resolve("result.json")) >> 20, heap[0], heap[1], heap[2],
+                loadAfter);
     }
 
-    private static int peakHeapAfterGc(Path gcLog) throws IOException {
-        int peak = 0;
+    /** The highest heap occupancy before a collection and after one, in MB, and the number of collections. */
+    private static int[] peakHeap(Path gcLog) throws IOException {
+        int[] peak = new int[3];
         for (String line : Files.readAllLines(gcLog)) {
             Matcher gc = GC_LINE.matcher(line);
             if (gc.find()) {
-                peak = Math.max(peak, Integer.parseInt(gc.group(2)));
+                peak[0] = Math.max(peak[0], Integer.parseInt(gc.group(1)));
+                peak[1] = Math.max(peak[1], Integer.parseInt(gc.group(2)));
+                peak[2]++;
             }
         }
         return peak;
+    }
+
+    /** The 1, 5 and 15 minute load averages (Linux), or "n/a". */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException unavailable) {
+            return "n/a";
+        }
     }
 
     private static String tail(String output) {

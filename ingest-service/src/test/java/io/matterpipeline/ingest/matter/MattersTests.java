@@ -227,11 +227,38 @@ class MattersTests {
                 .verify(TIMEOUT);
     }
 
-    /** A store with tiers: records what was archived. */
+    @Test
+    void aResultIsReadFromTheStoreOnlyAsFastAsTheCallerTakesIt() {
+        TieringStore counting = new TieringStore(blobs);
+        Matters service = Matters.create(counting, bus, IngestProperties.defaults(), Clock.systemUTC());
+        String matterId = service.intake().create(TENANT, null).block(TIMEOUT).matterId();
+        int chunk = 64 * 1024;
+        int chunks = 512;
+        blobs.put(BlobPaths.matterResult(matterId), Flux.range(0, chunks).map(i -> ByteBuffer.allocate(chunk)),
+                io.matterpipeline.blob.PutCondition.none(), java.util.Map.of()).block(TIMEOUT);
+
+        // A 32 MB result, and a caller (the HTTP response) that takes two chunks: no more than a few are read.
+        StepVerifier.create(service.queries().result(TENANT, matterId), 0)
+                .thenRequest(2)
+                .expectNextCount(2)
+                .then(() -> assertThat(counting.streamed.get()).isLessThanOrEqualTo(4L * chunk))
+                .thenCancel()
+                .verify(TIMEOUT);
+
+        counting.streamed.set(0);
+        StepVerifier.create(service.queries().result(TENANT, matterId).map(ByteBuffer::remaining)
+                        .reduce(0L, Long::sum))
+                .expectNext((long) chunk * chunks)
+                .verifyComplete();
+        assertThat(counting.streamed.get()).isEqualTo((long) chunk * chunks);
+    }
+
+    /** A store with tiers: records what was archived, and counts the bytes streamed out by {@code get}. */
     static final class TieringStore implements io.matterpipeline.blob.BlobStore, io.matterpipeline.blob.BlobTiering {
 
         private final io.matterpipeline.blob.BlobStore delegate;
         final List<String> archived = new CopyOnWriteArrayList<>();
+        final AtomicLong streamed = new AtomicLong();
 
         TieringStore(io.matterpipeline.blob.BlobStore delegate) {
             this.delegate = delegate;
@@ -251,7 +278,7 @@ class MattersTests {
 
         @Override
         public Flux<ByteBuffer> get(String path) {
-            return delegate.get(path);
+            return delegate.get(path).doOnNext(chunk -> streamed.addAndGet(chunk.remaining()));
         }
 
         @Override

@@ -116,6 +116,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Aggregator instances consuming the results queue. Default: ${DEFAULT-VALUE}.")
     int aggregators;
 
+    @Option(names = "--warmup-pages", defaultValue = "0",
+            description = "Pages of a Matter run to completion before the measured one and not counted, so the "
+                    + "figures are the warm JVM's (JIT compilation done). Default: ${DEFAULT-VALUE}.")
+    int warmupPages;
+
     @Option(names = "--timeout", defaultValue = "30m", description = "Give up after this long. Default: ${DEFAULT-VALUE}.")
     String timeout;
 
@@ -124,10 +129,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (pages < 1 || replicas < 1 || slots < 1 || pageChars < 100 || pagesPerDocument < 1 || aggregators < 1
+        if (pages < 1 || warmupPages < 0 || replicas < 1 || slots < 1 || pageChars < 100 || pagesPerDocument < 1 || aggregators < 1
                 || !(slowReplicaFactor >= 1)) {
             stderr.println("error: --pages, --replicas, --slots, --pages-per-document, --aggregators must be >= 1, "
-                    + "--page-chars >= 100, --slow-replica-factor >= 1");
+                    + "--warmup-pages >= 0, --page-chars >= 100, --slow-replica-factor >= 1");
             return 1;
         }
         if (!List.of("filesystem", "azurite").contains(blob) || !List.of("in-memory", "emulator").contains(bus)) {
@@ -200,16 +205,19 @@ final class BenchCommand implements Callable<Integer> {
         PortCounter counter = pipeline.bean(PortCounter.class);
         List<QueueConsumer> moreAggregators = startAggregators(pipeline, aggregators - 1);
         try {
+            if (warmupPages > 0) {
+                String warmup = upload(matters, tenant, warmupPages);
+                CompletableFuture<MatterCompleted> warmed = completion(pipeline, warmup);
+                matters.intake().seal(tenant, warmup).block();
+                if (!await(warmed, limit)) {
+                    throw new IllegalStateException("The warm-up Matter did not complete within " + limit);
+                }
+            }
+            // On standard error, for lining up a flight recording with the measured part.
+            stderr.println("bench: measuring from " + java.time.Instant.now());
             PortCounts before = counter.snapshot();
             long cpuBefore = processCpuNanos();
-            String matterId = matters.intake().create(tenant, "bench").block().matterId();
-            int documents = (pages + pagesPerDocument - 1) / pagesPerDocument;
-            for (int d = 0; d < documents; d++) {
-                int documentPages = Math.min(pagesPerDocument, pages - d * pagesPerDocument);
-                byte[] bytes = SyntheticPages.document(d + 1, documentPages, pageChars);
-                matters.intake().upload(tenant, matterId, new DocumentUpload("bench-" + (d + 1) + ".txt",
-                        "text/plain", Flux.just(ByteBuffer.wrap(bytes)))).block();
-            }
+            String matterId = upload(matters, tenant, pages);
             servers.resetStats();
             CompletableFuture<MatterCompleted> completed = completion(pipeline, matterId);
             ModelRouter router = pipeline.bean(ModelRouter.class);
@@ -235,6 +243,7 @@ final class BenchCommand implements Callable<Integer> {
                             / (latency.toNanos() / 1e9);
             double perSecond = done / seconds;
             report.put("pages", pages);
+            report.put("warmupPages", warmupPages);
             report.put("replicas", replicas);
             report.put("slots", slots);
             report.put("modelLatencyMs", latency.toMillis());
@@ -266,6 +275,19 @@ final class BenchCommand implements Callable<Integer> {
         } finally {
             moreAggregators.forEach(QueueConsumer::stop);
         }
+    }
+
+    /** Creates a Matter of generated text pages in documents of {@code --pages-per-document} and uploads them. */
+    private String upload(Matters matters, String tenant, int matterPages) {
+        String matterId = matters.intake().create(tenant, "bench").block().matterId();
+        int documents = (matterPages + pagesPerDocument - 1) / pagesPerDocument;
+        for (int d = 0; d < documents; d++) {
+            int documentPages = Math.min(pagesPerDocument, matterPages - d * pagesPerDocument);
+            byte[] bytes = SyntheticPages.document(d + 1, documentPages, pageChars);
+            matters.intake().upload(tenant, matterId, new DocumentUpload("bench-" + (d + 1) + ".txt",
+                    "text/plain", Flux.just(ByteBuffer.wrap(bytes)))).block();
+        }
+        return matterId;
     }
 
     /**

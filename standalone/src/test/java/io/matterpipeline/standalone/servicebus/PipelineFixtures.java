@@ -39,6 +39,9 @@ public final class PipelineFixtures {
         Path content = root.resolve("blobs").resolve(blobPath);
         Files.createDirectories(content.getParent());
         Files.writeString(content, "{}");
+        // An odd modification time in microseconds says the blob has metadata: the store looks for its sidecar.
+        Files.setLastModifiedTime(content, java.nio.file.attribute.FileTime.from(
+                System.currentTimeMillis() * 1000 + 1, java.util.concurrent.TimeUnit.MICROSECONDS));
         Path sidecar = root.resolve("meta").resolve(blobPath);
         Files.createDirectories(sidecar);
         Files.writeString(sidecar.resolve("not-a-sidecar"), "x");

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import reactor.core.publisher.Flux;
@@ -37,9 +39,18 @@ import tools.jackson.core.JacksonException;
 
 /**
  * The filesystem store. A write streams into a temporary file beside its target, then, under the path lock, checks
- * the condition, moves the content into place and then the sidecar. Content first: a reader that reads the sidecar
- * before the content can only pair an older ETag with newer content, which makes a following conditional write fail
- * and retry, never succeed on stale data.
+ * the condition and moves the content into place with one rename.
+ *
+ * <p>A blob's version is its content file's modification time, set (to the microsecond) on the temporary file just
+ * before the rename: a stamp that only grows, per path across processes (it is above the current file's, under the
+ * path lock) and per JVM. The ETag is that stamp and the size, so reading a blob's version is the one {@code stat}
+ * that finds it, and a write creates and renames one file. Metadata, rare, goes to a sidecar under {@code meta/}
+ * written before the content's rename and naming the stamp it belongs to; a blob with metadata has an odd stamp, one
+ * without an even one, so only the former ever looks for a sidecar. On a filesystem that does not keep microseconds
+ * (checked when the store opens) every write keeps its ETag in a sidecar instead, as this store did before.
+ *
+ * <p>Readers take the version first, then the content: a reader can only pair an older ETag with newer content, which
+ * makes a following conditional write fail and retry, never succeed on stale data.
  */
 final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
 
@@ -47,31 +58,74 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
     /** Buffers of a body in flight between the producer and the file; bounds a put's memory. */
     private static final int WRITE_PREFETCH = 4;
     private static final AtomicLong ETAG_SEQUENCE = new AtomicLong();
+    /** How many times a stat looks again when a blob's sidecar names a newer version than its content. */
+    private static final int SIDECAR_LOOKS = 2;
+    /** The file under the root that says versions are stamps (a root without it that holds blobs keeps sidecars). */
+    private static final String STAMPED_MARKER = "stamped-versions";
+    /** The last version stamp this JVM gave, in microseconds since the epoch: stamps only grow. */
+    private static final AtomicLong LAST_STAMP = new AtomicLong();
 
     private final Path root;
     private final Path blobs;
     private final Path meta;
     private final PathLocks locks;
+    /** Whether versions are the content files' modification times (else sidecars hold them). */
+    private final boolean stamped;
     private final Scheduler io = Schedulers.boundedElastic();
 
-    private DefaultFileSystemBlobStore(Path root, PathLocks locks) {
+    private DefaultFileSystemBlobStore(Path root, PathLocks locks, boolean stamped) {
         this.root = root;
         this.blobs = root.resolve("blobs");
         this.meta = root.resolve("meta");
         this.locks = locks;
+        this.stamped = stamped;
     }
 
     static DefaultFileSystemBlobStore open(Path root) {
+        return open(root, null);
+    }
+
+    /**
+     * Opens a store; {@code stamped} null decides by the root ({@link #stampedLayout}), true or false forces versions
+     * kept as modification times or in sidecars (tests of the other layout).
+     */
+    static DefaultFileSystemBlobStore open(Path root, Boolean stamped) {
         Objects.requireNonNull(root, "root");
         try {
             Path directory = Files.createDirectories(root.toAbsolutePath().normalize());
             Files.createDirectories(directory.resolve("blobs"));
             Files.createDirectories(directory.resolve("meta"));
             Path real = directory.toRealPath();
-            return new DefaultFileSystemBlobStore(real, PathLocks.acquire(real, real.resolve("locks")));
+            return new DefaultFileSystemBlobStore(real, PathLocks.acquire(real, real.resolve("locks")),
+                    stamped != null ? stamped : stampedLayout(real));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open the blob store at " + root, e);
         }
+    }
+
+    /**
+     * Whether the store at {@code root} keeps versions as stamps: a root marked so, or a new one (no blobs yet) on a
+     * filesystem that keeps microseconds, which is then marked. A root that already holds blobs written with
+     * sidecars keeps that layout, so its ETags and metadata stay what they were.
+     */
+    private static boolean stampedLayout(Path root) throws IOException {
+        Path marker = root.resolve(STAMPED_MARKER);
+        if (Files.exists(marker)) {
+            return true;
+        }
+        boolean empty;
+        try (Stream<Path> entries = Files.list(root.resolve("blobs"))) {
+            empty = entries.findAny().isEmpty();
+        }
+        if (!empty || !keepsMicroseconds(root.resolve("meta"))) {
+            return false;
+        }
+        try {
+            Files.createFile(marker);
+        } catch (FileAlreadyExistsException openedBesideUs) {
+            // Another store instance on this root marked it first.
+        }
+        return true;
     }
 
     @Override
@@ -93,16 +147,38 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             Objects.requireNonNull(condition, "condition");
             Map<String, String> blobMetadata = metadata == null ? Map.of() : Map.copyOf(metadata);
             Path target = blobFile(blobPath);
+            // The body's buffers, its completion and with it the commit all arrive on the io worker of publishOn.
             return Mono.usingWhen(
                     Mono.fromCallable(() -> TempFile.beside(target)).subscribeOn(io),
                     temp -> content.publishOn(io, WRITE_PREFETCH)
                             .doOnNext(temp::write)
-                            .then(Mono.fromCallable(() -> commit(blobPath, temp, condition, blobMetadata))
-                                    .subscribeOn(io)),
+                            .then(Mono.fromCallable(() -> commit(blobPath, temp, condition, blobMetadata))),
+                    temp -> Mono.fromRunnable(temp::discard),
+                    (temp, error) -> Mono.fromRunnable(temp::discard).subscribeOn(io),
                     temp -> Mono.fromRunnable(temp::discard).subscribeOn(io))
                     .onErrorMap(IOException.class, e -> ioFailure("write", blobPath, e))
                     .onErrorMap(UncheckedIOException.class, e -> ioFailure("write", blobPath, e.getCause()));
         });
+    }
+
+    /** A small body in one task on the io scheduler: temporary file, condition, rename. */
+    @Override
+    public Mono<BlobInfo> putBytes(String path, byte[] bytes, PutCondition condition) {
+        return Mono.fromCallable(() -> {
+            String blobPath = BlobPathRules.requirePath(path);
+            Objects.requireNonNull(bytes, "bytes");
+            Objects.requireNonNull(condition, "condition");
+            TempFile temp = TempFile.beside(blobFile(blobPath));
+            try {
+                temp.write(ByteBuffer.wrap(bytes));
+                return commit(blobPath, temp, condition, Map.of());
+            } catch (IOException | UncheckedIOException e) {
+                throw ioFailure("write", blobPath, e instanceof UncheckedIOException unchecked ? unchecked.getCause()
+                        : e);
+            } finally {
+                temp.discard();
+            }
+        }).subscribeOn(io);
     }
 
     @Override
@@ -134,7 +210,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         return Mono.fromCallable(() -> {
             String blobPath = BlobPathRules.requirePath(path);
             // The ETag first, then the content: see the class comment.
-            Sidecar sidecar = currentSidecar(blobPath);
+            Sidecar sidecar = currentSidecar(blobPath, false);
             if (sidecar == null) {
                 return null;
             }
@@ -152,7 +228,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
     public Mono<BlobInfo> stat(String path) {
         return Mono.fromCallable(() -> {
             String blobPath = BlobPathRules.requirePath(path);
-            Sidecar sidecar = currentSidecar(blobPath);
+            Sidecar sidecar = currentSidecar(blobPath, true);
             return sidecar == null ? null : sidecar.toInfo(blobPath);
         }).subscribeOn(io);
     }
@@ -163,7 +239,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             String validPrefix = BlobPathRules.requirePrefix(prefix);
             return Flux.fromIterable(pathsStartingWith(validPrefix));
         }).<BlobInfo>handle((blobPath, sink) -> {
-            Sidecar sidecar = currentSidecar(blobPath);
+            Sidecar sidecar = currentSidecar(blobPath, true);
             if (sidecar != null) {
                 sink.next(sidecar.toInfo(blobPath));
             }
@@ -194,23 +270,98 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
     private BlobInfo commit(String blobPath, TempFile temp, PutCondition condition, Map<String, String> metadata)
             throws IOException {
         temp.finish();
+        return stamped ? commitStamped(blobPath, temp, condition, metadata)
+                : commitWithSidecar(blobPath, temp, condition, metadata);
+    }
+
+    /** Under the path lock: the condition, the next stamp on the content, the sidecar if there is metadata, rename. */
+    private BlobInfo commitStamped(String blobPath, TempFile temp, PutCondition condition,
+            Map<String, String> metadata) throws IOException {
+        Path target = blobFile(blobPath);
+        TempFile sidecarTemp = null;
+        try (PathLocks.Held held = locks.lock(blobPath)) {
+            Sidecar current = currentSidecar(blobPath, false);
+            if (!(condition instanceof PutCondition.Unconditional)) {
+                requireCondition(blobPath, condition, current);
+            }
+            long stamp = nextStamp(current == null ? 0 : current.stamp(), !metadata.isEmpty());
+            temp.stampModified(stamp);
+            Sidecar sidecar = new Sidecar(stampEtag(stamp, temp.size()), temp.size(), stamp / 1000, metadata,
+                    stamp);
+            if (!metadata.isEmpty()) {
+                Path sidecarFile = metaFile(blobPath);
+                sidecarTemp = TempFile.beside(sidecarFile);
+                sidecarTemp.write(ByteBuffer.wrap(MessageCodec.mapper().writeValueAsBytes(sidecar)));
+                sidecarTemp.finish();
+                // The sidecar first: it names its stamp, so until the content arrives it belongs to nothing.
+                sidecarTemp.moveTo(sidecarFile);
+            }
+            temp.moveTo(target);
+            return sidecar.toInfo(blobPath);
+        } finally {
+            if (sidecarTemp != null) {
+                sidecarTemp.discard();
+            }
+        }
+    }
+
+    /** Where modification times are coarse: a sidecar with a random ETag for every write, moved after the content. */
+    private BlobInfo commitWithSidecar(String blobPath, TempFile temp, PutCondition condition,
+            Map<String, String> metadata) throws IOException {
         Path target = blobFile(blobPath);
         Path sidecarFile = metaFile(blobPath);
-        Sidecar sidecar = new Sidecar(newEtag(), temp.size(), System.currentTimeMillis(), metadata);
+        Sidecar sidecar = new Sidecar(newEtag(), temp.size(), System.currentTimeMillis(), metadata, null);
         TempFile sidecarTemp = TempFile.beside(sidecarFile);
         try {
             sidecarTemp.write(ByteBuffer.wrap(MessageCodec.mapper().writeValueAsBytes(sidecar)));
             sidecarTemp.finish();
             try (PathLocks.Held held = locks.lock(blobPath)) {
                 if (!(condition instanceof PutCondition.Unconditional)) {
-                    requireCondition(blobPath, condition, currentSidecar(blobPath));
+                    requireCondition(blobPath, condition, currentSidecar(blobPath, false));
                 }
-                move(temp.path(), target);
-                move(sidecarTemp.path(), sidecarFile);
+                temp.moveTo(target);
+                sidecarTemp.moveTo(sidecarFile);
             }
             return sidecar.toInfo(blobPath);
         } finally {
             sidecarTemp.discard();
+        }
+    }
+
+    /**
+     * A stamp above {@code floor}, the current file's, and above every stamp this JVM gave; odd when the blob has
+     * metadata.
+     */
+    private static long nextStamp(long floor, boolean withMetadata) {
+        Instant now = Instant.now();
+        long nowMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+        long at = Math.max(nowMicros, floor + 1);
+        return LAST_STAMP.updateAndGet(last -> {
+            long stamp = Math.max(last + 1, at);
+            return (stamp & 1) == (withMetadata ? 1 : 0) ? stamp : stamp + 1;
+        });
+    }
+
+    private static String stampEtag(long stamp, long size) {
+        return "0x" + Long.toHexString(stamp) + "-" + Long.toHexString(size);
+    }
+
+    /** Whether files in {@code directory} keep a modification time to the microsecond (blocking; at open only). */
+    private static boolean keepsMicroseconds(Path directory) {
+        Path probe = directory.resolve(".stamp-probe-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try {
+            Files.write(probe, new byte[0]);
+            long micros = (System.currentTimeMillis() - 60_000) * 1_000 + 123;
+            Files.setLastModifiedTime(probe, FileTime.from(micros, TimeUnit.MICROSECONDS));
+            return Files.getLastModifiedTime(probe).to(TimeUnit.MICROSECONDS) == micros;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(probe);
+            } catch (IOException ignored) {
+                // A leftover dot-file is skipped by listings.
+            }
         }
     }
 
@@ -229,16 +380,16 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         }
     }
 
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("The filesystem at " + to.getParent() + " cannot rename atomically", e);
-        }
+    /**
+     * The version (and, when {@code withMetadata}, the metadata) of an existing blob, or null when there is no blob.
+     * Blocking.
+     */
+    private Sidecar currentSidecar(String blobPath, boolean withMetadata) {
+        return currentSidecar(blobPath, withMetadata, 0);
     }
 
-    /** The sidecar of an existing blob, or null when there is no blob. Blocking. */
-    private Sidecar currentSidecar(String blobPath) {
+    /** {@code lookedAgain}: how often a write that replaced the blob between its stat and its sidecar was seen. */
+    private Sidecar currentSidecar(String blobPath, boolean withMetadata, int lookedAgain) {
         Path content = blobFile(blobPath);
         BasicFileAttributes attributes;
         try {
@@ -251,19 +402,43 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         if (!attributes.isRegularFile()) {
             return null;
         }
-        try {
-            Sidecar sidecar = MessageCodec.mapper().readValue(Files.readAllBytes(metaFile(blobPath)), Sidecar.class);
-            if (sidecar.size() == attributes.size()) {
-                return sidecar;
+        if (stamped) {
+            long stamp = attributes.lastModifiedTime().to(TimeUnit.MICROSECONDS);
+            Map<String, String> metadata = Map.of();
+            if (withMetadata && (stamp & 1) == 1) {
+                Sidecar sidecar = readSidecar(blobPath);
+                if (sidecar != null && sidecar.stamp() != null && sidecar.stamp() != stamp
+                        && lookedAgain < SIDECAR_LOOKS) {
+                    // A newer write moved its sidecar in after our stat: its content follows; look at the blob again.
+                    return currentSidecar(blobPath, true, lookedAgain + 1);
+                }
+                // Another version's sidecar (or none) means no metadata; one without a stamp is from before stamps.
+                if (sidecar != null && (sidecar.stamp() == null ? sidecar.size() == attributes.size()
+                        : sidecar.stamp() == stamp)) {
+                    metadata = sidecar.metadata();
+                }
             }
+            return new Sidecar(stampEtag(stamp, attributes.size()), attributes.size(), stamp / 1000, metadata, stamp);
+        }
+        Sidecar sidecar = readSidecar(blobPath);
+        if (sidecar != null && sidecar.size() == attributes.size()) {
+            return sidecar;
+        }
+        // A file put there by hand, or a write interrupted between its two moves: an ETag derived from the file
+        // itself, so it still changes when the content does.
+        String etag = "0xF" + Long.toHexString(attributes.lastModifiedTime().toMillis()) + "S" + attributes.size();
+        return new Sidecar(etag, attributes.size(), attributes.lastModifiedTime().toMillis(), Map.of(), null);
+    }
+
+    /** The sidecar file of a blob, or null when there is none or it is not one. Blocking. */
+    private Sidecar readSidecar(String blobPath) {
+        try {
+            return MessageCodec.mapper().readValue(Files.readAllBytes(metaFile(blobPath)), Sidecar.class);
         } catch (NoSuchFileException | JacksonException noUsableSidecar) {
-            // Fall through: a file put there by hand, or a write interrupted between its two moves.
+            return null;
         } catch (IOException e) {
             throw ioFailure("stat", blobPath, e);
         }
-        // An ETag derived from the file itself, so it still changes when the content does.
-        String etag = "0xF" + Long.toHexString(attributes.lastModifiedTime().toMillis()) + "S" + attributes.size();
-        return new Sidecar(etag, attributes.size(), attributes.lastModifiedTime().toMillis(), Map.of());
     }
 
     private List<String> pathsStartingWith(String prefix) {
@@ -336,8 +511,13 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         }
     }
 
-    /** What the store keeps beside a blob. */
-    record Sidecar(String etag, long size, long lastModifiedMillis, Map<String, String> metadata) {
+    /**
+     * What the store knows of a blob's version: kept in a sidecar file beside it when it has metadata (or the
+     * filesystem keeps no microseconds), else read from the content file's attributes.
+     *
+     * @param stamp the content file's modification time in microseconds, when versions are stamps; null otherwise
+     */
+    record Sidecar(String etag, long size, long lastModifiedMillis, Map<String, String> metadata, Long stamp) {
 
         Sidecar {
             metadata = metadata == null ? Map.of() : metadata;
@@ -353,6 +533,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         private final Path path;
         private final FileChannel channel;
         private long size;
+        private boolean moved;
 
         private TempFile(Path path, FileChannel channel) {
             this.path = path;
@@ -360,9 +541,6 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         }
 
         static TempFile beside(Path target) throws IOException {
-            if (!Files.isDirectory(target.getParent())) {
-                Files.createDirectories(target.getParent());
-            }
             while (true) {
                 Path candidate = target.resolveSibling("." + target.getFileName() + "."
                         + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
@@ -371,12 +549,11 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
                             StandardOpenOption.WRITE));
                 } catch (FileAlreadyExistsException taken) {
                     // Another writer drew the same name; draw again.
+                } catch (NoSuchFileException noDirectory) {
+                    // The first blob of its folder: create the folder (no stat for every write that finds it).
+                    Files.createDirectories(target.getParent());
                 }
             }
-        }
-
-        Path path() {
-            return path;
         }
 
         long size() {
@@ -399,8 +576,26 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             channel.close();
         }
 
+        /** Sets the modification time, in microseconds since the epoch, once the content is written. */
+        void stampModified(long micros) throws IOException {
+            Files.setLastModifiedTime(path, FileTime.from(micros, TimeUnit.MICROSECONDS));
+        }
+
+        /** Renames it to {@code target} atomically, replacing what is there. */
+        void moveTo(Path target) throws IOException {
+            try {
+                Files.move(path, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                moved = true;
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("The filesystem at " + target.getParent() + " cannot rename atomically", e);
+            }
+        }
+
         /** Closes and deletes the file unless it was moved into place. */
         void discard() {
+            if (moved) {
+                return;
+            }
             try {
                 channel.close();
                 Files.deleteIfExists(path);

@@ -10,17 +10,20 @@ import java.nio.file.Path;
  *   <li>Writes stream the body into a temporary file beside the target and then move it into place atomically: a
  *       reader sees the old or the new blob, never a mix, and a crashed write leaves no partial blob. Writes are not
  *       fsynced: a blob survives a process crash, not necessarily a power loss.</li>
- *   <li>Every write gets a new ETag, kept with the metadata in a sidecar file. Conditional writes check and commit
- *       under a per-path lock that is exclusive within the JVM (also across store instances on the same root) and,
- *       best effort, across processes (a file lock).</li>
+ *   <li>Every write gets a new ETag: the content file's modification time, set to a microsecond stamp that only
+ *       grows, and its size (where the filesystem keeps no microseconds, a random ETag kept in a sidecar file).
+ *       Metadata is kept in a sidecar file. Conditional writes check and commit under a per-path lock that is
+ *       exclusive within the JVM (also across store instances on the same root) and, best effort, across processes
+ *       (a file lock).</li>
  *   <li>Paths are relative, {@code /}-separated; absolute paths, empty, {@code .} or {@code ..} segments, segments
  *       starting with a dot, backslashes and control characters are rejected with
  *       {@link io.matterpipeline.error.BadInputException} reason {@code invalid-path}.</li>
  *   <li>All file I/O runs on {@link reactor.core.scheduler.Schedulers#boundedElastic()}, never on the caller's
  *       thread.</li>
  * </ul>
- * Layout under the root: {@code blobs/<path>} (content, readable as plain files), {@code meta/<path>} (ETag, size,
- * time, metadata as JSON) and {@code locks/} (lock files).
+ * Layout under the root: {@code blobs/<path>} (content, readable as plain files), {@code meta/<path>} (metadata
+ * and the version it belongs to, as JSON; only for blobs with metadata unless the filesystem keeps no microseconds)
+ * and {@code locks/} (lock files).
  */
 public interface FileSystemBlobStore extends BlobStore, AutoCloseable {
 

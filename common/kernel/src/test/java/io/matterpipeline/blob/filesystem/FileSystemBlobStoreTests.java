@@ -12,6 +12,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -101,6 +104,68 @@ class FileSystemBlobStoreTests extends BlobStoreContractTests {
         assertThat(replaced.etag()).isNotEqualTo(before);
         assertThat(store().list(prefix).map(BlobInfo::path).collectList().block(timeout()))
                 .containsExactly(prefix + "by-hand.txt");
+    }
+
+    @Test
+    void aWriteLeavesOneFileAndASidecarOnlyForMetadataWhichALaterWriteWithoutItDrops() throws IOException {
+        String path = prefix + "documents/d/source";
+        Path sidecar = root.resolve("meta").resolve(path);
+
+        store().putBytes(path, utf8("plain"), PutCondition.none()).block(timeout());
+        assertThat(sidecar).doesNotExist();
+        store().put(path, Flux.just(ByteBuffer.wrap(utf8("tagged"))), PutCondition.none(), Map.of("fileName", "a.pdf"))
+                .block(timeout());
+        assertThat(sidecar).exists();
+        assertThat(store().stat(path).block(timeout()).metadata()).containsEntry("fileName", "a.pdf");
+        store().putBytes(path, utf8("plain again"), PutCondition.none()).block(timeout());
+
+        assertThat(store().stat(path).block(timeout()).metadata()).as("the sidecar names another version").isEmpty();
+        try (Stream<Path> files = Files.walk(root.resolve("blobs"))) {
+            assertThat(files.filter(Files::isRegularFile).map(file -> root.resolve("blobs").relativize(file)
+                    .toString())).containsExactly(path);
+        }
+    }
+
+    @Test
+    void aRootWrittenWithSidecarsKeepsThemSoItsEtagsAndMetadataStayWhatTheyWere() throws IOException {
+        Path legacy = Files.createDirectory(root.resolve("legacy"));
+        String path = "matters/m/documents/d/source";
+        BlobInfo written;
+        try (DefaultFileSystemBlobStore before = DefaultFileSystemBlobStore.open(legacy, false)) {
+            written = before.put(path, Flux.just(ByteBuffer.wrap(utf8("pdf"))), PutCondition.none(),
+                    Map.of("fileName", "a.pdf")).block(timeout());
+        }
+
+        try (FileSystemBlobStore reopened = FileSystemBlobStore.create(legacy)) {
+            BlobInfo now = reopened.stat(path).block(timeout());
+            assertThat(now.etag()).isEqualTo(written.etag());
+            assertThat(now.metadata()).containsEntry("fileName", "a.pdf");
+            BlobInfo next = reopened.putBytes(path, utf8("pdf 2"), PutCondition.ifMatch(written.etag()))
+                    .block(timeout());
+            assertThat(reopened.stat(path).block(timeout()).etag()).isEqualTo(next.etag());
+        }
+        assertThat(legacy.resolve("stamped-versions")).doesNotExist();
+        store().putBytes(prefix + "x", utf8("x"), PutCondition.none()).block(timeout());
+        assertThat(root.resolve("stamped-versions")).as("a new root is stamped").exists();
+    }
+
+    @Test
+    void aVersionIsNewerThanTheFileItReplacesEvenWhenThatFileIsAheadOfTheClock() throws IOException {
+        // As another process whose clock runs ahead would leave it: the next write must still get a newer version.
+        String path = prefix + "progress.json";
+        BlobInfo first = store().putBytes(path, utf8("1"), PutCondition.none()).block(timeout());
+        Path file = root.resolve("blobs").resolve(path);
+        FileTime ahead = FileTime.from(Instant.now().plus(Duration.ofHours(1)));
+        Files.setLastModifiedTime(file, ahead);
+        String aheadEtag = store().stat(path).block(timeout()).etag();
+
+        BlobInfo next = store().putBytes(path, utf8("2"), PutCondition.ifMatch(aheadEtag)).block(timeout());
+
+        assertThat(next.etag()).isNotEqualTo(aheadEtag).isNotEqualTo(first.etag());
+        assertThat(Files.getLastModifiedTime(file)).isGreaterThan(ahead);
+        StepVerifier.create(store().putBytes(path, utf8("3"), PutCondition.ifMatch(aheadEtag)))
+                .expectError(ConflictException.class)
+                .verify(timeout());
     }
 
     @Test

@@ -17,7 +17,7 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * {@link ModelClient} over langchain4j's synchronous {@link OllamaChatModel}. Each call runs on
- * scheduler of its own with one thread per allowed concurrent call (langchain4j's client is synchronous, and the shared
+ * scheduler of its own with two threads per allowed concurrent call (langchain4j's client is synchronous, and the shared
  * {@link Schedulers#boundedElastic()} has only ten threads per core: 8 replicas of 8 slots would starve on it);
  * langchain4j's own retries are off ({@code maxRetries(0)}) so that the caller's
  * retry (with backoff and jitter) decides where the next attempt goes.
@@ -33,8 +33,10 @@ final class OllamaModelClient implements ModelClient {
         this.options = options;
         this.limits = new ModelLimits(options.numCtx(), options.numPredict());
         // Daemon threads that end after a minute idle: a client needs no close, and an idle worker holds no threads.
-        this.calls = Schedulers.newBoundedElastic(options.maxConcurrentCalls(), Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE,
-                "ollama-" + options.baseUrl().replaceFirst("^https?://", ""), 60, true);
+        // Twice the calls: a reply is checked on the thread that made the call, and meanwhile the slot it freed takes
+        // the next call on another thread instead of queueing behind it (BlockingChat still allows only the slots).
+        this.calls = Schedulers.newBoundedElastic(2 * options.maxConcurrentCalls(),
+                Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE, "ollama-" + options.baseUrl().replaceFirst("^https?://", ""), 60, true);
         this.chat = new BlockingChat(OllamaChatModel.builder()
                 .baseUrl(options.baseUrl())
                 .modelName(options.model())

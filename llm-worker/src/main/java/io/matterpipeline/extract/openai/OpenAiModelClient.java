@@ -24,7 +24,7 @@ import reactor.core.scheduler.Schedulers;
  * {@link ModelClient} over langchain4j's synchronous {@link OpenAiChatModel}, for OpenAI-compatible servers. The
  * answer is constrained with {@code response_format: {"type": "json_schema", ...}}, which vLLM (guided decoding) and
  * llama.cpp (grammar) enforce; {@code strict} stays off because the OpenAI strict subset forbids keywords our schemas
- * use, and we validate the full schema afterwards anyway. Calls run on a scheduler of their own, one thread per
+ * use, and we validate the full schema afterwards anyway. Calls run on a scheduler of their own, two threads per
  * allowed concurrent call; langchain4j's retries are off.
  */
 final class OpenAiModelClient implements ModelClient {
@@ -41,7 +41,8 @@ final class OpenAiModelClient implements ModelClient {
     OpenAiModelClient(OpenAiClientOptions options) {
         this.options = options;
         this.limits = new ModelLimits(options.contextTokens(), options.maxTokens());
-        this.calls = Schedulers.newBoundedElastic(options.maxConcurrentCalls(),
+        // Twice the calls: see OllamaModelClient.
+        this.calls = Schedulers.newBoundedElastic(2 * options.maxConcurrentCalls(),
                 Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE,
                 "openai-" + options.baseUrl().replaceFirst("^https?://", ""), 60, true);
         this.chat = new BlockingChat(OpenAiChatModel.builder()

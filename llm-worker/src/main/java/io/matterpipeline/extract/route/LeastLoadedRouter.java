@@ -86,8 +86,12 @@ final class LeastLoadedRouter implements ModelRouter {
     public Mono<ModelReply> chat(ModelRequest request) {
         return Mono.defer(() -> {
             Ticket ticket = new Ticket();
+            // The slot is given back as soon as the call has its outcome, before the reply travels on: what the
+            // caller does with it (checking the answer, writing the extraction) must not keep a model slot idle.
+            // doFinally covers a cancel.
             return admit(ticket)
                     .flatMap(lane -> call(lane, ticket, request))
+                    .doOnTerminate(() -> release(ticket))
                     .doFinally(signal -> release(ticket));
         });
     }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -107,6 +108,35 @@ class LeastLoadedRouterTests {
         assertThat(meters.get("matterpipeline.model.latency").tag("endpoint", a.baseUrl())
                 .tag("outcome", "success").timer().count())
                 .isEqualTo(a.stats().totalCalls());
+    }
+
+    @Test
+    void aSlotTakesTheNextCallWhileTheReplyOfTheLastIsStillBeingHandled() throws Exception {
+        OllamaSimulator replica = replica(OllamaSimulatorOptions.builder().slots(4).latency(Duration.ofMillis(5)));
+        ModelRouter router = router(policy(1024, Duration.ofSeconds(10)), endpoint(replica.baseUrl(), 1));
+        CountDownLatch handling = new CountDownLatch(1);
+        CountDownLatch handled = new CountDownLatch(1);
+        // The first reply's handler (checking the answer, writing the extraction) holds its thread until the second
+        // call has its reply: only a slot given back when the call ended, not when the handler did, lets that happen.
+        CompletableFuture<ModelReply> first = router.chat(REQUEST)
+                .doOnNext(reply -> {
+                    handling.countDown();
+                    try {
+                        handled.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .toFuture();
+        assertThat(handling.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+        ModelReply second = router.chat(REQUEST).block(WAIT);
+        handled.countDown();
+
+        assertThat(second).isNotNull();
+        assertThat(first.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+        assertThat(replica.stats().peakInFlight()).isEqualTo(1);
+        assertThat(byName(router).get(replica.baseUrl()).peakInFlight()).isEqualTo(1);
     }
 
     @Test

@@ -22,8 +22,9 @@ import java.nio.file.Path;
  *       thread.</li>
  * </ul>
  * Layout under the root: {@code blobs/<path>} (content, readable as plain files), {@code meta/<path>} (metadata
- * and the version it belongs to, as JSON; only for blobs with metadata unless the filesystem keeps no microseconds)
- * and {@code locks/} (lock files).
+ * and the version it belongs to, as JSON; only for blobs with metadata unless the filesystem keeps no microseconds),
+ * {@code locks/} (lock files) and {@code stamped-versions} (says versions are stamps; a root that already held blobs
+ * written with sidecars when first opened by this version keeps sidecars for every write).
  */
 public interface FileSystemBlobStore extends BlobStore, AutoCloseable {
 

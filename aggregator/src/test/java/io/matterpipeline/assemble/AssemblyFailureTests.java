@@ -3,6 +3,8 @@ package io.matterpipeline.assemble;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;
 import io.matterpipeline.contract.MatterCompleted;
@@ -11,6 +13,10 @@ import io.matterpipeline.contract.Queues;
 import io.matterpipeline.error.FatalErrors;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -29,7 +36,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The last step, writing the Matter result, fails — by an exception, by an exception every time, by an exception and
  * then a JVM {@link Error} — and the Matter still ends in a final state: after a retry, as FAILED with the reason, or,
- * for the Error, by the process stopping and another instance finishing it from its redelivered message.
+ * for the Error, by the process stopping (in this JVM with the halt recorded, and in a JVM of its own that really exits)
+ * and another instance finishing it from its redelivered message.
  */
 class AssemblyFailureTests {
 
@@ -44,17 +52,29 @@ class AssemblyFailureTests {
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
+    private static MatterScenario scenario(String matterId) {
+        return new MatterScenario(matterId).document("d-a", "a.pdf", 3).document("d-b", "b.pdf", 2);
+    }
+
     /** Every fact but the seal, handled; the seal is what the tests deliver (again). */
     private MatterScenario settledMatter(String matterId) {
-        MatterScenario matter = new MatterScenario(matterId).document("d-a", "a.pdf", 3).document("d-b", "b.pdf", 2);
-        matter.writeBlobs(memory);
-        MatterScenario.handleAll(assembler(new DelegatingBlobStore(memory)), matter.documentMessages(), 4);
+        return settledMatter(matterId, memory);
+    }
+
+    private MatterScenario settledMatter(String matterId, BlobStore store) {
+        MatterScenario matter = scenario(matterId);
+        matter.writeBlobs(store);
+        MatterScenario.handleAll(assembler(new DelegatingBlobStore(store)), matter.documentMessages(), 4);
         return matter;
     }
 
     private MatterProgress progress(String matterId) {
-        return MessageCodec.mapper().readValue(memory.bytes(BlobPaths.matterProgress(matterId)),
-                MatterProgress.class);
+        return progress(memory, matterId);
+    }
+
+    private static MatterProgress progress(BlobStore store, String matterId) {
+        return MessageCodec.mapper().readValue(store.read(BlobPaths.matterProgress(matterId))
+                .block(Duration.ofSeconds(10)).bytes(), MatterProgress.class);
     }
 
     @Test
@@ -158,6 +178,63 @@ class AssemblyFailureTests {
             FatalErrors.replaceHalt(previous);
         }
         return halts;
+    }
+
+    @Test
+    void anInstanceThatRunsOutOfMemoryExitsAndAnotherFinishesTheMatter(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path root = Files.createDirectories(dir.resolve("store"));
+        try (FileSystemBlobStore store = FileSystemBlobStore.create(root)) {
+            MatterScenario matter = settledMatter("m-exit", store);
+
+            // Another JVM, with the fatal-error policy every service installs, handles the seal and runs out of memory.
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            Path argFile = dir.resolve("classpath.args");
+            Files.writeString(argFile, "-cp \"" + classpath.replace("\\", "\\\\") + "\"", StandardCharsets.UTF_8);
+            Path output = dir.resolve("instance.out");
+            Process instance = new ProcessBuilder(java, "@" + argFile, DyingInstance.class.getName(), root.toString(),
+                    "m-exit").redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            boolean exited = instance.waitFor(90, TimeUnit.SECONDS);
+            if (!exited) {
+                instance.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            String said = Files.readString(output);
+            assertThat(exited).as("the instance stopped; output:%n%s", said).isTrue();
+            assertThat(instance.exitValue()).as("exit status; output:%n%s", said).isEqualTo(FatalErrors.EXIT_STATUS);
+            assertThat(said).contains("FATAL: java.lang.OutOfMemoryError");
+            assertThat(store.stat(BlobPaths.matterResult("m-exit")).block(Duration.ofSeconds(10)))
+                    .as("no partial result").isNull();
+            assertThat(progress(store, "m-exit").status()).isEqualTo(MatterStatus.PROCESSING);
+
+            // Its delivery was never settled: the broker gives the seal to this instance, which finishes the Matter.
+            StepVerifier.create(assembler(new DelegatingBlobStore(store)).handle(matter.sealed(),
+                            new DeliveryAttempt(1, MAX_DELIVERIES)))
+                    .expectComplete()
+                    .verify(Duration.ofSeconds(30));
+            assertThat(progress(store, "m-exit").status()).isEqualTo(MatterStatus.COMPLETED);
+            assertThat(MatterScenario.result(store, "m-exit").path("summary").path("pages").asInt()).isEqualTo(5);
+        }
+    }
+
+    /** An aggregator instance in its own JVM: handles the seal of a settled Matter, and runs out of memory doing so. */
+    static final class DyingInstance {
+
+        public static void main(String[] args) {
+            FatalErrors.install();
+            FileSystemBlobStore store = FileSystemBlobStore.create(Path.of(args[0]));
+            MatterAssembler assembler = new MatterAssembler(new FailingMatterResults(store, 1, () -> {
+                throw new OutOfMemoryError("Java heap space (injected)");
+            }), new RecordingBus(), Queues.MATTERS_COMPLETED, AggregatorProperties.defaults(), Clock.systemUTC());
+            try {
+                assembler.handle(scenario(args[1]).sealed(), new DeliveryAttempt(0, MAX_DELIVERIES))
+                        .block(Duration.ofSeconds(60));
+            } catch (RuntimeException failed) {
+                failed.printStackTrace();
+            }
+            System.out.println("still alive after the Error");
+            System.exit(0);
+        }
     }
 
     @Test

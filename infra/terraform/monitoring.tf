@@ -138,7 +138,8 @@ resource "azurerm_monitor_metric_alert" "no_matter_completed" {
   tags = local.tags
 }
 
-# Pages failed (matterpipeline.pages{outcome=failed}, recorded by the aggregator).
+# Pages failed (Micrometer matterpipeline.pages{outcome=failed}, recorded by the aggregator; customMetrics
+# matterpipeline_pages: Application Insights names meters in snake case).
 resource "azurerm_monitor_scheduled_query_rules_alert_v2" "pages_failed" {
   name                 = "${var.prefix}-pages-failed"
   location             = azurerm_resource_group.main.location
@@ -151,7 +152,7 @@ resource "azurerm_monitor_scheduled_query_rules_alert_v2" "pages_failed" {
   criteria {
     query                   = <<-KQL
       customMetrics
-      | where name == "matterpipeline.pages" and tostring(customDimensions.outcome) == "failed"
+      | where name == "matterpipeline_pages" and tostring(customDimensions.outcome) == "failed"
       | summarize failed = sum(valueSum) by bin(timestamp, 15m)
     KQL
     time_aggregation_method = "Total"

@@ -39,6 +39,7 @@ class FleetLongTests {
                 true, Duration.ofMinutes(20));
 
         FleetScenario.assertSameResult(out, clean, 500);
+        assertThat(summary.pagesDone()).as("page extractions in the store, one per page").isEqualTo(500);
         ScalingRule workers = rules.get("llm-worker");
         assertThat(workers.defaultInstances()).isEqualTo(1);
         assertThat(summary.mostInstances().get("llm-worker")).isEqualTo(workers.maxInstances());
@@ -63,6 +64,7 @@ class FleetLongTests {
                 false, Duration.ofMinutes(15));
 
         FleetScenario.assertSameResult(out, clean, 150);
+        assertThat(summary.pagesDone()).as("page extractions in the store, one per page").isEqualTo(150);
         assertThat(summary.kills()).isEqualTo(Map.of("ingest-service", 1, "page-splitter", 1, "llm-worker", 1,
                 "aggregator", 1));
         assertThat(summary.deadLetters()).isZero();
@@ -79,6 +81,7 @@ class FleetLongTests {
                         10), false, Duration.ofMinutes(15));
 
         FleetScenario.assertSameResult(out, clean, 150);
+        assertThat(summary.pagesDone()).as("page extractions in the store, one per page").isEqualTo(150);
         assertThat(summary.brokerKills()).isEqualTo(1);
         assertThat(summary.kills()).isEmpty();
         assertThat(summary.deadLetters()).isZero();

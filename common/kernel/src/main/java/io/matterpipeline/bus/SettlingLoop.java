@@ -163,8 +163,11 @@ final class SettlingLoop<T> {
         Settlement finalSettlement = settlement.giveUp();
         log.warn("Queue {}: giving up on message {} after {} deliveries: {} - {}", queue, name,
                 delivery.deliveryCount() + 1, finalSettlement.reason(), finalSettlement.description());
-        return steps.onGiveUp(message, finalSettlement.reason(), finalSettlement.description())
-                .then(telemetry.deadLettered(queue, finalSettlement.reason()))
+        // The give-up hook publishes (a failure report downstream) and may outlast what is left of the lock: a lock
+        // lost here would turn the handler's reason into the broker's MaxDeliveryCountExceeded on the next delivery.
+        return withLockRenewal(delivery, steps.onGiveUp(message, finalSettlement.reason(),
+                        finalSettlement.description())
+                .then(telemetry.deadLettered(queue, finalSettlement.reason())))
                 .then(Mono.defer(() -> delivery.deadLetter(finalSettlement.reason(), finalSettlement.description())));
     }
 

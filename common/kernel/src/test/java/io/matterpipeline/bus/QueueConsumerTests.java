@@ -115,6 +115,34 @@ class QueueConsumerTests {
     }
 
     @Test
+    void lockIsRenewedWhileASlowGiveUpHookReportsTheLastDelivery() {
+        RecordingDelivery delivery = new RecordingDelivery(2);
+        MessageHandler slowGiveUp = new MessageHandler() {
+            @Override
+            public Mono<Void> handle(PipelineMessage message, DeliveryAttempt attempt) {
+                return Mono.error(new TransientException("blob-io-error", "unreadable"));
+            }
+
+            @Override
+            public Mono<Void> onGiveUp(PipelineMessage message, String reason, String description) {
+                // Publishing the failure report takes longer than the 1 s lock on a busy machine.
+                return Mono.delay(Duration.ofMillis(1200)).then(Mono.fromRunnable(() -> events.add("give-up")));
+            }
+        };
+
+        StepVerifier.withVirtualTime(() -> new QueueConsumer(busOf(Flux.just(delivery)), "pages", settings(3),
+                        slowGiveUp).run(Mono.never()))
+                .expectSubscription()
+                .thenAwait(Duration.ofMillis(1200))
+                .verifyComplete();
+
+        // Renewed at 0.5 and 1.0 s: the dead-letter keeps the handler's reason instead of the lock running out and
+        // the broker dead-lettering the next delivery as MaxDeliveryCountExceeded.
+        assertThat(delivery.renewals).hasValue(2);
+        assertThat(events).containsExactly("give-up", "dead-letter blob-io-error TransientException: unreadable");
+    }
+
+    @Test
     void lockIsRenewedWhileASlowHandlerRunsAndNoLongerAfterwards() {
         RecordingDelivery delivery = new RecordingDelivery(0);
         MessageHandler slow = (message, attempt) -> Mono.delay(Duration.ofMillis(3200)).then();

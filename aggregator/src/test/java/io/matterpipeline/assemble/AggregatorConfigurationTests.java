@@ -75,7 +75,7 @@ class AggregatorConfigurationTests {
         MemoryBlobStore cleanStore = new MemoryBlobStore();
         matter.writeBlobs(cleanStore);
         MatterScenario.handleAll(new MatterAssembler(cleanStore, new RecordingBus(), Queues.MATTERS_COMPLETED,
-                AggregatorProperties.defaults(), Clock.systemUTC()), matter.messages(), 1);
+                MatterAssemblerTests.WRITE_AT_ONCE, Clock.systemUTC()), matter.messages(), 1);
         JsonNode clean = MatterScenario.withoutTimestamp(MatterScenario.result(cleanStore, "m-flow"));
 
         runner().withPropertyValues("matter-pipeline.bus.in-memory.lock-duration=1s",

@@ -54,6 +54,8 @@ class ResultLayoutTests {
         // One occurrence field besides the page, so the order of fields inside a quote entry is fixed.
         properties = new AggregatorProperties(properties.concurrency(), properties.consumer(), properties.progress(),
                 new AggregatorProperties.Merge(4, List.of("page", "quoteFound"), null, null, 2));
+        // Messages are handed over one at a time: a fact waiting for others of its document would wait in vain.
+        properties = MatterAssemblerTests.withoutBatchWindow(properties);
         MatterAssembler assembler = new MatterAssembler(store, new RecordingBus(), Queues.MATTERS_COMPLETED,
                 properties, Clock.fixed(NOW, ZoneOffset.UTC));
         List<PipelineMessage> messages = new ArrayList<>();

@@ -2,8 +2,10 @@ package io.matterpipeline.assemble;
 
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.FatalErrors;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -13,6 +15,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
+import tools.jackson.core.SerializableString;
 
 /**
  * Bridges between blocking JSON streaming (Jackson's {@link JsonGenerator} and {@link JsonParser}) and the blob store's
@@ -46,12 +49,12 @@ final class JsonStreams {
                 WRITERS, CHUNK)).map(JsonStreams::toByteBuffer);
     }
 
-    /** Copies one JSON value, given as bytes, token by token into {@code out}. */
+    /**
+     * Writes one JSON value, given as the UTF-8 bytes our own generator wrote (so known to be one valid value), into
+     * {@code out} as it is: copying it token by token re-parsed and re-encoded every merged item at assembly.
+     */
     static void copy(byte[] json, JsonGenerator out) {
-        try (JsonParser parser = MessageCodec.mapper().createParser(json)) {
-            parser.nextToken();
-            out.copyCurrentStructure(parser);
-        }
+        out.writeRawValue(new RawJson(json));
     }
 
     private static ByteBuffer toByteBuffer(DataBuffer buffer) {
@@ -61,6 +64,93 @@ final class JsonStreams {
             return ByteBuffer.wrap(bytes);
         } finally {
             DataBufferUtils.release(buffer);
+        }
+    }
+
+    /**
+     * UTF-8 bytes of JSON as a raw value: Jackson's byte generator appends them to its buffer unchanged; the char
+     * methods are for generators that write characters.
+     */
+    private record RawJson(byte[] utf8) implements SerializableString {
+
+        @Override
+        public String getValue() {
+            return new String(utf8, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public int charLength() {
+            return getValue().length();
+        }
+
+        @Override
+        public byte[] asUnquotedUTF8() {
+            return utf8;
+        }
+
+        @Override
+        public int appendUnquotedUTF8(byte[] buffer, int offset) {
+            if (offset + utf8.length > buffer.length) {
+                return -1;
+            }
+            System.arraycopy(utf8, 0, buffer, offset, utf8.length);
+            return utf8.length;
+        }
+
+        @Override
+        public int appendUnquoted(char[] buffer, int offset) {
+            String value = getValue();
+            if (offset + value.length() > buffer.length) {
+                return -1;
+            }
+            value.getChars(0, value.length(), buffer, offset);
+            return value.length();
+        }
+
+        @Override
+        public int writeUnquotedUTF8(OutputStream out) throws IOException {
+            out.write(utf8);
+            return utf8.length;
+        }
+
+        @Override
+        public int putUnquotedUTF8(ByteBuffer buffer) {
+            if (utf8.length > buffer.remaining()) {
+                return -1;
+            }
+            buffer.put(utf8);
+            return utf8.length;
+        }
+
+        // Quoting is for names and string values; a raw value is never quoted.
+        @Override
+        public char[] asQuotedChars() {
+            throw new UnsupportedOperationException("a raw JSON value is not quoted");
+        }
+
+        @Override
+        public byte[] asQuotedUTF8() {
+            throw new UnsupportedOperationException("a raw JSON value is not quoted");
+        }
+
+        @Override
+        public int appendQuotedUTF8(byte[] buffer, int offset) {
+            throw new UnsupportedOperationException("a raw JSON value is not quoted");
+        }
+
+        @Override
+        public int appendQuoted(char[] buffer, int offset) {
+            throw new UnsupportedOperationException("a raw JSON value is not quoted");
+        }
+
+        @Override
+        public int writeQuotedUTF8(OutputStream out) {
+            throw new UnsupportedOperationException("a raw JSON value is not quoted");
+        }
+
+        @Override
+        public int putQuotedUTF8(ByteBuffer buffer) {
+            throw new UnsupportedOperationException("a raw JSON value is not quoted");
         }
     }
 }

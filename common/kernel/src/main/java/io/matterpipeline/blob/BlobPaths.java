@@ -155,7 +155,10 @@ public final class BlobPaths {
         return watchPrefix() + matterId + ".json";
     }
 
+    /** {@code %05d}, without {@link String#format}'s parsing of the pattern on every page path. */
     private static String fiveDigits(int pageNumber) {
-        return String.format("%05d", pageNumber);
+        String digits = Integer.toString(pageNumber);
+        return digits.length() >= 5 || pageNumber < 0 ? String.format("%05d", pageNumber)
+                : "00000".substring(digits.length()) + digits;
     }
 }

@@ -4,8 +4,9 @@ import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.error.PoisonException;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -59,24 +60,39 @@ public final class MessageCodec {
      * @throws PoisonException when the body is not a known message of a supported version
      */
     public static PipelineMessage decode(byte[] body) {
-        JsonNode tree;
-        try {
-            tree = MAPPER.readTree(body);
-        } catch (JacksonException e) {
-            throw new PoisonException("malformed-message", "The message body is not JSON: " + e.getOriginalMessage(), e);
-        }
-        if (tree == null || !tree.isObject()) {
-            throw new PoisonException("malformed-message", "The message body is not a JSON object");
-        }
-        int version = tree.path(SCHEMA_VERSION_PROPERTY).asInt(1);
+        // The version is read with the streaming parser (no tree), then the body is bound straight to its type:
+        // binding through a tree built every message twice.
+        int version = schemaVersion(body);
         if (version > PipelineMessage.SCHEMA_VERSION) {
             throw new PoisonException("unsupported-schema-version", "Schema version " + version
                     + " is newer than the supported " + PipelineMessage.SCHEMA_VERSION);
         }
         try {
-            return MAPPER.treeToValue(tree, PipelineMessage.class);
+            return MAPPER.readValue(body, PipelineMessage.class);
         } catch (JacksonException e) {
             throw new PoisonException("malformed-message", "Not a valid pipeline message: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** The body's top-level {@code schemaVersion} (1 when absent or not an integer), checking it is a JSON object. */
+    private static int schemaVersion(byte[] body) {
+        int version = 1;
+        try (JsonParser parser = MAPPER.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new PoisonException("malformed-message", "The message body is not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                boolean isVersion = parser.currentName().equals(SCHEMA_VERSION_PROPERTY);
+                JsonToken value = parser.nextToken();
+                if (isVersion && value == JsonToken.VALUE_NUMBER_INT) {
+                    version = parser.getValueAsInt(1);
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        } catch (JacksonException e) {
+            throw new PoisonException("malformed-message", "The message body is not JSON: " + e.getOriginalMessage(), e);
+        }
+        return version;
     }
 }

@@ -44,7 +44,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The worker end to end on loopback: the Ollama simulator as the model, the in-memory bus, the filesystem store, and
- * the real consumer, handler, extractor and langchain4j adapter.
+ * the real consumer, handler, extractor and Ollama adapter.
  */
 class PageTaskHandlerTests {
 

@@ -59,7 +59,7 @@ class StructuredLogTests {
                 "-Dmatter-pipeline.worker.consumer.max-deliveries=2",
                 "-Dlogging.structured.format.file=ecs",
                 "-Dlogging.level.io.matterpipeline=DEBUG",
-                "-Dlogging.level.dev.langchain4j=DEBUG");
+                "-Dmatter-pipeline.worker.model.log-requests=true");
 
         assertThat(exit).as("the page failed, so the Matter is not COMPLETED").isNotZero();
         JsonNode result = MessageCodec.mapper().readTree(out.resolve("result.json").toFile());

@@ -1,6 +1,5 @@
-package io.matterpipeline.extract.langchain4j;
+package io.matterpipeline.extract.modelhttp;
 
-import dev.langchain4j.exception.HttpException;
 import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.NotFoundException;
 import io.matterpipeline.error.PipelineException;
@@ -16,9 +15,9 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Classifies a failed langchain4j chat call once, into the reasons {@link io.matterpipeline.model.ModelClient}
- * documents. Shared by the Ollama and the OpenAI-compatible adapters: both go through langchain4j's HTTP client and
- * fail with the same exception types.
+ * Classifies a failed model call once, into the reasons {@link io.matterpipeline.model.ModelClient} documents. Shared
+ * by the Ollama and the OpenAI-compatible adapters: both go through {@link ModelHttpClient} and fail with the same
+ * exception types (HTTP statuses are classified where they are read, by {@link #fromStatus}).
  */
 public final class CallFailures {
 
@@ -37,12 +36,7 @@ public final class CallFailures {
             return pipeline;
         }
         String where = " (" + baseUrl + ", " + label + ")";
-        // One pass per kind, most specific first: langchain4j wraps a connect timeout in its TimeoutException.
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof HttpException http) {
-                return fromStatus(http.statusCode(), http.getMessage() + where, error);
-            }
-        }
+        // One pass per kind, most specific first: Netty's connect timeout is a ConnectException.
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof HttpConnectTimeoutException || cause instanceof ConnectException
                     || cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
@@ -51,7 +45,7 @@ public final class CallFailures {
             }
         }
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof HttpTimeoutException || cause instanceof dev.langchain4j.exception.TimeoutException
+            if (cause instanceof HttpTimeoutException || cause instanceof io.netty.handler.timeout.TimeoutException
                     || cause instanceof java.util.concurrent.TimeoutException) {
                 return new TransientException(ModelFailures.TIMEOUT, "No answer within " + timeout + where, error);
             }
@@ -65,7 +59,7 @@ public final class CallFailures {
                         "The connection to the model server failed: " + cause + where, error);
             }
         }
-        // An answer langchain4j could not read, or anything unforeseen: another attempt may well succeed.
+        // An answer that could not be read, or anything unforeseen: another attempt may well succeed.
         return new TransientException(ModelFailures.SERVER_ERROR, "The model call failed: " + error + where, error);
     }
 

@@ -1,10 +1,9 @@
 package io.matterpipeline.extract.ollama;
 
-import dev.langchain4j.model.ollama.OllamaChatModel;
-import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.TransientException;
-import io.matterpipeline.extract.langchain4j.BlockingChat;
-import io.matterpipeline.extract.langchain4j.CallFailures;
+import io.matterpipeline.extract.modelhttp.ChatJson;
+import io.matterpipeline.extract.modelhttp.ModelHttpClient;
 import io.matterpipeline.model.ModelClient;
 import io.matterpipeline.model.ModelFailures;
 import io.matterpipeline.model.ModelLimits;
@@ -12,51 +11,60 @@ import io.matterpipeline.model.ModelReply;
 import io.matterpipeline.model.ModelRequest;
 import java.time.Duration;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
 
 /**
- * {@link ModelClient} over langchain4j's synchronous {@link OllamaChatModel}. Each call runs on
- * scheduler of its own with two threads per allowed concurrent call (langchain4j's client is synchronous, and the shared
- * {@link Schedulers#boundedElastic()} has only ten threads per core: 8 replicas of 8 slots would starve on it);
- * langchain4j's own retries are off ({@code maxRetries(0)}) so that the caller's
- * retry (with backoff and jitter) decides where the next attempt goes.
+ * {@link ModelClient} over Ollama's {@code POST /api/chat} ({@code stream: false}), with {@link ModelHttpClient}: the
+ * request body is written with Jackson's streaming generator, the call waits on no thread, and the answer is read on
+ * the connection's event loop. It never retries by itself: the caller's retry (with backoff and jitter) decides where
+ * the next attempt goes.
  */
 final class OllamaModelClient implements ModelClient {
 
     private final OllamaClientOptions options;
-    private final BlockingChat chat;
+    private final ModelHttpClient http;
     private final ModelLimits limits;
-    private final Scheduler calls;
 
     OllamaModelClient(OllamaClientOptions options) {
         this.options = options;
         this.limits = new ModelLimits(options.numCtx(), options.numPredict());
-        // Daemon threads that end after a minute idle: a client needs no close, and an idle worker holds no threads.
-        // Twice the calls: a reply is checked on the thread that made the call, and meanwhile the slot it freed takes
-        // the next call on another thread instead of queueing behind it (BlockingChat still allows only the slots).
-        this.calls = Schedulers.newBoundedElastic(2 * options.maxConcurrentCalls(),
-                Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE, "ollama-" + options.baseUrl().replaceFirst("^https?://", ""), 60, true);
-        this.chat = new BlockingChat(OllamaChatModel.builder()
-                .baseUrl(options.baseUrl())
-                .modelName(options.model())
-                .numCtx(options.numCtx())
-                .numPredict(options.numPredict())
-                .temperature(options.temperature())
-                .seed(options.seed())
-                .timeout(options.timeout())
-                .maxRetries(0)
-                .logRequests(options.logRequests())
-                .logResponses(options.logRequests())
-                .build(),
-                options.maxConcurrentCalls(), options.model(), options.baseUrl());
+        this.http = new ModelHttpClient("ollama", options.baseUrl(), options.timeout(), options.maxConcurrentCalls(), null,
+                options.logRequests());
     }
 
     @Override
     public Mono<ModelReply> chat(ModelRequest request) {
-        return Mono.fromCallable(() -> chat.call(request))
-                .subscribeOn(calls)
-                .onErrorMap(error -> !(error instanceof PipelineException), error -> translate(error, request.label()));
+        return Mono.defer(() -> {
+            byte[] body = ChatJson.write(out -> {
+                out.writeStartObject();
+                out.writeStringProperty("model", options.model());
+                ChatJson.messages(out, request.messages());
+                out.writeName("options");
+                out.writeStartObject();
+                out.writeNumberProperty("temperature", options.temperature());
+                if (options.seed() != null) {
+                    out.writeNumberProperty("seed", options.seed());
+                }
+                out.writeNumberProperty("num_predict", options.numPredict());
+                out.writeNumberProperty("num_ctx", options.numCtx());
+                out.writeEndObject();
+                if (request.responseSchema() != null) {
+                    ChatJson.rawSchema(out, "format", request.responseSchema());
+                }
+                out.writeBooleanProperty("stream", false);
+                out.writeEndObject();
+            });
+            return http.post("/api/chat", body, request.label(), this::reply);
+        });
+    }
+
+    private ModelReply reply(byte[] answer, Duration elapsed) {
+        JsonNode root = MessageCodec.mapper().readTree(answer);
+        String model = root.path("model").asString("");
+        return new ModelReply(root.path("message").path("content").asString(""),
+                ChatJson.doneReason(root.path("done_reason").asString("")),
+                root.path("prompt_eval_count").asLong(0), root.path("eval_count").asLong(0),
+                model.isBlank() ? options.model() : model, elapsed, options.baseUrl());
     }
 
     @Override
@@ -71,10 +79,5 @@ final class OllamaModelClient implements ModelClient {
                 .flatMap(ok -> ok ? Mono.<Void>empty()
                         : Mono.error(new TransientException(ModelFailures.UNREACHABLE,
                                 "No Ollama server answers at " + options.baseUrl())));
-    }
-
-    /** Classifies a langchain4j or JDK HTTP failure once, into the reasons {@link ModelClient} documents. */
-    PipelineException translate(Throwable error, String label) {
-        return CallFailures.translate(error, options.baseUrl(), options.timeout(), label);
     }
 }

@@ -14,7 +14,7 @@ public final class OllamaModelClients {
     private OllamaModelClients() {
     }
 
-    /** A client for one Ollama server, through langchain4j-ollama; it never retries by itself. */
+    /** A client for one Ollama server ({@code POST /api/chat}) over Reactor Netty; it never retries by itself. */
     public static ModelClient create(OllamaClientOptions options) {
         return new OllamaModelClient(options);
     }

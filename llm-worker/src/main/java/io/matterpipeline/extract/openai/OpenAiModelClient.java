@@ -1,11 +1,9 @@
 package io.matterpipeline.extract.openai;
 
-import dev.langchain4j.model.chat.Capability;
-import dev.langchain4j.model.openai.OpenAiChatModel;
-import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.TransientException;
-import io.matterpipeline.extract.langchain4j.BlockingChat;
-import io.matterpipeline.extract.langchain4j.CallFailures;
+import io.matterpipeline.extract.modelhttp.ChatJson;
+import io.matterpipeline.extract.modelhttp.ModelHttpClient;
 import io.matterpipeline.model.ModelClient;
 import io.matterpipeline.model.ModelFailures;
 import io.matterpipeline.model.ModelLimits;
@@ -17,15 +15,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
 
 /**
- * {@link ModelClient} over langchain4j's synchronous {@link OpenAiChatModel}, for OpenAI-compatible servers. The
- * answer is constrained with {@code response_format: {"type": "json_schema", ...}}, which vLLM (guided decoding) and
- * llama.cpp (grammar) enforce; {@code strict} stays off because the OpenAI strict subset forbids keywords our schemas
- * use, and we validate the full schema afterwards anyway. Calls run on a scheduler of their own, two threads per
- * allowed concurrent call; langchain4j's retries are off.
+ * {@link ModelClient} over {@code POST {baseUrl}/chat/completions} ({@code stream: false}) of OpenAI-compatible
+ * servers, with {@link ModelHttpClient}. The answer is constrained with
+ * {@code response_format: {"type": "json_schema", ...}}, which vLLM (guided decoding) and llama.cpp (grammar)
+ * enforce; {@code strict} stays off because the OpenAI strict subset forbids keywords our schemas use, and we
+ * validate the full schema afterwards anyway. It never retries by itself.
  */
 final class OpenAiModelClient implements ModelClient {
 
@@ -34,40 +31,57 @@ final class OpenAiModelClient implements ModelClient {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
     private final OpenAiClientOptions options;
-    private final BlockingChat chat;
+    private final ModelHttpClient http;
     private final ModelLimits limits;
-    private final Scheduler calls;
 
     OpenAiModelClient(OpenAiClientOptions options) {
         this.options = options;
         this.limits = new ModelLimits(options.contextTokens(), options.maxTokens());
-        // Twice the calls: see OllamaModelClient.
-        this.calls = Schedulers.newBoundedElastic(2 * options.maxConcurrentCalls(),
-                Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE,
-                "openai-" + options.baseUrl().replaceFirst("^https?://", ""), 60, true);
-        this.chat = new BlockingChat(OpenAiChatModel.builder()
-                .baseUrl(options.baseUrl())
-                .apiKey(options.apiKey() == null || options.apiKey().isBlank() ? NO_KEY : options.apiKey())
-                .modelName(options.model())
-                .maxTokens(options.maxTokens())
-                .temperature(options.temperature())
-                .seed(options.seed())
-                .timeout(options.timeout())
-                .maxRetries(0)
-                .strictJsonSchema(false)
-                .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA)
-                .logRequests(options.logRequests())
-                .logResponses(options.logRequests())
-                .build(),
-                options.maxConcurrentCalls(), options.model(), options.baseUrl());
+        String key = options.apiKey() == null || options.apiKey().isBlank() ? NO_KEY : options.apiKey();
+        this.http = new ModelHttpClient("openai", options.baseUrl(), options.timeout(), options.maxConcurrentCalls(),
+                "Bearer " + key, options.logRequests());
     }
 
     @Override
     public Mono<ModelReply> chat(ModelRequest request) {
-        return Mono.fromCallable(() -> chat.call(request))
-                .subscribeOn(calls)
-                .onErrorMap(error -> !(error instanceof PipelineException),
-                        error -> CallFailures.translate(error, options.baseUrl(), options.timeout(), request.label()));
+        return Mono.defer(() -> {
+            byte[] body = ChatJson.write(out -> {
+                out.writeStartObject();
+                out.writeStringProperty("model", options.model());
+                ChatJson.messages(out, request.messages());
+                out.writeNumberProperty("temperature", options.temperature());
+                out.writeNumberProperty("max_tokens", options.maxTokens());
+                if (options.seed() != null) {
+                    out.writeNumberProperty("seed", options.seed());
+                }
+                if (request.responseSchema() != null) {
+                    out.writeName("response_format");
+                    out.writeStartObject();
+                    out.writeStringProperty("type", "json_schema");
+                    out.writeName("json_schema");
+                    out.writeStartObject();
+                    out.writeStringProperty("name", "extraction");
+                    out.writeBooleanProperty("strict", false);
+                    ChatJson.rawSchema(out, "schema", request.responseSchema());
+                    out.writeEndObject();
+                    out.writeEndObject();
+                }
+                out.writeBooleanProperty("stream", false);
+                out.writeEndObject();
+            });
+            return http.post("/chat/completions", body, request.label(), this::reply);
+        });
+    }
+
+    private ModelReply reply(byte[] answer, Duration elapsed) {
+        JsonNode root = MessageCodec.mapper().readTree(answer);
+        JsonNode choice = root.path("choices").path(0);
+        JsonNode usage = root.path("usage");
+        String model = root.path("model").asString("");
+        return new ModelReply(choice.path("message").path("content").asString(""),
+                ChatJson.doneReason(choice.path("finish_reason").asString("")),
+                usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0),
+                model.isBlank() ? options.model() : model, elapsed, options.baseUrl());
     }
 
     @Override

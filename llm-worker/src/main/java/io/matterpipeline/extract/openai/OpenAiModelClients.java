@@ -9,7 +9,7 @@ public final class OpenAiModelClients {
     }
 
     /**
-     * A client for one OpenAI-compatible server ({@code POST /v1/chat/completions}) through langchain4j-open-ai,
+     * A client for one OpenAI-compatible server ({@code POST /v1/chat/completions}) over Reactor Netty,
      * asking for structured output with {@code response_format: json_schema}; it never retries by itself.
      */
     public static ModelClient create(OpenAiClientOptions options) {

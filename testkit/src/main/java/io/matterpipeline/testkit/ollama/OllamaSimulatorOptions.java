@@ -57,7 +57,7 @@ public record OllamaSimulatorOptions(int port, Duration latency, Duration jitter
 
     /**
      * Free port, no latency, 4 slots, a queue of 512, seed 42, {@code num_ctx} 4096, 20-character stream chunks,
-     * slow faults 90 s late (past langchain4j's 60 s read timeout), no faults.
+     * slow faults 90 s late, no faults.
      */
     public static OllamaSimulatorOptions defaults() {
         return builder().build();

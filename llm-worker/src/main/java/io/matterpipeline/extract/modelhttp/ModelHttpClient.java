@@ -1,0 +1,123 @@
+package io.matterpipeline.extract.modelhttp;
+
+import io.matterpipeline.error.PipelineException;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * JSON over HTTP to one model server, on Reactor Netty's non-blocking client: a POST's body goes out as bytes, the
+ * answer comes back as bytes on the connection's event loop, and nothing waits on a thread. Shared by the Ollama and
+ * the OpenAI-compatible adapters.
+ *
+ * <p>The reply (or failure) is handed on on a scheduler of the client's own with two threads per allowed call, never
+ * on the event loop: a caller's slow handling of one reply delays neither the connection's return to the pool nor
+ * other calls' replies (one hop per call, where the blocking client before took a thread for the whole call).
+ *
+ * <p>At most {@code maxConcurrentCalls} calls are open at once: the connection pool has that many connections, and a
+ * call beyond them waits (without a thread) for one to be released, at most {@code 8 × maxConcurrentCalls} waiting.
+ * A call cancelled (by the caller's timeout) closes its connection, so the server sees the call end and it never runs
+ * beside its own retry. {@code timeout} bounds the connect and the wait for the answer after the request was sent.
+ * A failure is classified once by {@link CallFailures}; this client never retries a call the server received
+ * (Reactor Netty re-sends once only a request that a closed keep-alive connection never carried).
+ */
+public final class ModelHttpClient {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelHttpClient.class);
+
+    private final HttpClient http;
+    private final String baseUrl;
+    private final Duration timeout;
+    private final boolean logBodies;
+    private final Scheduler replies;
+
+    /**
+     * @param name the client's name in its thread names, e.g. {@code ollama}
+     * @param baseUrl the server, without a trailing slash
+     * @param authorization the {@code Authorization} header to send, or null for none
+     * @param logBodies log request and response bodies at INFO (they hold document text: debugging only); headers,
+     *     which may hold a key, are never logged
+     */
+    public ModelHttpClient(String name, String baseUrl, Duration timeout, int maxConcurrentCalls, String authorization,
+            boolean logBodies) {
+        this.baseUrl = baseUrl;
+        this.timeout = timeout;
+        this.logBodies = logBodies;
+        String host = baseUrl.replaceFirst("^https?://", "");
+        // Daemon threads that end after a minute idle: a client needs no close, and an idle worker holds no threads.
+        this.replies = Schedulers.newBoundedElastic(2 * maxConcurrentCalls,
+                Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE, name + "-" + host, 60, true);
+        ConnectionProvider pool = ConnectionProvider.builder(name + "-" + host)
+                .maxConnections(maxConcurrentCalls)
+                .pendingAcquireMaxCount(8 * maxConcurrentCalls)
+                .pendingAcquireTimeout(timeout)
+                // An idle worker holds no connections; a model server may close idle ones sooner (uvicorn: 5 s).
+                .maxIdleTime(Duration.ofSeconds(4))
+                .build();
+        this.http = HttpClient.create(pool)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .responseTimeout(timeout)
+                .headers(headers -> {
+                    headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+                    headers.set(HttpHeaderNames.ACCEPT, HttpHeaderValues.APPLICATION_JSON);
+                    if (authorization != null) {
+                        headers.set(HttpHeaderNames.AUTHORIZATION, authorization);
+                    }
+                });
+    }
+
+    /**
+     * POSTs {@code body} to {@code baseUrl + path} and maps the 2xx answer's bytes, with the time from sending the
+     * request to the answer, with {@code reply} (on the event loop: it must not block). Any other status fails with the {@link PipelineException} of
+     * {@link CallFailures#fromStatus}, the answer's body as its message; every other failure is translated by
+     * {@link CallFailures#translate}.
+     *
+     * @param label what the call is for, named in failures
+     */
+    public <T> Mono<T> post(String path, byte[] body, String label, BiFunction<byte[], Duration, T> reply) {
+        return Mono.defer(() -> {
+            long start = System.nanoTime();
+            if (logBodies) {
+                log.info("Model request to {}{} ({}): {}", baseUrl, path, label,
+                        new String(body, StandardCharsets.UTF_8));
+            }
+            return http.post()
+                    .uri(baseUrl + path)
+                    .send(ByteBufFlux.fromInbound(Mono.just(body)))
+                    .responseSingle((response, content) -> content.asByteArray()
+                            .defaultIfEmpty(new byte[0])
+                            .map(bytes -> {
+                                if (logBodies) {
+                                    log.info("Model response from {}{} ({}): HTTP {} {}", baseUrl, path, label,
+                                            response.status().code(), new String(bytes, StandardCharsets.UTF_8));
+                                }
+                                int status = response.status().code();
+                                if (status / 100 != 2) {
+                                    throw CallFailures.fromStatus(status, new String(bytes, StandardCharsets.UTF_8)
+                                            + " (" + baseUrl + ", " + label + ")", null);
+                                }
+                                return reply.apply(bytes, Duration.ofNanos(System.nanoTime() - start));
+                            }))
+                    // Off the event loop before the caller sees the reply: what follows (checking the answer,
+                    // handing it on) never holds the loop, and the connection goes back to the pool at once.
+                    .publishOn(replies);
+        }).onErrorMap(error -> !(error instanceof PipelineException),
+                error -> CallFailures.translate(error, baseUrl, timeout, label));
+    }
+
+    /** The server this client calls. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+}

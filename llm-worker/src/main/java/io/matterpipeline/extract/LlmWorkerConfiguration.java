@@ -27,6 +27,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Every bean of the llm-worker: the model router over the configured endpoints and the consumer of the pages queue.
@@ -98,7 +99,10 @@ public class LlmWorkerConfiguration {
         ExtractionSchema legal = ExtractionSchema.legal();
         PageExtractor extractor = new PageExtractor(workerModelClient, legal, properties);
         MatterSchemas schemas = new MatterSchemas(blobStore, legal, properties.schemas().cacheSize());
-        PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, schemas, pipeline.queues().results());
+        BatchedFactPublisher facts = new BatchedFactPublisher(bus, pipeline.queues().results(),
+                properties.facts().batchWindow(), properties.facts().maxBatch(), Schedulers.parallel());
+        PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, schemas, pipeline.queues().results(),
+                facts);
         return new QueueConsumer(bus, pipeline.queues().pages(), properties.consumerSettings(), handler);
     }
 }

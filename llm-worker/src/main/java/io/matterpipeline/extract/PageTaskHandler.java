@@ -17,6 +17,7 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -44,8 +45,18 @@ final class PageTaskHandler implements MessageHandler {
     private final String resultsQueue;
     private final CancelledMatters cancelledMatters;
 
+    private final BatchedFactPublisher facts;
+
     PageTaskHandler(BlobStore blobs, MessageBus bus, PageExtractor extractor, MatterSchemas schemas,
             String resultsQueue) {
+        this(blobs, bus, extractor, schemas, resultsQueue,
+                new BatchedFactPublisher(bus, resultsQueue, Duration.ZERO, 1, Schedulers.parallel()));
+    }
+
+    /** With {@code facts} sending the PageExtracted facts (in batches); the PageFailed facts go out one by one. */
+    PageTaskHandler(BlobStore blobs, MessageBus bus, PageExtractor extractor, MatterSchemas schemas,
+            String resultsQueue, BatchedFactPublisher facts) {
+        this.facts = facts;
         this.blobs = blobs;
         this.cancelledMatters = new CancelledMatters(blobs, CANCEL_RECHECK);
         this.bus = bus;
@@ -116,7 +127,7 @@ final class PageTaskHandler implements MessageHandler {
     }
 
     private Mono<Void> announceExtracted(PageTask task, String extractionBlob) {
-        return bus.publish(resultsQueue, MessageCodec.encode(
+        return facts.publish(MessageCodec.encode(
                 new PageExtracted(task.matterId(), task.documentId(), task.pageNumber(), extractionBlob)));
     }
 

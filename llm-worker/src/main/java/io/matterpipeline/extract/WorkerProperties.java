@@ -30,6 +30,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param schemas where per-Matter extraction schemas come from
  * @param consumer how the pages queue is consumed ({@link ConsumerProperties}, shared by every consumer; the queue
  *     names are {@code matter-pipeline.queues.*}); it handles {@code concurrency + ready-pages} deliveries at once
+ * @param facts how the worker's PageExtracted facts are batched into sends to the results queue
  */
 @ConfigurationProperties("matter-pipeline.worker")
 public record WorkerProperties(
@@ -42,7 +43,8 @@ public record WorkerProperties(
         @DefaultValue("3.0") double charsPerToken,
         @DefaultValue Routing routing,
         @DefaultValue Schemas schemas,
-        @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer) {
+        @DefaultValue @NestedConfigurationProperty ConsumerProperties consumer,
+        @DefaultValue Facts facts) {
 
     /** Slots of the single {@code model.base-url} server when neither endpoints nor concurrency are set. */
     static final int DEFAULT_SLOTS = 4;
@@ -57,6 +59,7 @@ public record WorkerProperties(
             throw new IllegalArgumentException("matter-pipeline.worker.ready-pages must be >= 0");
         }
         retry = retry == null ? Retry.defaults() : retry;
+        facts = facts == null ? new Facts(Duration.ofMillis(50), 32) : facts;
         var urls = new HashSet<String>();
         for (Endpoint endpoint : endpoints) {
             if (!urls.add(endpoint.url())) {
@@ -184,6 +187,27 @@ public record WorkerProperties(
             @DefaultValue("5") int minimumCalls,
             @DefaultValue("10s") Duration openDuration,
             @DefaultValue("2") int halfOpenCalls) {
+    }
+
+    /**
+     * How the PageExtracted facts go to the results queue: those announced within {@code batchWindow} of the first
+     * waiting one, at most {@code maxBatch}, in one send (one bus operation instead of one per page). A PageTask is
+     * settled only after the send holding its fact has completed, so the window adds at most its length to how long
+     * a page's delivery is held (not to its model slot).
+     *
+     * @param batchWindow how long the first fact of a batch waits for others; 0 sends each fact at once
+     * @param maxBatch the most facts in one send
+     */
+    public record Facts(@DefaultValue("50ms") Duration batchWindow, @DefaultValue("32") int maxBatch) {
+
+        public Facts {
+            if (batchWindow.isNegative()) {
+                throw new IllegalArgumentException("matter-pipeline.worker.facts.batch-window must be >= 0");
+            }
+            if (maxBatch < 1) {
+                throw new IllegalArgumentException("matter-pipeline.worker.facts.max-batch must be >= 1");
+            }
+        }
     }
 
     /**

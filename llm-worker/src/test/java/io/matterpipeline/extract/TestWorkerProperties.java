@@ -30,6 +30,7 @@ final class TestWorkerProperties {
                         new WorkerProperties.Breaker(50, 10, 5, Duration.ofSeconds(10), 2)),
                 new WorkerProperties.Schemas(16),
                 new ConsumerProperties(0, maxDeliveries, Duration.ofMillis(5), Duration.ofMillis(20),
-                        Duration.ofSeconds(5)));
+                        Duration.ofSeconds(5)),
+                new WorkerProperties.Facts(Duration.ZERO, 1));
     }
 }

@@ -6,7 +6,10 @@ import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.bus.ConsumerSettings;
+import io.matterpipeline.bus.Delivery;
+import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.MessageHandler;
+import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.bus.ReceiveOptions;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
@@ -20,6 +23,7 @@ import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.contract.Queues;
 import io.matterpipeline.error.NotFoundException;
+import io.matterpipeline.error.TransientException;
 import io.matterpipeline.extract.ollama.OllamaClientOptions;
 import io.matterpipeline.extract.ollama.OllamaModelClients;
 import io.matterpipeline.extract.route.NoEndpointException;
@@ -35,10 +39,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 
@@ -178,6 +185,51 @@ class PageTaskHandlerTests {
         assertThat(items).isGreaterThan(3);
         assertThat(result.toString()).as("context lines are never extracted").doesNotContain("2020-01-05")
                 .doesNotContain("GAMMA");
+    }
+
+    @Test
+    void factsSentInABatchWhoseSendFailsLeaveTheirPageTasksToBeRetriedWithoutAnotherModelCall() {
+        start(OllamaSimulatorOptions.builder());
+        AtomicInteger batchSends = new AtomicInteger();
+        MessageBus failingFirstBatch = new MessageBus() {
+            @Override
+            public Mono<Void> publish(String queue, OutboundMessage message) {
+                return bus.publish(queue, message);
+            }
+
+            @Override
+            public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
+                return batchSends.getAndIncrement() == 0
+                        ? Mono.error(new TransientException("bus-down", "the first batch is refused"))
+                        : bus.publishAll(queue, messages);
+            }
+
+            @Override
+            public Flux<Delivery> receive(String queue, ReceiveOptions options) {
+                return bus.receive(queue, options);
+            }
+        };
+        WorkerProperties worker = properties.build();
+        handler = new PageTaskHandler(blobs, bus, new PageExtractor(OllamaModelClients.create(new OllamaClientOptions(
+                        worker.model().baseUrl(), worker.model().name(), worker.model().numCtx(),
+                        worker.model().numPredict(), worker.model().temperature(), worker.model().seed(),
+                        worker.model().timeout(), worker.effectiveConcurrency(), false)),
+                        ExtractionSchema.legal(), worker),
+                new MatterSchemas(blobs, ExtractionSchema.legal(), 16), Queues.RESULTS,
+                new BatchedFactPublisher(failingFirstBatch, Queues.RESULTS, Duration.ofMillis(50), 32,
+                        Schedulers.parallel()));
+        consumer = new QueueConsumer(bus, Queues.PAGES, ConsumerSettings.of(worker.effectiveConcurrency())
+                .withMaxDeliveries(worker.consumer().maxDeliveries())
+                .withRetryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)), handler);
+        submit(page(1, TEXT), page(2, TEXT), page(3, TEXT));
+
+        List<PipelineMessage> results = results(3);
+
+        assertThat(results).extracting(PageTaskHandlerTests::pageNumber).containsExactly(1, 2, 3);
+        assertThat(results).allSatisfy(result -> assertThat(result).isInstanceOf(PageExtracted.class));
+        assertThat(batchSends.get()).isGreaterThanOrEqualTo(2);
+        // The refused batch's pages came back and were only announced again: one model call per page.
+        assertThat(simulator.stats().calls(200)).isEqualTo(3);
     }
 
     @Test

@@ -21,7 +21,6 @@ final class MergeKey {
     static final Set<String> PROVENANCE_FIELDS = Set.of("quote", "quotes", "pages", "documents");
 
     private static final Pattern NUMBER = Pattern.compile("\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:\\.\\d+)?");
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
     private final Set<String> ignoredFields;
 
@@ -67,14 +66,57 @@ final class MergeKey {
 
     /** Case-folded, whitespace-collapsed text with numbers in plain form ("1,000.50" → "1000.5"). */
     static String normaliseText(String text) {
-        String folded = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        // Every item of every page passes here: ASCII (NFKC leaves it as it is) and digit-free text skip the costly
+        // steps, and whitespace is collapsed in one pass, with the same result as the general path.
+        String folded = (isAscii(text) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC))
+                .toLowerCase(Locale.ROOT);
+        if (!hasDigit(folded)) {
+            return collapseWhitespace(folded);
+        }
         Matcher numbers = NUMBER.matcher(folded);
         StringBuilder out = new StringBuilder(folded.length());
         while (numbers.find()) {
             numbers.appendReplacement(out, Matcher.quoteReplacement(normaliseNumber(numbers.group().replace(",", ""))));
         }
         numbers.appendTail(out);
-        return WHITESPACE.matcher(out).replaceAll(" ").trim();
+        return collapseWhitespace(out);
+    }
+
+    private static boolean isAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@link #NUMBER} can match: each of its forms starts with {@code \d}, which is {@code [0-9]}. */
+    private static boolean hasDigit(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code WHITESPACE.matcher(text).replaceAll(" ").trim()}: runs of {@code \s} as one space, then trimmed. */
+    private static String collapseWhitespace(CharSequence text) {
+        StringBuilder out = new StringBuilder(text.length());
+        boolean inRun = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean space = c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+            if (!space) {
+                out.append(c);
+            } else if (!inRun) {
+                out.append(' ');
+            }
+            inRun = space;
+        }
+        return out.toString().trim();
     }
 
     private void append(StringBuilder key, JsonNode value) {

@@ -3,7 +3,13 @@ package io.matterpipeline.assemble;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.contract.MessageCodec;
+import java.math.BigDecimal;
+import java.text.Normalizer;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -47,5 +53,29 @@ class MergeKeyTests {
     void normalisesText() {
         assertThat(MergeKey.normaliseText("  The  SUM of\tUSD 1,250,000.50 ")).isEqualTo("the sum of usd 1250000.5");
         assertThat(MergeKey.normaliseText("2024-03-05")).isEqualTo(MergeKey.normaliseText("2024-03-5"));
+    }
+
+    @Test
+    void textIsNormalisedAsByTheGeneralRulesWhateverShortcutItTakes() {
+        List<String> texts = List.of("", "   ", "ACME  Corp.", " Acme\tCorp.\n", "a\u000Bb\fc\rd", "\u0001 x \u0002",
+                "$1,000.00 and 2.50", "no digits here", "ＡＣＭＥ　Ｃｏｒｐ. １，０００", "Café 3,5", "x\u00A0y",
+                "Case No. 1:23-cv-04567", "0.000", "12,34,567");
+        for (String text : texts) {
+            assertThat(MergeKey.normaliseText(text)).as(text).isEqualTo(generalRules(text));
+        }
+    }
+
+    /** The rules as written before the shortcuts: NFKC, lower case, plain numbers, whitespace collapsed, trimmed. */
+    private static String generalRules(String text) {
+        String folded = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+        Matcher numbers = Pattern.compile("\\d{1,3}(?:,\\d{3})+(?:\\.\\d+)?|\\d+(?:\\.\\d+)?").matcher(folded);
+        StringBuilder out = new StringBuilder();
+        while (numbers.find()) {
+            String digits = numbers.group().replace(",", "");
+            numbers.appendReplacement(out, Matcher.quoteReplacement(
+                    new BigDecimal(digits).stripTrailingZeros().toPlainString()));
+        }
+        numbers.appendTail(out);
+        return Pattern.compile("\\s+").matcher(out).replaceAll(" ").trim();
     }
 }

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -66,6 +65,7 @@ public final class ModelHttpClient {
                 .maxIdleTime(Duration.ofSeconds(4))
                 .build();
         this.http = HttpClient.create(pool)
+                .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .responseTimeout(timeout)
                 .headers(headers -> {
@@ -92,9 +92,11 @@ public final class ModelHttpClient {
                 log.info("Model request to {}{} ({}): {}", baseUrl, path, label,
                         new String(body, StandardCharsets.UTF_8));
             }
-            return http.post()
+            // A known length: one write of headers and body, never a chunked body in separate packets.
+            return http.headers(headers -> headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.length))
+                    .post()
                     .uri(baseUrl + path)
-                    .send(ByteBufFlux.fromInbound(Mono.just(body)))
+                    .send((request, out) -> out.sendByteArray(Mono.just(body)))
                     .responseSingle((response, content) -> content.asByteArray()
                             .defaultIfEmpty(new byte[0])
                             .map(bytes -> {

@@ -13,6 +13,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.LoopResources;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -28,12 +29,19 @@ import reactor.netty.resources.ConnectionProvider;
  * call beyond them waits (without a thread) for one to be released, at most {@code 8 × maxConcurrentCalls} waiting.
  * A call cancelled (by the caller's timeout) closes its connection, so the server sees the call end and it never runs
  * beside its own retry. {@code timeout} bounds the connect and the wait for the answer after the request was sent.
- * A failure is classified once by {@link CallFailures}; this client never retries a call the server received
- * (Reactor Netty re-sends once only a request that a closed keep-alive connection never carried).
+ * A failure is classified once by {@link CallFailures}; this client never retries (Reactor Netty's own retry on a
+ * closed keep-alive connection is off: an idle connection is dropped after 4 s, before servers close theirs).
  */
 public final class ModelHttpClient {
 
     private static final Logger log = LoggerFactory.getLogger(ModelHttpClient.class);
+    /**
+     * The model clients' own event loops (daemon threads, one set per JVM), not Reactor Netty's global ones: Spring
+     * disposes the global loops and their connections when any application context using them closes, which in a JVM
+     * running several services (the standalone, the tests) would cut the other services' model calls.
+     */
+    private static final LoopResources LOOPS = LoopResources.create("model-http", LoopResources.DEFAULT_IO_WORKER_COUNT,
+            true);
 
     private final HttpClient http;
     private final String baseUrl;
@@ -65,6 +73,9 @@ public final class ModelHttpClient {
                 .maxIdleTime(Duration.ofSeconds(4))
                 .build();
         this.http = HttpClient.create(pool)
+                .runOn(LOOPS)
+                // Never a second send of a request the server may have read: the caller's retry decides.
+                .disableRetry(true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .responseTimeout(timeout)

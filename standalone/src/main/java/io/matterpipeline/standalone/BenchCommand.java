@@ -268,6 +268,7 @@ final class BenchCommand implements Callable<Integer> {
                 report.put("efficiencyOfAchievable", achievable == null ? null : round(perSecond / achievable));
             }
             report.put("slotBusyShare", round(busyShare(routedBefore, routedAfter, seconds)));
+            report.put("slotMsPerCall", round(slotMsPerCall(routedBefore, routedAfter)));
             addCosts(report, counts, cpuNanos);
             addPageModelTimes(report, pipeline.bean(BlobStore.class), matterId);
             addReplicas(report, servers.stats(), routedBefore, routedAfter, seconds);
@@ -404,6 +405,21 @@ final class BenchCommand implements Callable<Integer> {
             slotSeconds += after.get(i).slots() * seconds;
         }
         return slotSeconds == 0 ? 0 : busy / slotSeconds;
+    }
+
+    /**
+     * Slot time one call held, as the router saw it (grant to release, all replicas): against the simulated latency,
+     * how much longer calls took on this machine. {@code efficiency} ≈ {@code slotBusyShare} (the worker's part) ×
+     * latency ÷ {@code slotMsPerCall} (the calls' own inflation: simulator, HTTP client, CPU contention).
+     */
+    private static double slotMsPerCall(List<EndpointSnapshot> before, List<EndpointSnapshot> after) {
+        double busyMillis = 0;
+        long calls = 0;
+        for (int i = 0; i < after.size(); i++) {
+            busyMillis += after.get(i).busy().minus(before.get(i).busy()).toNanos() / 1e6;
+            calls += after.get(i).calls() - before.get(i).calls();
+        }
+        return calls == 0 ? 0 : busyMillis / calls;
     }
 
     /** p50/p95/max of the model time each page took (all its calls), from the extraction blobs. */

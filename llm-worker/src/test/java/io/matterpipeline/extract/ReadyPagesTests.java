@@ -42,8 +42,12 @@ import reactor.core.publisher.Mono;
 class ReadyPagesTests {
 
     static final Duration WAIT = Duration.ofSeconds(60);
-    /** Short, so holding the pages for a few lock durations is quick; long enough for a stalled, loaded machine. */
-    static final Duration LOCK = Duration.ofMillis(1500);
+    /**
+     * Short, so holding the pages for a few lock durations is quick; long enough for a stalled, loaded machine: locks
+     * are renewed every half lock, and at 1.5 s a worker starved of CPU for 750 ms (parallel module builds on 2 loaded
+     * cores) lost all ten held locks at once.
+     */
+    static final Duration LOCK = Duration.ofSeconds(4);
 
     @TempDir
     Path root;

@@ -18,6 +18,7 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageExtracted;
 import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.error.BadInputException;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
@@ -120,6 +121,12 @@ class ConsumerTelemetryTests {
 
         assertThat(meters.get("matterpipeline.deadletters").tags("queue", "pages", "reason", "unreadable-page")
                 .counter().count()).isEqualTo(1);
+        // The handler is timed when its chain ends, which can be after the dead letter it led to is visible.
+        await(() -> {
+            Timer handled = meters.find("matterpipeline.handler.duration").tags("queue", "pages", "outcome", "failure")
+                    .timer();
+            return handled != null && handled.count() > 0;
+        });
         assertThat(meters.get("matterpipeline.handler.duration").tags("queue", "pages", "outcome", "failure")
                 .timer().count()).isEqualTo(1);
         assertThat(meters.get("matterpipeline.handler.in.flight").tags("queue", "pages").gauge().value()).isZero();

@@ -40,7 +40,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The pipeline over Service Bus: ingest, page-splitter, aggregator and two llm-workers as separate Spring Boot
- * applications, each with its own AMQP connection to one emulator (lock 8 s, max delivery count 5) and a shared
+ * applications, each with its own AMQP connection to one emulator (lock 4 s, max delivery count 5) and a shared
  * filesystem blob store; the model is the Ollama simulator. A sample Matter end to end, then under faults: a worker
  * killed mid-call, a poison page, a broker restart.
  */
@@ -48,11 +48,7 @@ import tools.jackson.databind.JsonNode;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServiceBusPipelineTests {
 
-    /**
-     * Locks are renewed every half lock: at 4 s a worker starved of CPU for about 2 s on a loaded 2-core machine lost
-     * the last delivery's lock while giving up (the poison page then dead-lettered as MaxDeliveryCountExceeded).
-     */
-    private static final Duration LOCK = Duration.ofSeconds(8);
+    private static final Duration LOCK = Duration.ofSeconds(4);
     private static final int MAX_DELIVERIES = 5;
     private static final Duration FINAL_WITHIN = Duration.ofSeconds(90);
     private static final Map<String, Object> WORKER = Map.of(

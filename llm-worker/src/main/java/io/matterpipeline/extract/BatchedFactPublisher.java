@@ -2,6 +2,7 @@ package io.matterpipeline.extract;
 
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.OutboundMessage;
+import io.matterpipeline.bus.TraceContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,11 +50,14 @@ final class BatchedFactPublisher {
         if (window.isZero() || maxBatch == 1) {
             return bus.publish(queue, message);
         }
-        return Mono.defer(() -> {
+        return Mono.deferContextual(context -> {
             Sinks.Empty<Void> sent = Sinks.empty();
+            // The batch is sent from a subscription of its own, without the handler's Reactor context: each fact
+            // carries the trace of the page it reports on now, as a fact published at once would.
+            OutboundMessage traced = TraceContext.traced(message, context);
             List<Waiting> full = null;
             synchronized (this) {
-                waiting.add(new Waiting(message, sent));
+                waiting.add(new Waiting(traced, sent));
                 if (waiting.size() >= maxBatch) {
                     full = takeWaiting();
                 } else if (waiting.size() == 1) {
@@ -92,7 +96,8 @@ final class BatchedFactPublisher {
         for (Waiting each : batch) {
             messages.add(each.message());
         }
-        bus.publishAll(queue, messages).subscribe(null,
+        // Deferred: a publishAll that threw instead of failing its Mono must still fail the waiting handlers.
+        Mono.defer(() -> bus.publishAll(queue, messages)).subscribe(null,
                 error -> batch.forEach(each -> each.sent().tryEmitError(error)),
                 () -> batch.forEach(each -> each.sent().tryEmitEmpty()));
     }

@@ -7,6 +7,7 @@ import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.bus.TraceContext;
 import io.matterpipeline.error.TransientException;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +18,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.test.scheduler.VirtualTimeScheduler;
+import reactor.util.context.Context;
 
 class BatchedFactPublisherTests {
 
@@ -83,6 +85,34 @@ class BatchedFactPublisherTests {
     }
 
     @Test
+    void eachBatchedFactCarriesTheTraceOfTheHandlerThatPublishedIt() {
+        BatchedFactPublisher facts = new BatchedFactPublisher(bus, "results", WINDOW, 32, time);
+        String pageA = TraceContext.generate();
+        String pageB = TraceContext.generate();
+        facts.publish(message("a")).contextWrite(Context.of(TraceContext.PROPERTY, pageA)).subscribe();
+        facts.publish(message("b")).contextWrite(Context.of(TraceContext.PROPERTY, pageB)).subscribe();
+        time.advanceTimeBy(WINDOW);
+
+        assertThat(bus.sends).singleElement().satisfies(send -> assertThat(send.traceparents())
+                .containsExactly(pageA, pageB));
+    }
+
+    @Test
+    void aSendThatThrowsFailsTheFactsOfItsBatch() {
+        MessageBus throwing = new RecordingBus() {
+            @Override
+            public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
+                throw new IllegalStateException("sender closed");
+            }
+        };
+        BatchedFactPublisher facts = new BatchedFactPublisher(throwing, "results", WINDOW, 32, time);
+        var first = facts.publish(message("a")).toFuture();
+        time.advanceTimeBy(WINDOW);
+
+        assertThat(first).isCompletedExceptionally();
+    }
+
+    @Test
     void aZeroWindowSendsEachFactAtOnce() {
         BatchedFactPublisher facts = new BatchedFactPublisher(bus, "results", Duration.ZERO, 32, time);
         facts.publish(message("a")).subscribe();
@@ -94,11 +124,11 @@ class BatchedFactPublisherTests {
         return new OutboundMessage(id, "PageExtracted", new byte[0], Map.of());
     }
 
-    private record Send(List<String> ids, Sinks.Empty<Void> outcome) {
+    private record Send(List<String> ids, List<String> traceparents, Sinks.Empty<Void> outcome) {
     }
 
     /** Records each send; a batch's send completes (or fails) when the test says so. */
-    private static final class RecordingBus implements MessageBus {
+    private static class RecordingBus implements MessageBus {
 
         final List<Send> sends = new CopyOnWriteArrayList<>();
         final List<String> singles = new CopyOnWriteArrayList<>();
@@ -112,7 +142,9 @@ class BatchedFactPublisherTests {
         @Override
         public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
             return Mono.defer(() -> {
-                Send send = new Send(messages.stream().map(OutboundMessage::messageId).toList(), Sinks.empty());
+                Send send = new Send(messages.stream().map(OutboundMessage::messageId).toList(),
+                        messages.stream().map(each -> each.properties().get(TraceContext.PROPERTY)).toList(),
+                        Sinks.empty());
                 sends.add(send);
                 return send.outcome().asMono();
             });

@@ -9,12 +9,7 @@ import static io.matterpipeline.standalone.servicebus.PipelineFixtures.range;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.matterpipeline.blob.BlobPaths;
-import io.matterpipeline.bus.DeadLetter;
-import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.QueueConsumer;
-import io.matterpipeline.contract.MessageCodec;
-import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.progress.MatterStatus;
 import io.matterpipeline.testkit.ollama.OllamaFault;
@@ -42,7 +37,7 @@ import tools.jackson.databind.JsonNode;
  * The pipeline over Service Bus: ingest, page-splitter, aggregator and two llm-workers as separate Spring Boot
  * applications, each with its own AMQP connection to one emulator (lock 4 s, max delivery count 5) and a shared
  * filesystem blob store; the model is the Ollama simulator. A sample Matter end to end, then under faults: a worker
- * killed mid-call, a poison page, a broker restart.
+ * killed mid-call, a broker restart (the poison page: {@link ServiceBusPoisonPageTests}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -51,7 +46,7 @@ class ServiceBusPipelineTests {
     private static final Duration LOCK = Duration.ofSeconds(4);
     private static final int MAX_DELIVERIES = 5;
     private static final Duration FINAL_WITHIN = Duration.ofSeconds(90);
-    private static final Map<String, Object> WORKER = Map.of(
+    static final Map<String, Object> WORKER = Map.of(
             "matter-pipeline.worker.concurrency", "1",
             // One page per worker and none kept ready, so the tests know which worker holds which page.
             "matter-pipeline.worker.ready-pages", "0",
@@ -127,52 +122,6 @@ class ServiceBusPipelineTests {
         for (String queue : List.of("documents", "pages", "results")) {
             assertThat(emulator.deadLetterMessageCount(queue)).as(queue).isZero();
         }
-    }
-
-    @Test
-    @Order(2)
-    void aPoisonPageIsDeadLetteredAfterMaxDeliveriesAndTheMatterEndsPartialNamingIt() throws IOException {
-        int deadLettersBefore = emulator.deadLetterMessageCount("pages");
-        // No worker runs until the page is broken: pages are split (and would be read) as soon as the document is
-        // uploaded, and a page read before the next line would complete the Matter.
-        workers.forEach(ConfigurableApplicationContext::close);
-        workers.clear();
-        ServiceBusPipeline.Submitted matter = pipeline.submit("poison", Map.of("filing.txt", text(3, "filing")));
-        String documentId = matter.documentId("filing.txt");
-        // Page 2's extraction slot in the store gives an I/O error on every read: a failure that is retried (it
-        // may pass) on every delivery until the delivery budget is spent.
-        PipelineFixtures.makeUnreadable(blobRoot, BlobPaths.extraction(matter.matterId(), documentId, 2));
-        startWorkers(1);
-        pipeline.seal(matter.matterId());
-
-        MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);
-
-        assertThat(status.status()).isEqualTo(MatterStatus.PARTIAL);
-        assertThat(status.totals().pagesDone()).isEqualTo(2);
-        assertThat(status.totals().pagesFailed()).isEqualTo(1);
-        JsonNode result = pipeline.result(matter.matterId());
-        assertThat(result.path("status").asString()).isEqualTo("PARTIAL");
-        assertThat(result.path("failures")).hasSize(1);
-        JsonNode failure = result.path("failures").get(0);
-        assertThat(failure.path("fileName").asString()).isEqualTo("filing.txt");
-        assertThat(failure.path("documentId").asString()).isEqualTo(documentId);
-        assertThat(failure.path("pageNumber").asInt()).isEqualTo(2);
-        assertThat(failure.path("reason").asString()).isEqualTo("blob-io-error");
-
-        awaitTrue(() -> emulator.deadLetterMessageCount("pages") == deadLettersBefore + 1, "page dead-lettered");
-        DeadLetters deadLetters = workers.get(0).getBean(DeadLetters.class);
-        List<DeadLetter> listed = deadLetters.list("pages", 100).collectList().block(Duration.ofSeconds(30));
-        DeadLetter poison = listed.stream()
-                .filter(letter -> MessageCodec.decode(letter.body()) instanceof PageTask task
-                        && task.documentId().equals(documentId))
-                .findFirst().orElseThrow(() -> new AssertionError("no dead-lettered page of " + documentId
-                        + " in " + listed));
-        PageTask task = (PageTask) MessageCodec.decode(poison.body());
-        assertThat(task.pageNumber()).isEqualTo(2);
-        assertThat(poison.reason()).isEqualTo("blob-io-error");
-        assertThat(poison.description()).contains(BlobPaths.extraction(matter.matterId(), documentId, 2));
-        // The AMQP header counts the failed deliveries before this one: the fifth and last delivery carries 4.
-        assertThat(poison.deliveryCount()).isEqualTo(MAX_DELIVERIES - 1);
     }
 
     @Test

@@ -59,7 +59,7 @@ public record WorkerProperties(
             throw new IllegalArgumentException("matter-pipeline.worker.ready-pages must be >= 0");
         }
         retry = retry == null ? Retry.defaults() : retry;
-        facts = facts == null ? new Facts(Duration.ofMillis(50), 32) : facts;
+        facts = facts == null ? Facts.defaults() : facts;
         var urls = new HashSet<String>();
         for (Endpoint endpoint : endpoints) {
             if (!urls.add(endpoint.url())) {
@@ -207,6 +207,11 @@ public record WorkerProperties(
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("matter-pipeline.worker.facts.max-batch must be >= 1");
             }
+        }
+
+        /** Facts within 50 ms of each other, at most 32 in one send. */
+        public static Facts defaults() {
+            return new Facts(Duration.ofMillis(50), 32);
         }
     }
 

@@ -65,6 +65,18 @@ final class ChatEndpoint {
             return false;
         }
 
+        /**
+         * The answer is generated: its slot is free before the answer's bytes go out, as Ollama frees a slot when
+         * generation ends. Freed after the write instead, a client sending its next call the moment this answer
+         * arrived could find this call still counted (a peak in flight one above the slots it really used).
+         */
+        void endGeneration() {
+            if (phase.compareAndSet(GENERATING, ENDED)) {
+                stats.generationEnded();
+                slots.release(ticket);
+            }
+        }
+
         void end() {
             if (phase.getAndSet(ENDED) == GENERATING) {
                 stats.generationEnded();
@@ -134,7 +146,7 @@ final class ChatEndpoint {
         Duration delay = generationDelay(fault);
         Mono<Void> generating = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
                 .then(Mono.defer(faults::gate));
-        return generating.then(Mono.defer(() -> request.stream()
+        return generating.then(Mono.fromRunnable(call::endGeneration)).then(Mono.defer(() -> request.stream()
                 ? call.answer(response, 200, NDJSON, streamLines(call, answer))
                 : call.answer(response, 200, JSON, Mono.fromCallable(() -> OllamaJson.write(doneLine(call, answer,
                         answer.content()))))));

@@ -101,7 +101,15 @@ final class OpenAiChatEndpoint {
                     Duration delay = delay(fault);
                     Mono<Void> wait = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
                             .then(Mono.defer(faults::gate));
-                    return wait.then(Mono.defer(() -> answer(response, answered, completion(request, fault))));
+                    // The slot is free before the answer's bytes go out (see ChatEndpoint.Call#endGeneration).
+                    Mono<Void> generated = Mono.fromRunnable(() -> {
+                        if (generating.getAndSet(false)) {
+                            stats.generationEnded();
+                            slots.release(ticket);
+                        }
+                    });
+                    return wait.then(generated)
+                            .then(Mono.defer(() -> answer(response, answered, completion(request, fault))));
                 }))
                 .onErrorResume(SlotQueue.QueueFullException.class,
                         e -> error(response, answered, 503, "ServiceUnavailableError", ChatEndpoint.BUSY));

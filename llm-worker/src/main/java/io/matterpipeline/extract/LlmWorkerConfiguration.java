@@ -66,6 +66,12 @@ public class LlmWorkerConfiguration {
         return ModelRouter.create(endpoints, policy, registry);
     }
 
+    /** Opens the model endpoints' connections when the worker starts, before the first page needs them. */
+    @Bean
+    ModelWarmUp workerModelWarmUp(ModelRouter workerModelClient) {
+        return new ModelWarmUp(workerModelClient);
+    }
+
     /** Readiness: down while every model endpoint's breaker is open. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")

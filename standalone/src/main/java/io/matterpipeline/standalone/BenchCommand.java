@@ -32,6 +32,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -214,7 +215,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             // On standard error, for lining up a flight recording with the measured part.
-            stderr.println("bench: measuring from " + java.time.Instant.now());
+            stderr.println("bench: measuring from " + Instant.now());
             PortCounts before = counter.snapshot();
             long cpuBefore = processCpuNanos();
             String matterId = upload(matters, tenant, pages);
@@ -223,6 +224,7 @@ final class BenchCommand implements Callable<Integer> {
             ModelRouter router = pipeline.bean(ModelRouter.class);
             List<EndpointSnapshot> routedBefore = router.endpoints();
             long started = System.nanoTime();
+            Instant sealed = Instant.now();
             matters.intake().seal(tenant, matterId).block();
             boolean finished = await(completed, limit);
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -269,6 +271,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             report.put("slotBusyShare", round(busyShare(routedBefore, routedAfter, seconds)));
             report.put("slotMsPerCall", round(slotMsPerCall(routedBefore, routedAfter)));
+            Double window = callWindowSeconds(sealed, routedAfter);
+            report.put("callWindowSeconds", window == null ? null : round(window));
+            report.put("callWindowEfficiency", ideal == null || window == null ? null : round(done / window / ideal));
             addCosts(report, counts, cpuNanos);
             addPageModelTimes(report, pipeline.bean(BlobStore.class), matterId);
             addReplicas(report, servers.stats(), routedBefore, routedAfter, seconds);
@@ -420,6 +425,30 @@ final class BenchCommand implements Callable<Integer> {
             calls += after.get(i).calls() - before.get(i).calls();
         }
         return calls == 0 ? 0 : busyMillis / calls;
+    }
+
+    /**
+     * Seconds from the first model call given a slot after the seal (the seal itself if calls of a warm-up ran before)
+     * to the last slot given back: the part of the run in which model calls could run at all. {@code efficiency} over
+     * this window instead of the whole clock leaves out both ends no slot can use: splitting and reading the first
+     * pages, and folding the last facts and assembling the Matter's result.
+     */
+    private static Double callWindowSeconds(Instant sealed, List<EndpointSnapshot> after) {
+        Instant first = null;
+        Instant last = null;
+        for (EndpointSnapshot endpoint : after) {
+            if (endpoint.firstGranted() != null && (first == null || endpoint.firstGranted().isBefore(first))) {
+                first = endpoint.firstGranted();
+            }
+            if (endpoint.lastReleased() != null && (last == null || endpoint.lastReleased().isAfter(last))) {
+                last = endpoint.lastReleased();
+            }
+        }
+        if (first == null || last == null) {
+            return null;
+        }
+        Instant from = first.isBefore(sealed) ? sealed : first;
+        return Duration.between(from, last).toNanos() / 1e9;
     }
 
     /** p50/p95/max of the model time each page took (all its calls), from the extraction blobs. */

@@ -33,4 +33,13 @@ public interface ModelClient {
      * {@link io.matterpipeline.error.TransientException} ({@link ModelFailures#UNREACHABLE}) when it does not.
      */
     Mono<Void> probe();
+
+    /**
+     * Readies the client for its first calls, e.g. opens the connections they will use and loads the client's code,
+     * so that a call's time is the model's. Completes when done; never fails (a server that is down now is found by
+     * the calls). The default does nothing.
+     */
+    default Mono<Void> warmUp() {
+        return Mono.empty();
+    }
 }

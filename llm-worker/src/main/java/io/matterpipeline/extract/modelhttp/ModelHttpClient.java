@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -40,6 +41,7 @@ public final class ModelHttpClient {
      * disposes the global loops and their connections when any application context using them closes, which in a JVM
      * running several services (the standalone, the tests) would cut the other services' model calls.
      */
+    private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(5);
     private static final LoopResources LOOPS = LoopResources.create("model-http", LoopResources.DEFAULT_IO_WORKER_COUNT,
             true);
 
@@ -48,6 +50,7 @@ public final class ModelHttpClient {
     private final Duration timeout;
     private final boolean logBodies;
     private final Scheduler replies;
+    private final int maxConnections;
 
     /**
      * @param name the client's name in its thread names, e.g. {@code ollama}
@@ -61,6 +64,7 @@ public final class ModelHttpClient {
         this.baseUrl = baseUrl;
         this.timeout = timeout;
         this.logBodies = logBodies;
+        this.maxConnections = maxConcurrentCalls;
         String host = baseUrl.replaceFirst("^https?://", "");
         // Daemon threads that end after a minute idle: a client needs no close, and an idle worker holds no threads.
         this.replies = Schedulers.newBoundedElastic(2 * maxConcurrentCalls,
@@ -127,6 +131,24 @@ public final class ModelHttpClient {
                     .publishOn(replies);
         }).onErrorMap(error -> !(error instanceof PipelineException),
                 error -> CallFailures.translate(error, baseUrl, timeout, label));
+    }
+
+    /**
+     * Opens the connections of this client's pool ahead of its first calls: {@code GET baseUrl + path} (something the
+     * server answers without generating) as many times at once as the pool has connections, each holding its
+     * connection until answered. The event loops, the HTTP codec and the connections are then ready when the first
+     * calls come, instead of costing them their first second. Completes when all have ended; never fails.
+     */
+    public Mono<Void> warmUp(String path) {
+        Duration limit = timeout.compareTo(WARM_UP_TIMEOUT) < 0 ? timeout : WARM_UP_TIMEOUT;
+        return http.warmup()
+                .then(Flux.range(0, maxConnections)
+                        .flatMap(i -> http.responseTimeout(limit).get().uri(baseUrl + path)
+                                .responseSingle((response, content) -> content.asByteArray().then())
+                                .timeout(limit)
+                                .onErrorResume(error -> Mono.empty()), maxConnections)
+                        .then())
+                .onErrorResume(error -> Mono.empty());
     }
 
     /** The server this client calls. */

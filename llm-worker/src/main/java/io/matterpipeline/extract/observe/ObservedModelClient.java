@@ -109,6 +109,11 @@ public final class ObservedModelClient implements ModelClient {
         return delegate.probe();
     }
 
+    @Override
+    public Mono<Void> warmUp() {
+        return delegate.warmUp();
+    }
+
     private Counter tokens(MeterRegistry meters, String type) {
         return Counter.builder("matterpipeline.model.tokens").description("Tokens read (input) and written (output)")
                 .tag("endpoint", endpoint).tag("type", type).register(meters);

@@ -67,6 +67,12 @@ final class OllamaModelClient implements ModelClient {
                 model.isBlank() ? options.model() : model, elapsed, options.baseUrl());
     }
 
+    /** Opens a connection per slot with {@code GET /api/version} (no generation). */
+    @Override
+    public Mono<Void> warmUp() {
+        return http.warmUp("/api/version");
+    }
+
     @Override
     public ModelLimits limits() {
         return limits;

@@ -84,6 +84,12 @@ final class OpenAiModelClient implements ModelClient {
                 model.isBlank() ? options.model() : model, elapsed, options.baseUrl());
     }
 
+    /** Opens a connection per slot with {@code GET /models} (no generation). */
+    @Override
+    public Mono<Void> warmUp() {
+        return http.warmUp("/models");
+    }
+
     @Override
     public ModelLimits limits() {
         return limits;

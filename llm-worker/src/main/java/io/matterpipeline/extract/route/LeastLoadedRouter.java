@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -112,13 +113,23 @@ final class LeastLoadedRouter implements ModelRouter {
     }
 
     @Override
+    public Mono<Void> warmUp() {
+        return Flux.fromArray(lanes)
+                .flatMap(lane -> lane.client.warmUp().onErrorResume(error -> Mono.empty()))
+                .then();
+    }
+
+    @Override
     public synchronized List<EndpointSnapshot> endpoints() {
         List<EndpointSnapshot> snapshots = new ArrayList<>(lanes.length);
         long now = System.nanoTime();
+        Instant wallNow = Instant.now();
         for (Lane lane : lanes) {
             snapshots.add(new EndpointSnapshot(lane.name, lane.slots, lane.inFlight, lane.peakInFlight,
                     lane.calls.get(), lane.failures.get(), lane.breaker.getState().name(),
-                    Duration.ofNanos(lane.busyNanos + lane.inFlight * now - lane.grantedAtSum)));
+                    Duration.ofNanos(lane.busyNanos + lane.inFlight * now - lane.grantedAtSum),
+                    lane.granted ? wallNow.minusNanos(now - lane.firstGrantNanos) : null,
+                    lane.released ? wallNow.minusNanos(now - lane.lastReleaseNanos) : null));
         }
         return snapshots;
     }
@@ -177,6 +188,10 @@ final class LeastLoadedRouter implements ModelRouter {
                 ticket.lane = lane;
                 ticket.grantedAt = System.nanoTime();
                 lane.grantedAtSum += ticket.grantedAt;
+                if (!lane.granted) {
+                    lane.granted = true;
+                    lane.firstGrantNanos = ticket.grantedAt;
+                }
                 lane.inFlight++;
                 inFlight++;
                 lane.peakInFlight = Math.max(lane.peakInFlight, lane.inFlight);
@@ -266,7 +281,9 @@ final class LeastLoadedRouter implements ModelRouter {
             lane.inFlight--;
             inFlight--;
             lane.grantedAtSum -= ticket.grantedAt;
-            lane.busyNanos += System.nanoTime() - ticket.grantedAt;
+            lane.lastReleaseNanos = System.nanoTime();
+            lane.released = true;
+            lane.busyNanos += lane.lastReleaseNanos - ticket.grantedAt;
         }
         if (ticket.settled.compareAndSet(false, true)) {
             // Granted but cancelled before an outcome: the permission is handed back without counting.
@@ -324,6 +341,11 @@ final class LeastLoadedRouter implements ModelRouter {
         /** Slot time of the calls that ended, and the grant times of those in flight (for the ones still running). */
         long busyNanos;
         long grantedAtSum;
+        /** When the first call got a slot and the latest gave one back (System.nanoTime), once there were such. */
+        boolean granted;
+        long firstGrantNanos;
+        boolean released;
+        long lastReleaseNanos;
         int consecutiveFailures;
         long lastFailureNanos;
         long lastPicked;

@@ -3,6 +3,7 @@ package io.matterpipeline.extract.route;
 import io.matterpipeline.model.ModelClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
+import reactor.core.publisher.Mono;
 
 /**
  * A {@link ModelClient} in front of several model servers: each call goes to the least-loaded healthy endpoint,
@@ -23,6 +24,14 @@ public interface ModelRouter extends ModelClient {
 
     /** The endpoints in configuration order, as they are now. */
     List<EndpointSnapshot> endpoints();
+
+    /**
+     * Warms every endpoint's client up at once ({@link io.matterpipeline.model.ModelClient#warmUp()}: the HTTP
+     * clients open a connection per slot), so that the first pages' calls do not pay for it inside their slots.
+     * Completes when all have ended; never fails.
+     */
+    @Override
+    Mono<Void> warmUp();
 
     /**
      * A router over {@code endpoints}, which must all pin the same token limits.

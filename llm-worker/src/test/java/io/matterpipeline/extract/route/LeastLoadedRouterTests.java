@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.error.TransientException;
 import io.matterpipeline.extract.ollama.OllamaClientOptions;
 import io.matterpipeline.extract.ollama.OllamaModelClients;
+import io.matterpipeline.model.ModelClient;
 import io.matterpipeline.model.ModelFailures;
+import io.matterpipeline.model.ModelLimits;
 import io.matterpipeline.model.ModelMessage;
 import io.matterpipeline.model.ModelReply;
 import io.matterpipeline.model.ModelRequest;
@@ -22,12 +25,14 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /** The router over real Ollama clients and simulated replicas on loopback. */
 class LeastLoadedRouterTests {
@@ -284,6 +289,66 @@ class LeastLoadedRouterTests {
         assertThat(a.stats().totalCalls() + b.stats().totalCalls()).isEqualTo(10);
         assertThat(a.stats().peakInFlight() + b.stats().peakInFlight()).isLessThanOrEqualTo(6);
         assertThat(a.stats().peakQueued() + b.stats().peakQueued()).isZero();
+    }
+
+    @Test
+    void warmUpWarmsEveryEndpointAtOnceAndIgnoresOneThatFails() {
+        Sinks.Empty<Void> warm = Sinks.empty();
+        GatedWarmUp up = new GatedWarmUp(endpoint("http://127.0.0.1:1", 3), warm.asMono());
+        GatedWarmUp down = new GatedWarmUp(endpoint("http://127.0.0.1:2", 2),
+                Mono.error(new TransientException(ModelFailures.UNREACHABLE, "down")));
+        ModelRouter router = router(RoutingPolicy.defaults(), up.endpoint(), down.endpoint());
+
+        CompletableFuture<Void> warmedUp = router.warmUp().toFuture();
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(down.warmUps).hasValue(1));
+        assertThat(up.warmUps).hasValue(1);
+        assertThat(warmedUp).as("waits for every endpoint").isNotDone();
+        warm.tryEmitEmpty();
+        assertThat(warmedUp).succeedsWithin(WAIT);
+        assertThat(router.endpoints()).allSatisfy(endpoint -> {
+            assertThat(endpoint.calls()).as("no chat call").isZero();
+            assertThat(endpoint.circuit()).as("a failed warm-up is not a failed call").isEqualTo("CLOSED");
+        });
+    }
+
+    /** An endpoint's client whose warm-up ends with {@code outcome}, counted. */
+    static final class GatedWarmUp implements ModelClient {
+        final RoutedEndpoint routed;
+        final Mono<Void> outcome;
+        final AtomicInteger warmUps = new AtomicInteger();
+
+        GatedWarmUp(RoutedEndpoint routed, Mono<Void> outcome) {
+            this.routed = routed;
+            this.outcome = outcome;
+        }
+
+        RoutedEndpoint endpoint() {
+            return new RoutedEndpoint(routed.name(), this, routed.slots());
+        }
+
+        @Override
+        public Mono<ModelReply> chat(ModelRequest request) {
+            return routed.client().chat(request);
+        }
+
+        @Override
+        public ModelLimits limits() {
+            return routed.client().limits();
+        }
+
+        @Override
+        public Mono<Void> probe() {
+            return routed.client().probe();
+        }
+
+        @Override
+        public Mono<Void> warmUp() {
+            return Mono.defer(() -> {
+                warmUps.incrementAndGet();
+                return outcome;
+            });
+        }
     }
 
     @Test

@@ -143,7 +143,9 @@ final class ChatEndpoint {
     private Mono<Void> generate(Call call, ChatRequest request, int numCtx, OllamaFault fault,
                                 HttpServerResponse response) {
         Answer answer = answer(request, numCtx, fault);
-        Duration delay = generationDelay(fault);
+        // The answer is ready the generation time after the call arrived (or got its slot), not after the time the
+        // simulator spent reading the request and composing the answer on top of it.
+        Duration delay = call.ticket.generationLeft(generationDelay(fault), call.startNanos, System.nanoTime());
         Mono<Void> generating = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
                 .then(Mono.defer(faults::gate));
         return generating.then(Mono.fromRunnable(call::endGeneration)).then(Mono.defer(() -> request.stream()

@@ -51,13 +51,14 @@ final class OpenAiChatEndpoint {
     }
 
     Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
+        long arrivalNanos = System.nanoTime();
         stats.callReceived();
         SlotQueue.Ticket ticket = new SlotQueue.Ticket();
         AtomicBoolean generating = new AtomicBoolean();
         AtomicBoolean answered = new AtomicBoolean();
         return request.receive().aggregate().asString(StandardCharsets.UTF_8)
                 .defaultIfEmpty("")
-                .flatMap(body -> admit(body, ticket, generating, answered, response))
+                .flatMap(body -> admit(body, arrivalNanos, ticket, generating, answered, response))
                 .doFinally(signal -> {
                     if (generating.getAndSet(false)) {
                         stats.generationEnded();
@@ -69,8 +70,8 @@ final class OpenAiChatEndpoint {
                 });
     }
 
-    private Mono<Void> admit(String body, SlotQueue.Ticket ticket, AtomicBoolean generating, AtomicBoolean answered,
-            HttpServerResponse response) {
+    private Mono<Void> admit(String body, long arrivalNanos, SlotQueue.Ticket ticket, AtomicBoolean generating,
+            AtomicBoolean answered, HttpServerResponse response) {
         Request request;
         try {
             request = parse(body);
@@ -98,7 +99,10 @@ final class OpenAiChatEndpoint {
                 .then(Mono.defer(() -> {
                     generating.set(true);
                     stats.generationStarted();
-                    Duration delay = delay(fault);
+                    // Composed first, then ready the generation time after arrival (or the slot's hand-over), as
+                    // in ChatEndpoint: the simulator's own work is part of the latency, not added to it.
+                    ObjectNode completion = completion(request, fault);
+                    Duration delay = ticket.generationLeft(delay(fault), arrivalNanos, System.nanoTime());
                     Mono<Void> wait = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
                             .then(Mono.defer(faults::gate));
                     // The slot is free before the answer's bytes go out (see ChatEndpoint.Call#endGeneration).
@@ -109,7 +113,7 @@ final class OpenAiChatEndpoint {
                         }
                     });
                     return wait.then(generated)
-                            .then(Mono.defer(() -> answer(response, answered, completion(request, fault))));
+                            .then(Mono.defer(() -> answer(response, answered, completion)));
                 }))
                 .onErrorResume(SlotQueue.QueueFullException.class,
                         e -> error(response, answered, 503, "ServiceUnavailableError", ChatEndpoint.BUSY));

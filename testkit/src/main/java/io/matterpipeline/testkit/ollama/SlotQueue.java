@@ -1,5 +1,6 @@
 package io.matterpipeline.testkit.ollama;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -26,6 +27,21 @@ final class SlotQueue {
     static final class Ticket {
         private State state = State.NEW;
         private MonoSink<Void> sink;
+        /** When a slot was handed over to it after it waited; 0 if it never waited. */
+        private volatile long handedOverNanos;
+
+        /**
+         * How much of {@code generation} is left at {@code nowNanos}: generation starts when the call arrived
+         * ({@code arrivalNanos}, {@link System#nanoTime()}) if a slot was free then, else when a slot was handed over
+         * to it. So the answer is ready {@code generation} after the call arrived (or got its slot), however long the
+         * simulator itself took to read the request and compose the answer meanwhile.
+         */
+        Duration generationLeft(Duration generation, long arrivalNanos, long nowNanos) {
+            long handedOver = handedOverNanos;
+            long startedNanos = handedOver != 0 ? handedOver : arrivalNanos;
+            Duration left = generation.minusNanos(nowNanos - startedNanos);
+            return left.isNegative() ? Duration.ZERO : left;
+        }
     }
 
     private enum State { NEW, QUEUED, GRANTED, RELEASED }
@@ -91,6 +107,7 @@ final class SlotQueue {
                 } else {
                     // The slot passes straight to the next call: busy stays the same.
                     next.state = State.GRANTED;
+                    next.handedOverNanos = System.nanoTime();
                     handOver = next.sink;
                     next.sink = null;
                 }

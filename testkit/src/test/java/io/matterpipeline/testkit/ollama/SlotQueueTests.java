@@ -35,6 +35,29 @@ class SlotQueueTests {
     }
 
     @Test
+    void generationRunsFromArrivalWhenASlotWasFreeAndFromTheHandOverWhenTheCallWaited() {
+        Duration generation = Duration.ofHours(1);
+        SlotQueue slots = new SlotQueue(1, 1);
+        SlotQueue.Ticket first = new SlotQueue.Ticket();
+        SlotQueue.Ticket second = new SlotQueue.Ticket();
+        StepVerifier.create(slots.acquire(first)).verifyComplete();
+
+        // Time spent after arrival (reading the request, composing the answer) is part of the generation time.
+        assertThat(first.generationLeft(generation, 0, Duration.ofMinutes(20).toNanos()))
+                .isEqualTo(Duration.ofMinutes(40));
+        assertThat(first.generationLeft(generation, 0, Duration.ofHours(2).toNanos())).isZero();
+
+        long arrival = System.nanoTime() - Duration.ofHours(3).toNanos();
+        StepVerifier.create(slots.acquire(second)).expectSubscription()
+                .then(() -> slots.release(first))
+                .expectComplete()
+                .verify(TIMEOUT);
+        // It waited: its generation began when it got the slot, hours after it arrived, so most of it is left.
+        assertThat(second.generationLeft(generation, arrival, System.nanoTime()))
+                .isPositive().isLessThanOrEqualTo(generation);
+    }
+
+    @Test
     void fullQueueRejects() {
         SlotQueue slots = new SlotQueue(1, 0);
         StepVerifier.create(slots.acquire(new SlotQueue.Ticket())).verifyComplete();

@@ -16,7 +16,8 @@ import reactor.core.publisher.Sinks;
  * (group commit), instead of a read-modify-write per page that every other page of the document races with.
  *
  * <p>A fact waits at most {@code window} for others; a batch is written as soon as it holds {@code maxBatch} facts,
- * or when {@code maxWaiting} facts of all documents are waiting (the consumer has no slot left to bring more). One
+ * or when {@code maxWaiting} facts of all documents are waiting (with one fact per delivery the consumer has no slot
+ * left to bring more; a worker's batch message brings many facts in one delivery, which may start a write early). One
  * document has one write in flight at a time; facts that arrive meanwhile form the next batch, written as soon as the
  * current one is done. After the write, {@code followUp} runs once for the batch with the progress as stored. Each
  * fact's {@link Mono} completes only after the write that holds it, and the follow-up, are done, so its message is

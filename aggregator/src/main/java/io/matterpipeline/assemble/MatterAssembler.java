@@ -47,7 +47,9 @@ import reactor.util.retry.Retry;
 
 /**
  * The aggregator's handler of the results queue. Each message is a fact ({@link DocumentSplit},
- * {@link DocumentFailed}, {@link PageExtracted}, {@link PageFailed}, {@link MatterSealed}) recorded in the progress
+ * {@link DocumentFailed}, {@link PageExtracted}, {@link PageFailed}, {@link MatterSealed}; a worker's batch,
+ * {@link io.matterpipeline.contract.PagesExtracted}, arrives as its single PageExtracted facts, handed over at once by
+ * the queue consumer) recorded in the progress
  * blobs by compare-and-swap; then, whether or not the fact was new (a redelivery after a crash must finish what the
  * first delivery started), the follow-up steps run:
  * <ol>

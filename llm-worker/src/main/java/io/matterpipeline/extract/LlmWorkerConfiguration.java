@@ -106,7 +106,8 @@ public class LlmWorkerConfiguration {
         PageExtractor extractor = new PageExtractor(workerModelClient, legal, properties);
         MatterSchemas schemas = new MatterSchemas(blobStore, legal, properties.schemas().cacheSize());
         BatchedFactPublisher facts = new BatchedFactPublisher(bus, pipeline.queues().results(),
-                properties.facts().batchWindow(), properties.facts().maxBatch(), Schedulers.parallel());
+                properties.facts().batchWindow(), properties.facts().maxBatch(),
+                properties.facts().maxBatchBytes().toBytes(), Schedulers.parallel());
         PageTaskHandler handler = new PageTaskHandler(blobStore, bus, extractor, schemas, pipeline.queues().results(),
                 facts);
         return new QueueConsumer(bus, pipeline.queues().pages(), properties.consumerSettings(), handler);

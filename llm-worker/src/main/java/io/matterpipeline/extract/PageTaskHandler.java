@@ -50,7 +50,8 @@ final class PageTaskHandler implements MessageHandler {
     PageTaskHandler(BlobStore blobs, MessageBus bus, PageExtractor extractor, MatterSchemas schemas,
             String resultsQueue) {
         this(blobs, bus, extractor, schemas, resultsQueue,
-                new BatchedFactPublisher(bus, resultsQueue, Duration.ZERO, 1, Schedulers.parallel()));
+                new BatchedFactPublisher(bus, resultsQueue, Duration.ZERO, 1,
+                        WorkerProperties.Facts.MIN_BATCH_BYTES.toBytes(), Schedulers.parallel()));
     }
 
     /** With {@code facts} sending the PageExtracted facts (in batches); the PageFailed facts go out one by one. */
@@ -127,8 +128,7 @@ final class PageTaskHandler implements MessageHandler {
     }
 
     private Mono<Void> announceExtracted(PageTask task, String extractionBlob) {
-        return facts.publish(MessageCodec.encode(
-                new PageExtracted(task.matterId(), task.documentId(), task.pageNumber(), extractionBlob)));
+        return facts.publish(new PageExtracted(task.matterId(), task.documentId(), task.pageNumber(), extractionBlob));
     }
 
     private Mono<Void> announceFailed(PageTask task, String reason, String description) {

@@ -10,6 +10,7 @@ import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the llm-worker, prefix {@code matter-pipeline.worker}.
@@ -191,14 +192,24 @@ public record WorkerProperties(
 
     /**
      * How the PageExtracted facts go to the results queue: those announced within {@code batchWindow} of the first
-     * waiting one, at most {@code maxBatch}, in one send (one bus operation instead of one per page). A PageTask is
-     * settled only after the send holding its fact has completed, so the window adds at most its length to how long
-     * a page's delivery is held (not to its model slot).
+     * waiting one, at most {@code maxBatch} and {@code maxBatchBytes}, in one send (one bus operation instead of one
+     * per page), as one {@code PagesExtracted} message per Matter (a lone fact as a plain {@code PageExtracted}): the
+     * aggregator receives and settles one message per batch. A PageTask is settled only after the send holding its
+     * fact has completed, so the window adds at most its length to how long a page's delivery is held (not to its
+     * model slot).
      *
-     * @param batchWindow how long the first fact of a batch waits for others; 0 sends each fact at once
+     * @param batchWindow how long the first fact of a batch waits for others; 0 sends each fact at once, as a
+     *     {@code PageExtracted} of its own (for aggregators older than the batch message)
      * @param maxBatch the most facts in one send
+     * @param maxBatchBytes the largest body of one batch message (a fact takes about 200 bytes); keep it below the
+     *     broker's message size limit less room for the message's properties: Service Bus Standard allows 256 KB in
+     *     all (Premium 100 MB, Kafka's default {@code max.message.bytes} 1 MB); at least 4KB
      */
-    public record Facts(@DefaultValue("50ms") Duration batchWindow, @DefaultValue("32") int maxBatch) {
+    public record Facts(@DefaultValue("50ms") Duration batchWindow, @DefaultValue("32") int maxBatch,
+            @DefaultValue("192KB") DataSize maxBatchBytes) {
+
+        /** The smallest byte bound: room for any single fact. */
+        static final DataSize MIN_BATCH_BYTES = DataSize.ofKilobytes(4);
 
         public Facts {
             if (batchWindow.isNegative()) {
@@ -207,11 +218,17 @@ public record WorkerProperties(
             if (maxBatch < 1) {
                 throw new IllegalArgumentException("matter-pipeline.worker.facts.max-batch must be >= 1");
             }
+            if (maxBatchBytes == null) {
+                maxBatchBytes = DataSize.ofKilobytes(192);
+            }
+            if (maxBatchBytes.compareTo(MIN_BATCH_BYTES) < 0) {
+                throw new IllegalArgumentException("matter-pipeline.worker.facts.max-batch-bytes must be >= 4KB");
+            }
         }
 
-        /** Facts within 50 ms of each other, at most 32 in one send. */
+        /** Facts within 50 ms of each other, at most 32 and 192 KB in one send. */
         public static Facts defaults() {
-            return new Facts(Duration.ofMillis(50), 32);
+            return new Facts(Duration.ofMillis(50), 32, DataSize.ofKilobytes(192));
         }
     }
 

@@ -13,6 +13,7 @@ import io.matterpipeline.config.PipelineInfrastructureAutoConfiguration;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageContent;
 import io.matterpipeline.contract.PageExtracted;
+import io.matterpipeline.contract.PagesExtracted;
 import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.model.ModelClient;
@@ -126,9 +127,11 @@ class LlmWorkerConfigurationTests {
                                     .block(WAIT);
                         }
 
-                        List<PipelineMessage> results = bus.receive("results", ReceiveOptions.defaults()).take(10)
+                        List<PipelineMessage> results = bus.receive("results", ReceiveOptions.defaults())
                                 .concatMap(delivery -> delivery.complete()
                                         .thenReturn(MessageCodec.decode(delivery.body())))
+                                .concatMapIterable(PagesExtracted::factsOf)
+                                .take(10)
                                 .collectList().block(WAIT);
 
                         assertThat(results).allSatisfy(result -> assertThat(result).isInstanceOf(PageExtracted.class));

@@ -17,6 +17,7 @@ import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageContent;
 import io.matterpipeline.contract.PageExtracted;
+import io.matterpipeline.contract.PagesExtracted;
 import io.matterpipeline.contract.PageExtraction;
 import io.matterpipeline.contract.PageFailed;
 import io.matterpipeline.contract.PageTask;
@@ -130,9 +131,11 @@ class PageTaskHandlerTests {
     /** Runs the consumer until {@code count} results arrived; returns them by page number. */
     List<PipelineMessage> results(int count) {
         consumer.start();
+        // A batch of facts counts as its facts.
         List<PipelineMessage> results = bus.receive(Queues.RESULTS, ReceiveOptions.defaults())
-                .take(count)
                 .concatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
+                .concatMapIterable(PagesExtracted::factsOf)
+                .take(count)
                 .collectList()
                 .block(WAIT);
         results.sort(Comparator.comparingInt(PageTaskHandlerTests::pageNumber));
@@ -217,7 +220,7 @@ class PageTaskHandlerTests {
                         ExtractionSchema.legal(), worker),
                 new MatterSchemas(blobs, ExtractionSchema.legal(), 16), Queues.RESULTS,
                 new BatchedFactPublisher(failingFirstBatch, Queues.RESULTS, Duration.ofMillis(50), 32,
-                        Schedulers.parallel()));
+                        WorkerProperties.Facts.MIN_BATCH_BYTES.toBytes(), Schedulers.parallel()));
         consumer = new QueueConsumer(bus, Queues.PAGES, ConsumerSettings.of(worker.effectiveConcurrency())
                 .withMaxDeliveries(worker.consumer().maxDeliveries())
                 .withRetryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)), handler);

@@ -31,6 +31,6 @@ final class TestWorkerProperties {
                 new WorkerProperties.Schemas(16),
                 new ConsumerProperties(0, maxDeliveries, Duration.ofMillis(5), Duration.ofMillis(20),
                         Duration.ofSeconds(5)),
-                new WorkerProperties.Facts(Duration.ZERO, 1));
+                new WorkerProperties.Facts(Duration.ZERO, 1, WorkerProperties.Facts.MIN_BATCH_BYTES));
     }
 }

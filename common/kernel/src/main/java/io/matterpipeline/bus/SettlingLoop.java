@@ -5,6 +5,7 @@ import io.matterpipeline.telemetry.ConsumerTelemetry;
 import io.matterpipeline.telemetry.LogContext;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +44,21 @@ final class SettlingLoop<T> {
         default Map<String, String> ids(T message) {
             return Map.of();
         }
+
+        /**
+         * The messages a batch delivery carries, each handled on its own; null when the delivery is one message
+         * (the default).
+         */
+        default List<Part<T>> parts(T message) {
+            return null;
+        }
+    }
+
+    /**
+     * One message of a batch delivery: what the handler gets, its id and type, and the traceparent it was sent with
+     * (null: a child of the delivery's trace).
+     */
+    record Part<T>(T message, String messageId, String type, String traceparent) {
     }
 
     private final MessageBus bus;
@@ -141,12 +157,51 @@ final class SettlingLoop<T> {
         String name = steps.describe(message, delivery);
         MessageHandler.DeliveryAttempt attempt =
                 new MessageHandler.DeliveryAttempt(delivery.deliveryCount(), settings.maxDeliveries());
-        Mono<Void> work = observed.handler(queue, delivery.type(), Mono.defer(() -> steps.handle(message, attempt)))
+        List<Part<T>> parts = steps.parts(message);
+        Mono<Void> work = (parts == null
+                ? observed.handler(queue, delivery.type(), Mono.defer(() -> steps.handle(message, attempt)))
+                : handleParts(delivery, parts, attempt, observed))
                 .checkpoint("handle " + name);
         return observed.observe(queue, delivery, steps.ids(message), withLockRenewal(delivery, work)
                 .then(Mono.defer(delivery::complete))
                 .onErrorResume(failure -> !(failure instanceof LockLostException),
                         failure -> settleFailure(delivery, message, name, attempt, failure)));
+    }
+
+    /**
+     * Handles every part of a batch delivery at once (so a handler that groups what arrives together, such as the
+     * aggregator's progress writes, sees them together), each in a span of its own continuing its own trace, timed
+     * and counted like a delivery of its own. Fails once all have finished if any failed, with the failure that
+     * decides the settlement of the whole delivery: a retryable one if there is one (the message is redelivered and
+     * every part handled again, which idempotent handlers absorb), else the first (poison: dead-lettered with its
+     * reason). Concurrency is the number of parts, which the message size bounds.
+     */
+    private Mono<Void> handleParts(Delivery delivery, List<Part<T>> parts, MessageHandler.DeliveryAttempt attempt,
+            ConsumerTelemetry observed) {
+        if (parts.isEmpty()) {
+            return Mono.empty();
+        }
+        return Flux.fromIterable(parts)
+                .flatMap(part -> observed.observePart(queue, delivery, part.messageId(), part.type(),
+                                part.traceparent(), steps.ids(part.message()),
+                                observed.handler(queue, part.type(),
+                                        Mono.defer(() -> steps.handle(part.message(), attempt))))
+                        .then(Mono.<Throwable>empty())
+                        .onErrorResume(Mono::just), parts.size())
+                .collectList()
+                .flatMap(failures -> {
+                    if (failures.isEmpty()) {
+                        return Mono.empty();
+                    }
+                    if (failures.size() > 1) {
+                        log.info("Queue {}: {} of the {} messages in {} failed", queue, failures.size(), parts.size(),
+                                delivery.messageId());
+                    }
+                    return Mono.error(failures.stream()
+                            .filter(failure -> Settlement.of(failure).action() == Settlement.Action.RETRY)
+                            .findFirst()
+                            .orElse(failures.get(0)));
+                });
     }
 
     private Mono<Void> settleFailure(Delivery delivery, T message, String name,

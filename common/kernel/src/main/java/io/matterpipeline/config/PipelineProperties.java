@@ -77,7 +77,7 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
     /**
      * @param documents queue of DocumentReceived, from ingest to the page-splitter
      * @param pages queue of PageTask, from the page-splitter to the llm-workers
-     * @param results queue of the facts the aggregator merges (DocumentSplit, PageExtracted, MatterSealed, ...)
+     * @param results queue of the facts the aggregator merges (DocumentSplit, PagesExtracted, MatterSealed, ...)
      * @param mattersCompleted queue of MatterCompleted, for upstream systems
      */
     public record QueueNames(

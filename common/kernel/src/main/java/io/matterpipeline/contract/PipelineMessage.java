@@ -22,13 +22,14 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = DocumentFailed.class, name = DocumentFailed.TYPE),
         @JsonSubTypes.Type(value = PageTask.class, name = PageTask.TYPE),
         @JsonSubTypes.Type(value = PageExtracted.class, name = PageExtracted.TYPE),
+        @JsonSubTypes.Type(value = PagesExtracted.class, name = PagesExtracted.TYPE),
         @JsonSubTypes.Type(value = PageFailed.class, name = PageFailed.TYPE),
         @JsonSubTypes.Type(value = MatterSealed.class, name = MatterSealed.TYPE),
         @JsonSubTypes.Type(value = MatterCompleted.class, name = MatterCompleted.TYPE)
 })
 public sealed interface PipelineMessage
-        permits DocumentReceived, DocumentSplit, DocumentFailed, PageTask, PageExtracted, PageFailed, MatterSealed,
-        MatterCompleted {
+        permits DocumentReceived, DocumentSplit, DocumentFailed, PageTask, PageExtracted, PagesExtracted, PageFailed,
+        MatterSealed, MatterCompleted {
 
     /** The schema version this code writes; readers accept this version and older ones. */
     int SCHEMA_VERSION = 1;

@@ -7,7 +7,7 @@ public final class Queues {
     public static final String DOCUMENTS = "documents";
     /** PageTask, from the page-splitter to the llm-workers. */
     public static final String PAGES = "pages";
-    /** DocumentSplit, DocumentFailed, PageExtracted, PageFailed and MatterSealed, to the aggregator. */
+    /** DocumentSplit, DocumentFailed, PagesExtracted, PageExtracted, PageFailed and MatterSealed, to the aggregator. */
     public static final String RESULTS = "results";
     /** MatterCompleted, for upstream systems. */
     public static final String MATTERS_COMPLETED = "matters-completed";

@@ -106,43 +106,59 @@ public final class ConsumerTelemetry {
      * @param ids the message's {@link LogContext} ids (Matter, document, page)
      */
     public Mono<Void> observe(String queue, Delivery delivery, Map<String, String> ids, Mono<Void> handleAndSettle) {
-        return Mono.defer(() -> {
-            String parent = TraceContext.incoming(delivery.properties());
-            Context parentContext = parent == null ? Context.root()
-                    : W3CTraceContextPropagator.getInstance().extract(Context.root(),
-                            Map.of(TraceContext.PROPERTY, parent), GETTER);
-            var builder = tracer.spanBuilder(queue + " process")
-                    .setParent(parentContext)
-                    .setSpanKind(SpanKind.CONSUMER)
-                    .setAttribute("messaging.operation.type", "process")
-                    .setAttribute("messaging.destination.name", queue)
-                    .setAttribute("messaging.message.id", String.valueOf(delivery.messageId()))
-                    .setAttribute(AttributeKey.longKey("messaging.delivery_count"), delivery.deliveryCount() + 1L);
-            if (delivery.type() != null) {
-                builder.setAttribute("matterpipeline.message.type", delivery.type());
-            }
-            ids.forEach(builder::setAttribute);
-            Span span = builder.startSpan();
-            String traceparent = traceparentOf(span.getSpanContext(), parent);
-            Context otel = parentContext.with(span);
-            Map<String, String> logFields = new LinkedHashMap<>(ids);
-            logFields.put(LogContext.TRACE_ID, TraceContext.traceId(traceparent));
-            logFields.put(LogContext.SPAN_ID, TraceContext.spanId(traceparent));
-            return new MonoOperator<Void, Void>(handleAndSettle) {
-                        @Override
-                        public void subscribe(CoreSubscriber<? super Void> actual) {
-                            // Current while the handler's chain is subscribed: instrumentation that reads the thread's
-                            // context (the agent's Reactor, Azure SDK and HTTP client hooks) sees the span.
-                            try (Scope ignored = otel.makeCurrent()) {
-                                source.subscribe(actual);
-                            }
+        return Mono.defer(() -> observed(queue, TraceContext.incoming(delivery.properties()), delivery.messageId(),
+                delivery.type(), delivery, ids, handleAndSettle));
+    }
+
+    /**
+     * Runs the handling of one message of a batch delivery inside a span of its own, as if it had been delivered
+     * alone: its parent is the traceparent the message was sent with (else the delivery's), its attributes the
+     * message's id, type and ids, and the delivery's count. Everything the handling publishes carries this span.
+     *
+     * @param traceparent the message's own traceparent; null or malformed: the delivery's
+     */
+    public Mono<Void> observePart(String queue, Delivery delivery, String messageId, String type, String traceparent,
+            Map<String, String> ids, Mono<Void> handle) {
+        return Mono.defer(() -> observed(queue, TraceContext.isValid(traceparent) ? traceparent
+                : TraceContext.incoming(delivery.properties()), messageId, type, delivery, ids, handle));
+    }
+
+    private Mono<Void> observed(String queue, String parent, String messageId, String type, Delivery delivery,
+            Map<String, String> ids, Mono<Void> work) {
+        Context parentContext = parent == null ? Context.root()
+                : W3CTraceContextPropagator.getInstance().extract(Context.root(),
+                        Map.of(TraceContext.PROPERTY, parent), GETTER);
+        var builder = tracer.spanBuilder(queue + " process")
+                .setParent(parentContext)
+                .setSpanKind(SpanKind.CONSUMER)
+                .setAttribute("messaging.operation.type", "process")
+                .setAttribute("messaging.destination.name", queue)
+                .setAttribute("messaging.message.id", String.valueOf(messageId))
+                .setAttribute(AttributeKey.longKey("messaging.delivery_count"), delivery.deliveryCount() + 1L);
+        if (type != null) {
+            builder.setAttribute("matterpipeline.message.type", type);
+        }
+        ids.forEach(builder::setAttribute);
+        Span span = builder.startSpan();
+        String traceparent = traceparentOf(span.getSpanContext(), parent);
+        Context otel = parentContext.with(span);
+        Map<String, String> logFields = new LinkedHashMap<>(ids);
+        logFields.put(LogContext.TRACE_ID, TraceContext.traceId(traceparent));
+        logFields.put(LogContext.SPAN_ID, TraceContext.spanId(traceparent));
+        return new MonoOperator<Void, Void>(work) {
+                    @Override
+                    public void subscribe(CoreSubscriber<? super Void> actual) {
+                        // Current while the handler's chain is subscribed: instrumentation that reads the thread's
+                        // context (the agent's Reactor, Azure SDK and HTTP client hooks) sees the span.
+                        try (Scope ignored = otel.makeCurrent()) {
+                            source.subscribe(actual);
                         }
                     }
-                    .contextWrite(context -> context.put(TraceContext.PROPERTY, traceparent)
-                            .put(OTEL_CONTEXT, otel)
-                            .putAllMap(logFields))
-                    .doFinally(signal -> span.end());
-        });
+                }
+                .contextWrite(context -> context.put(TraceContext.PROPERTY, traceparent)
+                        .put(OTEL_CONTEXT, otel)
+                        .putAllMap(logFields))
+                .doFinally(signal -> span.end());
     }
 
     /** Times the handler (not its settlement) and marks the handling span failed when it fails. */

@@ -3,7 +3,9 @@ package io.matterpipeline.bus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageExtracted;
 import io.matterpipeline.contract.PageTask;
+import io.matterpipeline.contract.PagesExtracted;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.error.BadInputException;
 import io.matterpipeline.error.TransientException;
@@ -21,6 +23,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -28,6 +31,10 @@ class QueueConsumerTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final PageTask TASK = new PageTask("m-1", "d-1", 3, 9, "matters/m-1/documents/d-1/pages/00003.json");
+    private static final PagesExtracted BATCH = new PagesExtracted("m-1", List.of(
+            new PagesExtracted.Page("d-1", 1, "e1", null),
+            new PagesExtracted.Page("d-1", 2, "e2", null),
+            new PagesExtracted.Page("d-2", 3, "e3", null)));
 
     private final List<String> events = new CopyOnWriteArrayList<>();
 
@@ -208,6 +215,67 @@ class QueueConsumerTests {
     }
 
     @Test
+    void aBatchIsHandledAsItsFactsAllAtOnceAndCompletedOnceEveryOneSucceeded() {
+        List<PipelineMessage> handled = new CopyOnWriteArrayList<>();
+        Sinks.Empty<Void> allArrived = Sinks.empty();
+        // Each fact's handling ends only once all three have begun: handled one after another, they never would.
+        MessageHandler handler = (message, attempt) -> Mono.defer(() -> {
+            handled.add(message);
+            if (handled.size() == BATCH.pages().size()) {
+                allArrived.tryEmitEmpty();
+            }
+            return allArrived.asMono();
+        });
+
+        StepVerifier.create(consumer(settings(3), handler, batchDelivery(0)).run(Mono.never()))
+                .expectComplete().verify(TIMEOUT);
+
+        assertThat(handled).containsExactlyInAnyOrderElementsOf(BATCH.facts());
+        assertThat(events).containsExactly("complete");
+    }
+
+    @Test
+    void aTransientFailureOfOneFactRetriesTheWholeBatchEvenBesideAPoisonOne() {
+        MessageHandler handler = (message, attempt) -> {
+            int page = ((PageExtracted) message).pageNumber();
+            return page == 1 ? Mono.error(new BadInputException("page-out-of-range", "page 1"))
+                    : page == 2 ? Mono.error(new TransientException("blob-unavailable", "503")) : Mono.empty();
+        };
+
+        StepVerifier.withVirtualTime(() -> consumer(settings(5), handler, batchDelivery(0)).run(Mono.never()))
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(1))
+                .verifyComplete();
+
+        assertThat(events).containsExactly("abandon");
+    }
+
+    @Test
+    void aPoisonFactDeadLettersTheBatchWithItsReasonOnceTheOtherFactsAreDone() {
+        List<PipelineMessage> done = new CopyOnWriteArrayList<>();
+        MessageHandler handler = (message, attempt) -> ((PageExtracted) message).pageNumber() == 2
+                ? Mono.error(new BadInputException("page-out-of-range", "page 2 of 1"))
+                : Mono.delay(Duration.ofMillis(50)).then(Mono.fromRunnable(() -> done.add(message)));
+
+        StepVerifier.create(consumer(settings(3), handler, batchDelivery(0)).run(Mono.never())).expectComplete().verify(TIMEOUT);
+
+        assertThat(done).hasSize(2);
+        // The give-up hook hears of every fact of the batch, as if each had been delivered alone.
+        assertThat(events).containsExactly("give-up page-out-of-range", "give-up page-out-of-range",
+                "give-up page-out-of-range", "dead-letter page-out-of-range BadInputException: page 2 of 1");
+    }
+
+    @Test
+    void aBatchFailingOnItsLastDeliveryIsDeadLettered() {
+        MessageHandler handler = (message, attempt) -> ((PageExtracted) message).pageNumber() == 3
+                ? Mono.error(new TransientException("blob-unavailable", "503")) : Mono.empty();
+
+        StepVerifier.create(consumer(settings(3), handler, batchDelivery(2)).run(Mono.never())).expectComplete().verify(TIMEOUT);
+
+        assertThat(events).endsWith("dead-letter blob-unavailable TransientException: 503");
+    }
+
+    @Test
     void gracefulStopLetsAnInFlightHandlerFinish() throws InterruptedException {
         RecordingDelivery delivery = new RecordingDelivery(0);
         CountDownLatch started = new CountDownLatch(1);
@@ -233,6 +301,10 @@ class QueueConsumerTests {
     private static ConsumerSettings settings(int maxDeliveries) {
         return new ConsumerSettings(2, 0, maxDeliveries, Duration.ofMillis(500), Duration.ofSeconds(5),
                 Duration.ofSeconds(5));
+    }
+
+    private RecordingDelivery batchDelivery(int deliveryCount) {
+        return new RecordingDelivery(deliveryCount, MessageCodec.encode(BATCH).body());
     }
 
     private QueueConsumer consumer(ConsumerSettings settings, MessageHandler handler, RecordingDelivery delivery) {

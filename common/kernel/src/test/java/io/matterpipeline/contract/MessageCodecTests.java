@@ -23,6 +23,11 @@ class MessageCodecTests {
                 new DocumentFailed("m-1", "d-2", "encrypted-pdf", "The PDF is encrypted"),
                 new PageTask("m-1", "d-1", 3, 12, "matters/m-1/documents/d-1/pages/00003.json"),
                 new PageExtracted("m-1", "d-1", 3, "matters/m-1/documents/d-1/extractions/00003.json"),
+                new PagesExtracted("m-1", List.of(
+                        new PagesExtracted.Page("d-1", 4, "matters/m-1/documents/d-1/extractions/00004.json",
+                                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+                        new PagesExtracted.Page("d-2", 1, "matters/m-1/documents/d-2/extractions/00001.json",
+                                null))),
                 new PageFailed("m-1", "d-1", 4, "model-unavailable", "503 three times"),
                 new MatterSealed("m-1", List.of(new SealedDocument("d-1", "contract.pdf"),
                         new SealedDocument("d-2", "scan.json"))),

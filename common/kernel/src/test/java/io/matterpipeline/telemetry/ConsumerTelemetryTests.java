@@ -17,6 +17,7 @@ import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageExtracted;
 import io.matterpipeline.contract.PageTask;
+import io.matterpipeline.contract.PagesExtracted;
 import io.matterpipeline.error.BadInputException;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -130,6 +131,50 @@ class ConsumerTelemetryTests {
         assertThat(meters.get("matterpipeline.handler.duration").tags("queue", "pages", "outcome", "failure")
                 .timer().count()).isEqualTo(1);
         assertThat(meters.get("matterpipeline.handler.in.flight").tags("queue", "pages").gauge().value()).isZero();
+    }
+
+    @Test
+    void eachFactOfABatchIsHandledInItsOwnPagesTraceAndCountedAsAPage() {
+        String pageOne = "00-11111111111111111111111111111111-1111111111111111-01";
+        String pageTwo = "00-22222222222222222222222222222222-2222222222222222-01";
+        Map<Integer, String> published = new java.util.concurrent.ConcurrentHashMap<>();
+        QueueConsumer consumer = new QueueConsumer(bus, "results", ConsumerSettings.of(1), (message, attempt) ->
+                Mono.deferContextual(context -> {
+                    published.put(((PageExtracted) message).pageNumber(), context.get(TraceContext.PROPERTY));
+                    return Mono.empty();
+                }));
+        consumer.observeWith(ConsumerTelemetry.of(meters, sdk));
+        bus.publish("results", MessageCodec.encode(new PagesExtracted("m-7", List.of(
+                new PagesExtracted.Page("d-3", 1, "x1", pageOne),
+                new PagesExtracted.Page("d-4", 2, "x2", pageTwo))))).block(TIMEOUT);
+
+        consumer.start();
+        try {
+            await(() -> bus.activeCount("results") == 0 && published.size() == 2);
+        } finally {
+            consumer.stop();
+        }
+
+        await(() -> spans.getFinishedSpanItems().size() == 3);
+        List<SpanData> pages = spans.getFinishedSpanItems().stream()
+                .filter(span -> span.getAttributes().get(AttributeKey.stringKey("pageNumber")) != null)
+                .sorted(java.util.Comparator.comparing(span -> span.getAttributes()
+                        .get(AttributeKey.stringKey("pageNumber"))))
+                .toList();
+        assertThat(pages).hasSize(2).allSatisfy(span -> {
+            assertThat(span.getName()).isEqualTo("results process");
+            assertThat(span.getKind()).isEqualTo(SpanKind.CONSUMER);
+        });
+        for (int i = 0; i < 2; i++) {
+            String sent = i == 0 ? pageOne : pageTwo;
+            SpanData span = pages.get(i);
+            assertThat(span.getTraceId()).isEqualTo(TraceContext.traceId(sent));
+            assertThat(span.getParentSpanId()).isEqualTo(TraceContext.spanId(sent));
+            assertThat(span.getAttributes().get(AttributeKey.stringKey("documentId"))).isEqualTo("d-" + (3 + i));
+            // What the fact's handling publishes continues from the fact's own span.
+            assertThat(published.get(i + 1)).isEqualTo("00-" + span.getTraceId() + "-" + span.getSpanId() + "-01");
+        }
+        assertThat(meters.get("matterpipeline.pages").tags("outcome", "extracted").counter().count()).isEqualTo(2);
     }
 
     @Test

@@ -22,6 +22,14 @@ import reactor.core.publisher.Mono;
  */
 public interface ModelClient {
 
+    /**
+     * Key of a {@link Runnable} a caller may put in the subscriber context of {@link #chat}: an adapter runs it once,
+     * the moment the server's whole answer has arrived (whatever its status), before it parses the answer or hands
+     * the reply on to another thread. A router gives the call's slot back there, so the next call starts without
+     * waiting for that hop. It must be quick and must not block (it may run on an event loop).
+     */
+    String ANSWERED = ModelClient.class.getName() + ".answered";
+
     /** Sends one chat request; emits the reply once the whole answer arrived. */
     Mono<ModelReply> chat(ModelRequest request);
 

@@ -1,6 +1,7 @@
 package io.matterpipeline.extract.modelhttp;
 
 import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.model.ModelClient;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -41,6 +42,7 @@ public final class ModelHttpClient {
      * disposes the global loops and their connections when any application context using them closes, which in a JVM
      * running several services (the standalone, the tests) would cut the other services' model calls.
      */
+    private static final Runnable NOTHING = () -> { };
     private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(5);
     private static final LoopResources LOOPS = LoopResources.create("model-http", LoopResources.DEFAULT_IO_WORKER_COUNT,
             true);
@@ -101,8 +103,9 @@ public final class ModelHttpClient {
      * @param label what the call is for, named in failures
      */
     public <T> Mono<T> post(String path, byte[] body, String label, BiFunction<byte[], Duration, T> reply) {
-        return Mono.defer(() -> {
+        return Mono.deferContextual(context -> {
             long start = System.nanoTime();
+            Runnable answered = context.getOrDefault(ModelClient.ANSWERED, NOTHING);
             if (logBodies) {
                 log.info("Model request to {}{} ({}): {}", baseUrl, path, label,
                         new String(body, StandardCharsets.UTF_8));
@@ -115,6 +118,8 @@ public final class ModelHttpClient {
                     .responseSingle((response, content) -> content.asByteArray()
                             .defaultIfEmpty(new byte[0])
                             .map(bytes -> {
+                                // First the caller's hook (its slot comes free), then the parsing and the hop.
+                                answered.run();
                                 if (logBodies) {
                                     log.info("Model response from {}{} ({}): HTTP {} {}", baseUrl, path, label,
                                             response.status().code(), new String(bytes, StandardCharsets.UTF_8));

@@ -87,13 +87,15 @@ final class LeastLoadedRouter implements ModelRouter {
     public Mono<ModelReply> chat(ModelRequest request) {
         return Mono.defer(() -> {
             Ticket ticket = new Ticket();
-            // The slot is given back as soon as the call has its outcome, before the reply travels on: what the
-            // caller does with it (checking the answer, writing the extraction) must not keep a model slot idle.
-            // doFinally covers a cancel.
+            // The slot is given back as soon as the answer has arrived (the client runs the ANSWERED hook on its
+            // event loop, before it hands the reply on to another thread), or else when the call has its outcome:
+            // neither the hop nor what the caller does with the reply (checking the answer, writing the
+            // extraction) may keep a model slot idle. doFinally covers a cancel.
             return admit(ticket)
                     .flatMap(lane -> call(lane, ticket, request))
                     .doOnTerminate(() -> release(ticket))
-                    .doFinally(signal -> release(ticket));
+                    .doFinally(signal -> release(ticket))
+                    .contextWrite(context -> context.put(ModelClient.ANSWERED, (Runnable) () -> answered(ticket)));
         });
     }
 
@@ -263,9 +265,22 @@ final class LeastLoadedRouter implements ModelRouter {
         return true;
     }
 
-    /** Gives back the queue place or the slot of {@code ticket}; idempotent. */
+    /** The answer of {@code ticket}'s call has arrived: its slot is given back (its outcome is still to come). */
+    private void answered(Ticket ticket) {
+        synchronized (this) {
+            if (ticket.state != State.GRANTED) {
+                return;
+            }
+            ticket.state = State.ANSWERED;
+            freeSlot(ticket);
+        }
+        dispatch();
+    }
+
+    /** Gives back the queue place or the slot of {@code ticket}, and its breaker permission if unused; idempotent. */
     private void release(Ticket ticket) {
         Lane lane;
+        boolean slotFreed;
         synchronized (this) {
             State was = ticket.state;
             ticket.state = State.RELEASED;
@@ -274,22 +289,33 @@ final class LeastLoadedRouter implements ModelRouter {
                 ticket.sink = null;
                 return;
             }
-            if (was != State.GRANTED) {
+            if (was != State.GRANTED && was != State.ANSWERED) {
                 return;
             }
             lane = ticket.lane;
-            lane.inFlight--;
-            inFlight--;
-            lane.grantedAtSum -= ticket.grantedAt;
-            lane.lastReleaseNanos = System.nanoTime();
-            lane.released = true;
-            lane.busyNanos += lane.lastReleaseNanos - ticket.grantedAt;
+            slotFreed = was == State.GRANTED;
+            if (slotFreed) {
+                freeSlot(ticket);
+            }
         }
         if (ticket.settled.compareAndSet(false, true)) {
             // Granted but cancelled before an outcome: the permission is handed back without counting.
             lane.breaker.releasePermission();
         }
-        dispatch();
+        if (slotFreed) {
+            dispatch();
+        }
+    }
+
+    /** Slot accounting of a call that gives its slot back; under the router's lock. */
+    private void freeSlot(Ticket ticket) {
+        Lane lane = ticket.lane;
+        lane.inFlight--;
+        inFlight--;
+        lane.grantedAtSum -= ticket.grantedAt;
+        lane.lastReleaseNanos = System.nanoTime();
+        lane.released = true;
+        lane.busyNanos += lane.lastReleaseNanos - ticket.grantedAt;
     }
 
     private synchronized int waitingCount() {
@@ -318,7 +344,8 @@ final class LeastLoadedRouter implements ModelRouter {
         return error instanceof PipelineException pipeline ? pipeline.reason() : error.getClass().getSimpleName();
     }
 
-    private enum State { NEW, QUEUED, GRANTED, RELEASED }
+    /** ANSWERED: the answer arrived and the slot is given back, the outcome (and the breaker's count) still to come. */
+    private enum State { NEW, QUEUED, GRANTED, ANSWERED, RELEASED }
 
     /** One call's claim on a slot; its state is guarded by the router's lock. */
     private static final class Ticket {

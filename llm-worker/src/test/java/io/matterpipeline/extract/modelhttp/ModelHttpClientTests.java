@@ -1,11 +1,16 @@
 package io.matterpipeline.extract.modelhttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.model.ModelClient;
 import io.matterpipeline.testkit.net.LoopbackPorts;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +67,35 @@ class ModelHttpClientTests {
         }
         assertThat(posts).hasValue(slots);
         assertThat(connections).as("the calls found the warm connections").hasSize(slots);
+    }
+
+    @Test
+    void theCallersAnsweredHookRunsOnceWhenTheAnswerIsInBeforeItIsParsedWhateverItsStatus() {
+        server = HttpServer.create().host("127.0.0.1").port(LoopbackPorts.next())
+                .route(routes -> routes
+                        .post("/ok", (request, response) -> request.receive().then(
+                                response.sendString(Mono.just("{}")).then()))
+                        .post("/busy", (request, response) -> request.receive().then(
+                                response.status(503).sendString(Mono.just("busy")).then())))
+                .bindNow(WAIT);
+        ModelHttpClient client = new ModelHttpClient("test", "http://127.0.0.1:" + server.port(), WAIT, 2, null,
+                false);
+        List<String> events = new CopyOnWriteArrayList<>();
+        Runnable hook = () -> events.add("answered");
+
+        client.post("/ok", new byte[] {'{', '}'}, "ok", (bytes, elapsed) -> events.add("parsed"))
+                .contextWrite(context -> context.put(ModelClient.ANSWERED, hook))
+                .block(WAIT);
+        Throwable busy = catchThrowable(() -> client.post("/busy", new byte[] {'{', '}'}, "busy",
+                        (bytes, elapsed) -> events.add("parsed"))
+                .contextWrite(context -> context.put(ModelClient.ANSWERED, hook))
+                .block(WAIT));
+
+        assertThat(events).containsExactly("answered", "parsed", "answered");
+        assertThat(busy).isInstanceOf(PipelineException.class);
+        // Without a hook in the context a call works as before.
+        assertThat(client.post("/ok", new byte[] {'{', '}'}, "ok", (bytes, elapsed) -> bytes.length).block(WAIT))
+                .isEqualTo(2);
     }
 
     @Test

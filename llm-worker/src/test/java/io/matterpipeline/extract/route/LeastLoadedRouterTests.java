@@ -145,6 +145,39 @@ class LeastLoadedRouterTests {
     }
 
     @Test
+    void aSlotComesFreeWhenTheAnswerHasArrivedBeforeTheReplyIsHandedOn() {
+        Sinks.One<ModelReply> handedOn = Sinks.one();
+        AtomicInteger chats = new AtomicInteger();
+        ModelReply reply = new ModelReply("{}", ModelReply.DoneReason.STOP, 1, 1, "m", Duration.ZERO, "a");
+        // The first call's answer arrives (the client runs the hook) but its reply is not handed on yet; the others
+        // answer at once.
+        ModelClient client = new GatedWarmUp(endpoint("http://127.0.0.1:1", 1), Mono.empty()) {
+            @Override
+            public Mono<ModelReply> chat(ModelRequest request) {
+                return Mono.deferContextual(context -> {
+                    context.<Runnable>get(ModelClient.ANSWERED).run();
+                    return chats.incrementAndGet() == 1 ? handedOn.asMono() : Mono.just(reply);
+                });
+            }
+        };
+        ModelRouter router = router(policy(1024, Duration.ofSeconds(10)), new RoutedEndpoint("a", client, 1));
+
+        CompletableFuture<ModelReply> first = router.chat(REQUEST).toFuture();
+        ModelReply second = router.chat(REQUEST).block(WAIT);
+
+        assertThat(second).isSameAs(reply);
+        assertThat(first).isNotDone();
+        handedOn.tryEmitValue(reply);
+        assertThat(first).succeedsWithin(WAIT);
+        EndpointSnapshot endpoint = router.endpoints().get(0);
+        assertThat(endpoint.peakInFlight()).isEqualTo(1);
+        assertThat(endpoint.inFlight()).isZero();
+        assertThat(endpoint.calls()).as("both outcomes counted once the replies came").isEqualTo(2);
+        assertThat(meters.get("matterpipeline.model.calls").tag("endpoint", "a").tag("outcome", "success")
+                .counter().count()).isEqualTo(2.0);
+    }
+
+    @Test
     void slowReplicaGetsFewerCallsThanTheFastOnes() throws Exception {
         OllamaSimulator fast = replica(OllamaSimulatorOptions.builder().slots(2).latency(Duration.ofMillis(5)));
         OllamaSimulator slow = replica(OllamaSimulatorOptions.builder().slots(2).latency(Duration.ofMillis(250)));
@@ -313,7 +346,7 @@ class LeastLoadedRouterTests {
     }
 
     /** An endpoint's client whose warm-up ends with {@code outcome}, counted. */
-    static final class GatedWarmUp implements ModelClient {
+    static class GatedWarmUp implements ModelClient {
         final RoutedEndpoint routed;
         final Mono<Void> outcome;
         final AtomicInteger warmUps = new AtomicInteger();

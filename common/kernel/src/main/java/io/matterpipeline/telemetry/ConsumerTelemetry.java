@@ -155,9 +155,8 @@ public final class ConsumerTelemetry {
                         }
                     }
                 }
-                .contextWrite(context -> context.put(TraceContext.PROPERTY, traceparent)
-                        .put(OTEL_CONTEXT, otel)
-                        .putAllMap(logFields))
+                .contextWrite(context -> LogContext.write(context.put(TraceContext.PROPERTY, traceparent)
+                        .put(OTEL_CONTEXT, otel), logFields))
                 .doFinally(signal -> span.end());
     }
 

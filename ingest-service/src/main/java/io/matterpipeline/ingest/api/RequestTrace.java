@@ -4,6 +4,7 @@ import io.matterpipeline.bus.TraceContext;
 import io.matterpipeline.telemetry.LogContext;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import java.util.Map;
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -13,8 +14,8 @@ import reactor.core.publisher.Mono;
 /**
  * Makes an HTTP request the parent of the messages it publishes (an upload's {@code DocumentReceived}, a seal's
  * {@code MatterSealed}, ...): it writes the request's traceparent into the Reactor context under
- * {@link TraceContext#PROPERTY}, where every bus adapter's publish reads it, and its trace and span ids under the
- * {@link LogContext} keys, so the request's log lines carry them.
+ * {@link TraceContext#PROPERTY}, where every bus adapter's publish reads it, and its trace and span ids as
+ * {@link LogContext} fields, so the request's log lines carry them.
  *
  * <p>The request's traceparent is the current OpenTelemetry span's when there is one (the Azure Monitor agent
  * instruments WebFlux server requests, and its span is current when the filter chain is invoked); without one, a
@@ -28,9 +29,10 @@ public final class RequestTrace implements WebFilter, Ordered {
         return Mono.defer(() -> {
             String traceparent = traceparentOf(Span.current().getSpanContext(),
                     exchange.getRequest().getHeaders().getFirst(TraceContext.PROPERTY));
-            return chain.filter(exchange).contextWrite(context -> context.put(TraceContext.PROPERTY, traceparent)
-                    .put(LogContext.TRACE_ID, TraceContext.traceId(traceparent))
-                    .put(LogContext.SPAN_ID, TraceContext.spanId(traceparent)));
+            return chain.filter(exchange).contextWrite(context -> LogContext.write(
+                    context.put(TraceContext.PROPERTY, traceparent),
+                    Map.of(LogContext.TRACE_ID, TraceContext.traceId(traceparent),
+                            LogContext.SPAN_ID, TraceContext.spanId(traceparent))));
         });
     }
 

@@ -53,7 +53,8 @@ public class PipelineInfrastructureAutoConfiguration {
                     + " BlobStore adapter is configured: add the adapter's auto-configuration (module on the "
                     + "classpath) or set matter-pipeline.blob.type=filesystem");
         }
-        return FileSystemBlobStore.create(properties.blob().filesystem().root());
+        PipelineProperties.Filesystem filesystem = properties.blob().filesystem();
+        return FileSystemBlobStore.create(filesystem.root(), filesystem.ioThreads(), filesystem.ioQueue());
     }
 
     /**

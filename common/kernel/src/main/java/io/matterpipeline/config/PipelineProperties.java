@@ -70,8 +70,12 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
 
     /**
      * @param root the directory holding the blobs (created if missing)
+     * @param ioThreads threads of the store's own executor for its blocking file I/O
+     * @param ioQueue file operations that may wait for one of those threads; beyond it an operation fails as
+     *     transient ({@code blob-io-busy})
      */
-    public record Filesystem(@DefaultValue("./data") Path root) {
+    public record Filesystem(@DefaultValue("./data") Path root, @DefaultValue("8") int ioThreads,
+            @DefaultValue("10000") int ioQueue) {
     }
 
     /**

@@ -33,8 +33,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -71,10 +69,11 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
     private final PathLocks locks;
     /** Whether versions are the content files' modification times (else sidecars hold them). */
     private final boolean stamped;
-    private final Scheduler io = Schedulers.boundedElastic();
+    private final IoExecutor io;
 
-    private DefaultFileSystemBlobStore(Path root, PathLocks locks, boolean stamped) {
+    private DefaultFileSystemBlobStore(Path root, PathLocks locks, boolean stamped, IoExecutor io) {
         this.root = root;
+        this.io = io;
         this.blobs = root.resolve("blobs");
         this.meta = root.resolve("meta");
         this.locks = locks;
@@ -85,20 +84,27 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
         return open(root, null);
     }
 
+    static DefaultFileSystemBlobStore open(Path root, Boolean stamped) {
+        return open(root, stamped, IoExecutor.DEFAULT_THREADS, IoExecutor.DEFAULT_QUEUE);
+    }
+
     /**
      * Opens a store; {@code stamped} null decides by the root ({@link #stampedLayout}), true or false forces versions
-     * kept as modification times or in sidecars (tests of the other layout).
+     * kept as modification times or in sidecars (tests of the other layout); the file I/O runs on {@code ioThreads}
+     * threads of the store's own, with at most {@code ioQueue} operations waiting.
      */
-    static DefaultFileSystemBlobStore open(Path root, Boolean stamped) {
+    static DefaultFileSystemBlobStore open(Path root, Boolean stamped, int ioThreads, int ioQueue) {
         Objects.requireNonNull(root, "root");
+        IoExecutor io = new IoExecutor(ioThreads, ioQueue);
         try {
             Path directory = Files.createDirectories(root.toAbsolutePath().normalize());
             Files.createDirectories(directory.resolve("blobs"));
             Files.createDirectories(directory.resolve("meta"));
             Path real = directory.toRealPath();
             return new DefaultFileSystemBlobStore(real, PathLocks.acquire(real, real.resolve("locks")),
-                    stamped != null ? stamped : stampedLayout(real));
+                    stamped != null ? stamped : stampedLayout(real), io);
         } catch (IOException e) {
+            io.shutdown();
             throw new UncheckedIOException("Cannot open the blob store at " + root, e);
         }
     }
@@ -136,6 +142,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
     @Override
     public void close() {
         locks.release();
+        io.shutdown();
     }
 
     @Override
@@ -149,13 +156,13 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             Path target = blobFile(blobPath);
             // The body's buffers, its completion and with it the commit all arrive on the io worker of publishOn.
             return Mono.usingWhen(
-                    Mono.fromCallable(() -> TempFile.beside(target)).subscribeOn(io),
-                    temp -> content.publishOn(io, WRITE_PREFETCH)
+                    Mono.fromCallable(() -> TempFile.beside(target)).transform(io::run),
+                    temp -> content.publishOn(io.scheduler(), WRITE_PREFETCH)
                             .doOnNext(temp::write)
                             .then(Mono.fromCallable(() -> commit(blobPath, temp, condition, blobMetadata))),
                     temp -> Mono.fromRunnable(temp::discard),
-                    (temp, error) -> Mono.fromRunnable(temp::discard).subscribeOn(io),
-                    temp -> Mono.fromRunnable(temp::discard).subscribeOn(io))
+                    (temp, error) -> Mono.fromRunnable(temp::discard).transform(io::run),
+                    temp -> Mono.fromRunnable(temp::discard).transform(io::run))
                     .onErrorMap(IOException.class, e -> ioFailure("write", blobPath, e))
                     .onErrorMap(UncheckedIOException.class, e -> ioFailure("write", blobPath, e.getCause()));
         });
@@ -178,7 +185,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             } finally {
                 temp.discard();
             }
-        }).subscribeOn(io);
+        }).transform(io::run);
     }
 
     @Override
@@ -202,7 +209,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
                         }
                     }),
                     DefaultFileSystemBlobStore::closeQuietly);
-        }).subscribeOn(io);
+        }).transform(io::run);
     }
 
     @Override
@@ -221,7 +228,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             } catch (IOException e) {
                 throw ioFailure("read", blobPath, e);
             }
-        }).subscribeOn(io);
+        }).transform(io::run);
     }
 
     @Override
@@ -230,7 +237,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             String blobPath = BlobPathRules.requirePath(path);
             Sidecar sidecar = currentSidecar(blobPath, true);
             return sidecar == null ? null : sidecar.toInfo(blobPath);
-        }).subscribeOn(io);
+        }).transform(io::run);
     }
 
     @Override
@@ -243,7 +250,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             if (sidecar != null) {
                 sink.next(sidecar.toInfo(blobPath));
             }
-        }).subscribeOn(io);
+        }).transform(io::run);
     }
 
     @Override
@@ -264,7 +271,7 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
                 }
             }
             return deleted;
-        }).subscribeOn(io);
+        }).transform(io::run);
     }
 
     private BlobInfo commit(String blobPath, TempFile temp, PutCondition condition, Map<String, String> metadata)

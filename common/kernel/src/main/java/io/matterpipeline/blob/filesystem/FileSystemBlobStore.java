@@ -18,8 +18,11 @@ import java.nio.file.Path;
  *   <li>Paths are relative, {@code /}-separated; absolute paths, empty, {@code .} or {@code ..} segments, segments
  *       starting with a dot, backslashes and control characters are rejected with
  *       {@link io.matterpipeline.error.BadInputException} reason {@code invalid-path}.</li>
- *   <li>All file I/O runs on {@link reactor.core.scheduler.Schedulers#boundedElastic()}, never on the caller's
- *       thread.</li>
+ *   <li>All file I/O runs on the store's own bounded executor ({@code blob-fs-io} threads, a bounded queue), never on
+ *       the caller's thread: not on the shared {@link reactor.core.scheduler.Schedulers#boundedElastic()}, whose
+ *       per-thread executors synchronize every submission (a page's few store requests each hop threads, and on a
+ *       busy machine the threads queued on those monitors for seconds). An operation that finds the queue full fails
+ *       with {@link io.matterpipeline.error.TransientException} reason {@code blob-io-busy}.</li>
  * </ul>
  * Layout under the root: {@code blobs/<path>} (content, readable as plain files), {@code meta/<path>} (metadata
  * and the version it belongs to, as JSON; only for blobs with metadata unless the filesystem keeps no microseconds),
@@ -33,13 +36,22 @@ public interface FileSystemBlobStore extends BlobStore, AutoCloseable {
      * at startup, not on an event loop.
      */
     static FileSystemBlobStore create(Path root) {
-        return DefaultFileSystemBlobStore.open(root);
+        return DefaultFileSystemBlobStore.open(root, null, IoExecutor.DEFAULT_THREADS, IoExecutor.DEFAULT_QUEUE);
+    }
+
+    /**
+     * Opens a store whose file I/O runs on {@code ioThreads} threads with at most {@code ioQueue} operations waiting.
+     *
+     * @throws IllegalArgumentException if either is below 1
+     */
+    static FileSystemBlobStore create(Path root, int ioThreads, int ioQueue) {
+        return DefaultFileSystemBlobStore.open(root, null, ioThreads, ioQueue);
     }
 
     /** The root directory. */
     Path root();
 
-    /** Releases the store's lock files. */
+    /** Releases the store's lock files and stops its I/O threads once their work is done. */
     @Override
     void close();
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Striped path locks of one store root: a {@link ReentrantLock} per stripe for the threads of this JVM, plus a
  * {@link FileLock} on the stripe's lock file for other processes. Shared by every store instance on the same root,
- * because a JVM may hold only one file lock per file. Blocking: use on {@code boundedElastic} only.
+ * because a JVM may hold only one file lock per file. Blocking: use on the store's I/O threads only.
  */
 final class PathLocks {
 

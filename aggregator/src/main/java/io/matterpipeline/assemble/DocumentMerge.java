@@ -35,7 +35,10 @@ final class DocumentMerge implements AutoCloseable {
         this.merge = new FieldMerge(ItemFold::new, spillDirectory, memoryBytes);
     }
 
-    /** Adds one page's extraction; anything but a JSON object is ignored. */
+    /**
+     * Adds one page's extraction; anything but a JSON object is ignored. Its items are kept as trees until they are
+     * merged (or spilled), so the extraction must not be changed afterwards.
+     */
     void addPage(int pageNumber, JsonNode extraction) {
         if (extraction == null || !extraction.isObject()) {
             return;
@@ -46,7 +49,7 @@ final class DocumentMerge implements AutoCloseable {
                 merge.markArray(field);
                 for (JsonNode element : value.values()) {
                     if (!element.isNull() && !element.isMissingNode()) {
-                        merge.addItem(field, keys.ofItem(element), pageNumber, bytes(element));
+                        merge.addItem(field, keys.ofItem(element), pageNumber, element);
                     }
                 }
             } else {
@@ -90,7 +93,11 @@ final class DocumentMerge implements AutoCloseable {
 
         @Override
         public void add(int pageNumber, byte[] occurrence) {
-            JsonNode element = MessageCodec.mapper().readTree(occurrence);
+            add(pageNumber, MessageCodec.mapper().readTree(occurrence));
+        }
+
+        @Override
+        public void add(int pageNumber, JsonNode element) {
             if (base == null) {
                 if (element.isObject()) {
                     base = ((ObjectNode) element).deepCopy();

@@ -1,5 +1,6 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.contract.MessageCodec;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The bounded-memory core of {@link DocumentMerge} and {@link MatterMerge}. Every occurrence of an item (an array
@@ -31,6 +33,11 @@ final class FieldMerge implements AutoCloseable {
     /** Folds the occurrences of one item, in arrival order, into the merged item. */
     interface ItemFold {
         void add(int order, byte[] occurrence);
+
+        /** An occurrence added as a tree ({@link #addItem(int, String, int, JsonNode)}) that stayed in memory. */
+        default void add(int order, JsonNode occurrence) {
+            add(order, MessageCodec.mapper().writeValueAsBytes(occurrence));
+        }
 
         /** The merged item: one JSON object. */
         byte[] finish();
@@ -75,13 +82,21 @@ final class FieldMerge implements AutoCloseable {
 
     /** One occurrence of an item of an array field. */
     void addItem(int field, String key, int order, byte[] occurrence) {
-        occurrences.add(new Occurrence(field, false, key, seq++, order, occurrence));
+        occurrences.add(new Occurrence(field, false, key, seq++, order, occurrence, null));
+    }
+
+    /**
+     * One occurrence of an item of an array field, as a tree the caller no longer changes: it is serialized only if
+     * it has to be written to a run file, and reaches the fold as the same tree if not.
+     */
+    void addItem(int field, String key, int order, JsonNode occurrence) {
+        occurrences.add(new Occurrence(field, false, key, seq++, order, null, occurrence));
     }
 
     /** One vote for a scalar field's value; empty keys (null, blank) do not vote. */
     void addVote(int field, String key, int order, byte[] value) {
         if (!key.isEmpty()) {
-            occurrences.add(new Occurrence(field, true, key, seq++, order, value));
+            occurrences.add(new Occurrence(field, true, key, seq++, order, value, null));
         }
     }
 
@@ -104,7 +119,9 @@ final class FieldMerge implements AutoCloseable {
             do {
                 count++;
                 firstOrder = Math.min(firstOrder, next.order());
-                if (fold != null) {
+                if (fold != null && next.tree() != null) {
+                    fold.add(next.order(), next.tree());
+                } else if (fold != null) {
                     fold.add(next.order(), next.json());
                 }
                 next = sorted.hasNext() ? sorted.next() : null;
@@ -156,7 +173,12 @@ final class FieldMerge implements AutoCloseable {
         }
     }
 
-    private record Occurrence(int field, boolean vote, String key, long seq, int order, byte[] json) {
+    /** An occurrence as bytes ({@code json}) or, only while in memory, as a tree ({@code tree}). */
+    private record Occurrence(int field, boolean vote, String key, long seq, int order, byte[] json, JsonNode tree) {
+
+        byte[] bytes() {
+            return json != null ? json : MessageCodec.mapper().writeValueAsBytes(tree);
+        }
     }
 
     private record Merged(int field, long firstSeq, byte[] json) {
@@ -173,18 +195,19 @@ final class FieldMerge implements AutoCloseable {
             writeBytes(out, record.key().getBytes(StandardCharsets.UTF_8));
             out.writeLong(record.seq());
             out.writeInt(record.order());
-            writeBytes(out, record.json());
+            writeBytes(out, record.bytes());
         }
 
         @Override
         public Occurrence read(DataInputStream in) throws IOException {
             return new Occurrence(in.readInt(), in.readBoolean(), new String(readBytes(in), StandardCharsets.UTF_8),
-                    in.readLong(), in.readInt(), readBytes(in));
+                    in.readLong(), in.readInt(), readBytes(in), null);
         }
 
         @Override
         public long weight(Occurrence record) {
-            return 64L + 2L * record.key().length() + record.json().length;
+            return 64L + 2L * record.key().length()
+                    + (record.json() != null ? record.json().length : treeWeight(record.tree()));
         }
     }
 
@@ -205,6 +228,24 @@ final class FieldMerge implements AutoCloseable {
         public long weight(Merged record) {
             return 48L + record.json().length;
         }
+    }
+
+    /** Approximate heap bytes of a tree (nodes, names and text), more than its JSON: it spills sooner. */
+    static long treeWeight(JsonNode node) {
+        if (node.isContainer()) {
+            long weight = 64;
+            if (node.isObject()) {
+                for (Map.Entry<String, JsonNode> entry : node.properties()) {
+                    weight += 48 + 2L * entry.getKey().length() + treeWeight(entry.getValue());
+                }
+            } else {
+                for (JsonNode element : node.values()) {
+                    weight += 8 + treeWeight(element);
+                }
+            }
+            return weight;
+        }
+        return node.isString() ? 56 + 2L * node.stringValue().length() : 24;
     }
 
     private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {

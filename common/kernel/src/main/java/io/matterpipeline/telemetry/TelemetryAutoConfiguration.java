@@ -33,7 +33,7 @@ public class TelemetryAutoConfiguration {
     @ConditionalOnMissingBean
     public ConsumerTelemetry pipelineConsumerTelemetry(ObjectProvider<MeterRegistry> meters,
             ObjectProvider<OpenTelemetry> openTelemetry) {
-        LogContext.register();
+        PropagatedThreadLocals.configure();
         return ConsumerTelemetry.of(meters.getIfAvailable(() -> Metrics.globalRegistry),
                 openTelemetry.getIfAvailable(GlobalOpenTelemetry::get));
     }

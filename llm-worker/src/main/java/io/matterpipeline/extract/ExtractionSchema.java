@@ -34,7 +34,8 @@ final class ExtractionSchema {
 
     private ExtractionSchema(String text) {
         this.text = Objects.requireNonNull(text, "text");
-        // networknt is Jackson 2 based: it parses the schema text itself; our Jackson 3 trees never cross over.
+        // networknt is Jackson 2 based: it parses the schema text itself, and checks answers as Jackson 2 trees that
+        // check() builds from the Jackson 3 tree it parsed (so an answer is parsed once, not once per library).
         this.validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(text, InputFormat.JSON);
     }
 
@@ -98,7 +99,7 @@ final class ExtractionSchema {
         if (!tree.isObject()) {
             return new Verdict(null, List.of("The answer must be a JSON object, not " + tree.getNodeType()));
         }
-        Set<ValidationMessage> messages = validator.validate(answer, InputFormat.JSON);
+        Set<ValidationMessage> messages = validator.validate(Jackson2Tree.of(tree));
         List<String> errors = messages.stream()
                 .map(ValidationMessage::getMessage)
                 .sorted(Comparator.naturalOrder())
@@ -117,6 +118,58 @@ final class ExtractionSchema {
 
         boolean valid() {
             return tree != null && errors.isEmpty();
+        }
+    }
+
+    /**
+     * A Jackson 3 tree as the Jackson 2 tree that Jackson 2 would have parsed from the same text: integers as int, long
+     * or big integer nodes by size, other numbers as doubles (Jackson 2's defaults, which networknt's own parsing
+     * uses).
+     */
+    static final class Jackson2Tree {
+
+        private static final com.fasterxml.jackson.databind.node.JsonNodeFactory NODES =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+
+        private Jackson2Tree() {
+        }
+
+        static com.fasterxml.jackson.databind.JsonNode of(JsonNode node) {
+            switch (node.getNodeType()) {
+                case OBJECT: {
+                    com.fasterxml.jackson.databind.node.ObjectNode object = NODES.objectNode();
+                    node.forEachEntry((name, value) -> object.set(name, of(value)));
+                    return object;
+                }
+                case ARRAY: {
+                    com.fasterxml.jackson.databind.node.ArrayNode array = NODES.arrayNode(node.size());
+                    for (JsonNode element : node.values()) {
+                        array.add(of(element));
+                    }
+                    return array;
+                }
+                case STRING:
+                    return NODES.textNode(node.stringValue());
+                case BOOLEAN:
+                    return NODES.booleanNode(node.booleanValue());
+                case NUMBER:
+                    return number(node);
+                case NULL:
+                    return NODES.nullNode();
+                default:
+                    // Binary, POJO and missing nodes do not come out of parsing JSON text.
+                    return NODES.textNode(node.asString());
+            }
+        }
+
+        private static com.fasterxml.jackson.databind.JsonNode number(JsonNode node) {
+            if (!node.isIntegralNumber()) {
+                return NODES.numberNode(node.doubleValue());
+            }
+            if (node.canConvertToInt()) {
+                return NODES.numberNode(node.intValue());
+            }
+            return node.canConvertToLong() ? NODES.numberNode(node.longValue()) : NODES.numberNode(node.bigIntegerValue());
         }
     }
 }

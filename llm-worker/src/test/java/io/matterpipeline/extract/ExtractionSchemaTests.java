@@ -73,4 +73,20 @@ class ExtractionSchemaTests {
     void rejectsJsonThatIsNotAnObject() {
         assertThat(schema.check("[1, 2]").errors()).singleElement().asString().contains("JSON object");
     }
+
+    @Test
+    void checksNumbersAsJacksonTwoWouldHaveParsedThem() {
+        ExtractionSchema numbers = ExtractionSchema.of("""
+                {"type": "object", "properties": {
+                  "count": {"type": "integer", "maximum": 3000000000},
+                  "huge": {"type": "integer"},
+                  "share": {"type": "number", "exclusiveMaximum": 1},
+                  "flags": {"type": "array", "items": {"type": ["boolean", "null"]}, "minItems": 2}}}""");
+
+        assertThat(numbers.check("{\"count\": 2999999999, \"huge\": 123456789012345678901234567890, "
+                + "\"share\": 0.25, \"flags\": [true, null]}").errors()).isEmpty();
+        assertThat(numbers.check("{\"count\": 1.5, \"share\": 1.0, \"flags\": [\"yes\"]}").errors())
+                .hasSize(4).anySatisfy(error -> assertThat(error).contains("count"))
+                .anySatisfy(error -> assertThat(error).contains("share"));
+    }
 }

@@ -24,9 +24,10 @@ public interface ModelClient {
 
     /**
      * Key of a {@link Runnable} a caller may put in the subscriber context of {@link #chat}: an adapter runs it once,
-     * the moment the server's whole answer has arrived (whatever its status), before it parses the answer or hands
-     * the reply on to another thread. A router gives the call's slot back there, so the next call starts without
-     * waiting for that hop. It must be quick and must not block (it may run on an event loop).
+     * the moment the server's whole successful (2xx) answer has arrived, before it parses the answer or hands the
+     * reply on to another thread. A router gives the call's slot back there, so the next call starts without waiting
+     * for that hop; a failed call keeps its slot until its failure has been counted, so the router can steer the next
+     * call away from the endpoint that failed. It must be quick and must not block (it may run on an event loop).
      */
     String ANSWERED = ModelClient.class.getName() + ".answered";
 

@@ -118,13 +118,15 @@ public final class ModelHttpClient {
                     .responseSingle((response, content) -> content.asByteArray()
                             .defaultIfEmpty(new byte[0])
                             .map(bytes -> {
-                                // First the caller's hook (its slot comes free), then the parsing and the hop.
-                                answered.run();
+                                int status = response.status().code();
+                                if (status / 100 == 2) {
+                                    // First the caller's hook (its slot comes free), then the parsing and the hop.
+                                    answered.run();
+                                }
                                 if (logBodies) {
                                     log.info("Model response from {}{} ({}): HTTP {} {}", baseUrl, path, label,
-                                            response.status().code(), new String(bytes, StandardCharsets.UTF_8));
+                                            status, new String(bytes, StandardCharsets.UTF_8));
                                 }
-                                int status = response.status().code();
                                 if (status / 100 != 2) {
                                     throw CallFailures.fromStatus(status, new String(bytes, StandardCharsets.UTF_8)
                                             + " (" + baseUrl + ", " + label + ")", null);

@@ -87,8 +87,9 @@ final class LeastLoadedRouter implements ModelRouter {
     public Mono<ModelReply> chat(ModelRequest request) {
         return Mono.defer(() -> {
             Ticket ticket = new Ticket();
-            // The slot is given back as soon as the answer has arrived (the client runs the ANSWERED hook on its
-            // event loop, before it hands the reply on to another thread), or else when the call has its outcome:
+            // The slot is given back as soon as a successful answer has arrived (the client runs the ANSWERED hook on
+            // its event loop, before it hands the reply on to another thread), or else when the call has its outcome
+            // (a failure is counted first, so that the next call can rest the endpoint that failed):
             // neither the hop nor what the caller does with the reply (checking the answer, writing the
             // extraction) may keep a model slot idle. doFinally covers a cancel.
             return admit(ticket)

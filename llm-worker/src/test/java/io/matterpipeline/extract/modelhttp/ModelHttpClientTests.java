@@ -70,7 +70,7 @@ class ModelHttpClientTests {
     }
 
     @Test
-    void theCallersAnsweredHookRunsOnceWhenTheAnswerIsInBeforeItIsParsedWhateverItsStatus() {
+    void theCallersAnsweredHookRunsOnceWhenASuccessfulAnswerIsInBeforeItIsParsed() {
         server = HttpServer.create().host("127.0.0.1").port(LoopbackPorts.next())
                 .route(routes -> routes
                         .post("/ok", (request, response) -> request.receive().then(
@@ -91,7 +91,8 @@ class ModelHttpClientTests {
                 .contextWrite(context -> context.put(ModelClient.ANSWERED, hook))
                 .block(WAIT));
 
-        assertThat(events).containsExactly("answered", "parsed", "answered");
+        // A failed call's slot is given back only once its failure is counted (so the next call avoids the endpoint).
+        assertThat(events).containsExactly("answered", "parsed");
         assertThat(busy).isInstanceOf(PipelineException.class);
         // Without a hook in the context a call works as before.
         assertThat(client.post("/ok", new byte[] {'{', '}'}, "ok", (bytes, elapsed) -> bytes.length).block(WAIT))

@@ -81,7 +81,7 @@ class AutoscalerTests {
 
     @Test
     void readsTheRepositorysScalingFile() throws IOException {
-        Map<String, ScalingRule> rules = ScalingFile.read(Path.of("..", "infra", "scaling.json"));
+        Map<String, ScalingRule> rules = ScalingFile.read(Path.of("..", "..", "infra", "scaling.json"));
 
         assertThat(rules).containsOnlyKeys("ingest-service", "page-splitter", "llm-worker", "aggregator");
         assertThat(rules.get("llm-worker").queues()).containsExactly("pages");

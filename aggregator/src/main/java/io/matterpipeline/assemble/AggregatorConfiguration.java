@@ -47,14 +47,16 @@ public class AggregatorConfiguration {
 
     /**
      * Publishes PageFailed / DocumentFailed for work the broker dead-lettered without a handler reporting it (a worker
-     * killed on it every time), so the Matter still finishes. Runs only where the bus lists dead letters.
+     * killed on it every time), and fails what a fact dead-lettered on the results queue would have settled, so the
+     * Matter still finishes. Runs only where the bus lists dead letters.
      */
     @Bean
     public DeadLetterSweep aggregatorDeadLetterSweep(ObjectProvider<DeadLetters> deadLetters, MessageBus messageBus,
-            PipelineProperties pipeline, DeadLetterSweepProperties properties) {
+            PipelineProperties pipeline, DeadLetterSweepProperties properties,
+            MatterAssembler aggregatorMatterAssembler) {
         return new DeadLetterSweep(deadLetters.getIfAvailable(), messageBus,
-                List.of(pipeline.queues().documents(), pipeline.queues().pages()), pipeline.queues().results(),
-                properties);
+                List.of(pipeline.queues().documents(), pipeline.queues().pages(), pipeline.queues().results()),
+                pipeline.queues().results(), aggregatorMatterAssembler.lostFacts(), properties);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.matterpipeline.assemble;
 
+import io.matterpipeline.assemble.sentinel.LostFacts;
 import io.matterpipeline.assemble.sentinel.StalledMatters;
 import io.matterpipeline.assemble.sentinel.WatchList;
 import io.matterpipeline.blob.BlobInfo;
@@ -83,6 +84,7 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
     private final Clock clock;
     private final MeterRegistry meters;
     private final WatchList watchList;
+    private final LostFacts lostFacts;
 
     MatterAssembler(BlobStore store, MessageBus bus, String mattersCompletedQueue, AggregatorProperties properties,
             Clock clock) {
@@ -105,6 +107,7 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
         this.documents = new DocumentAssembler(store, keys, assembly);
         this.clock = clock;
         this.watchList = new WatchList(store);
+        this.lostFacts = new LostFacts(store, this, this, clock);
     }
 
     @Override
@@ -114,6 +117,20 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
                         ? Mono.error(failed)
                         : giveUp(failed))
                 .checkpoint("aggregate " + message.messageId());
+    }
+
+    /**
+     * A fact about to be dead-lettered (poison, or failed on its last delivery) ends as the failure of what it would
+     * have settled, so its Matter still finishes ({@link LostFacts}).
+     */
+    @Override
+    public Mono<Void> onGiveUp(PipelineMessage message, String reason, String description) {
+        return lostFacts.settle(message, reason, description).then();
+    }
+
+    /** What ends the facts the broker dead-lettered on the results queue (the dead-letter sweep's). */
+    public LostFacts lostFacts() {
+        return lostFacts;
     }
 
     private Mono<Void> dispatch(PipelineMessage message) {

@@ -30,7 +30,10 @@ import reactor.core.publisher.Mono;
  * (out of memory on one page, a crashing native library) makes the broker move it after the max delivery count
  * ({@code MaxDeliveryCountExceeded}). The sweep looks at the dead-letter queues of the documents and pages queues and
  * publishes the matching failure fact with its deterministic id — a duplicate of one the handler already published
- * changes nothing. The dead letters stay where they are, for an operator to inspect and replay.
+ * changes nothing. The same can happen to a fact on the results queue (an aggregator dying on it every time): a
+ * dead letter of the results queue is handed to {@link LostFacts}, which fails in place whatever the fact would have
+ * settled and the progress does not show settled yet (a page recorded as read stays read). The dead letters stay
+ * where they are, for an operator to inspect and replay.
  */
 public final class DeadLetterSweep implements SmartLifecycle {
 
@@ -40,6 +43,7 @@ public final class DeadLetterSweep implements SmartLifecycle {
     private final MessageBus bus;
     private final List<String> queues;
     private final String resultsQueue;
+    private final LostFacts lostFacts;
     private final DeadLetterSweepProperties properties;
     private final Set<String> reported;
     private final Periodic schedule;
@@ -47,13 +51,16 @@ public final class DeadLetterSweep implements SmartLifecycle {
     /**
      * @param deadLetters the bus's dead-letter operations; null where the bus has none (the in-memory bus of the
      *     single-JVM mode, where no worker process can die alone): the sweep then never runs
+     * @param queues the queues whose dead letters are swept; the results queue among them goes to {@code lostFacts}
+     * @param lostFacts ends what a fact dead-lettered on the results queue would have settled
      */
     public DeadLetterSweep(DeadLetters deadLetters, MessageBus bus, List<String> queues, String resultsQueue,
-            DeadLetterSweepProperties properties) {
+            LostFacts lostFacts, DeadLetterSweepProperties properties) {
         this.deadLetters = deadLetters;
         this.bus = bus;
         this.queues = List.copyOf(queues);
         this.resultsQueue = resultsQueue;
+        this.lostFacts = lostFacts;
         this.properties = properties;
         this.schedule = new Periodic("Dead-letter sweep", properties.interval(), this::sweep, log);
         int remembered = properties.remembered();
@@ -65,7 +72,7 @@ public final class DeadLetterSweep implements SmartLifecycle {
         }));
     }
 
-    /** One pass over the dead-letter queues; emits how many failure facts were published. */
+    /** One pass over the dead-letter queues; emits how many failure facts were published or recorded. */
     public Mono<Long> sweep() {
         return Flux.fromIterable(queues)
                 .concatMap(queue -> deadLetters.list(queue, properties.batch())
@@ -74,7 +81,7 @@ public final class DeadLetterSweep implements SmartLifecycle {
                             return Flux.empty();
                         }))
                 .filter(letter -> !reported.contains(key(letter)))
-                .concatMap(letter -> failureFact(letter)
+                .concatMap(letter -> letter.queue().equals(resultsQueue) ? lostFact(letter) : failureFact(letter)
                         .map(fact -> bus.publish(resultsQueue, MessageCodec.encode(fact))
                                 .doOnSuccess(ignored -> {
                                     reported.add(key(letter));
@@ -104,6 +111,36 @@ public final class DeadLetterSweep implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return schedule.isRunning();
+    }
+
+    /**
+     * Fails what a fact dead-lettered on the results queue would have settled; a failure to do so is logged and the
+     * letter looked at again by the next sweep.
+     */
+    private Mono<Long> lostFact(DeadLetter letter) {
+        PipelineMessage message;
+        try {
+            message = MessageCodec.decode(letter.body());
+        } catch (PipelineException undecodable) {
+            reported.add(key(letter));
+            return Mono.just(0L);
+        }
+        String description = "after " + letter.deliveryCount() + " deliveries"
+                + (letter.description() == null ? "" : ": " + letter.description());
+        return lostFacts.settle(message, letter.reason(), description)
+                .doOnSuccess(recorded -> {
+                    reported.add(key(letter));
+                    if (recorded > 0) {
+                        log.warn("Dead-lettered {} on {} ({}): recorded {} failures", letter.messageId(),
+                                letter.queue(), letter.reason(), recorded);
+                    }
+                })
+                .map(Integer::longValue)
+                .onErrorResume(error -> {
+                    log.warn("Settling the dead-lettered {} on {} failed: {}", letter.messageId(), letter.queue(),
+                            error.toString());
+                    return Mono.just(0L);
+                });
     }
 
     private static String key(DeadLetter letter) {

@@ -52,7 +52,7 @@ class DeadLetterSweepTests {
             bus.receive("pages", ReceiveOptions.defaults()).next().flatMap(Delivery::abandon).block(WAIT);
         }
         assertThat(emulator.deadLetterMessageCount("pages")).isEqualTo(1);
-        DeadLetterSweep sweep = new DeadLetterSweep(bus, bus, List.of("documents", "pages"), "results",
+        DeadLetterSweep sweep = new DeadLetterSweep(bus, bus, List.of("documents", "pages"), "results", null,
                 new DeadLetterSweepProperties(true, Duration.ofSeconds(30), 100, 1000));
 
         assertThat(sweep.sweep().block(WAIT)).isEqualTo(1L);

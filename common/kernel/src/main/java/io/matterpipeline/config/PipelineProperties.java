@@ -51,6 +51,8 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
      *     settling (the message is redelivered when its lock expires)
      * @param seed seed of the fault injection, for reproducible runs; unset for a random one
      * @param lockCheckInterval how often expired locks are looked for
+     * @param maxQueuedPages PageTasks the pages queue holds waiting for a worker (about 0.5 KB of heap each); a
+     *     page-splitter publishing beyond it waits, without holding a thread, until workers take pages; 0 for no bound
      */
     public record InMemory(
             @DefaultValue("30s") Duration lockDuration,
@@ -58,7 +60,14 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
             @DefaultValue("0") double duplicateDeliveryRate,
             @DefaultValue("0") double handlerCrashRate,
             Long seed,
-            @DefaultValue("50ms") Duration lockCheckInterval) {
+            @DefaultValue("50ms") Duration lockCheckInterval,
+            @DefaultValue("2000") int maxQueuedPages) {
+
+        public InMemory {
+            if (maxQueuedPages < 0) {
+                throw new IllegalArgumentException("matter-pipeline.bus.in-memory.max-queued-pages must be >= 0");
+            }
+        }
     }
 
     /**

@@ -45,6 +45,7 @@ class PipelineInfrastructureAutoConfigurationTests {
             assertThat(properties.bus().inMemory().maxDeliveryCount()).isEqualTo(10);
             assertThat(properties.bus().inMemory().duplicateDeliveryRate()).isZero();
             assertThat(properties.bus().inMemory().seed()).isNull();
+            assertThat(properties.bus().inMemory().maxQueuedPages()).isEqualTo(2000);
             assertThat(properties.blob().type()).isEqualTo(PipelineProperties.BlobType.FILESYSTEM);
             assertThat(properties.queues().documents()).isEqualTo(Queues.DOCUMENTS);
             assertThat(properties.queues().pages()).isEqualTo(Queues.PAGES);
@@ -59,6 +60,29 @@ class PipelineInfrastructureAutoConfigurationTests {
                 .withUserConfiguration(PropertiesOnly.class)
                 .run(context -> assertThat(context.getBean(PipelineProperties.class).blob().filesystem().root()
                         .toAbsolutePath().normalize()).isEqualTo(Path.of("data").toAbsolutePath()));
+    }
+
+    @Test
+    void theInMemoryPagesQueueHoldsAtMostMaxQueuedPagesAndThePublisherWaitsForRoom() {
+        runner().withPropertyValues("matter-pipeline.bus.in-memory.max-queued-pages=2",
+                        "matter-pipeline.queues.pages=pages-test")
+                .run(context -> {
+                    InMemoryMessageBus bus = context.getBean(InMemoryMessageBus.class);
+                    var publishing = bus.publishAll("pages-test", Flux.range(0, 3)
+                            .map(i -> new OutboundMessage("p-" + i, "page-task", new byte[] {1}, Map.of()))
+                            .collectList().block()).toFuture();
+                    assertThat(bus.activeCount("pages-test")).isEqualTo(2);
+                    assertThat(publishing).isNotDone();
+                    // The other queues are not bounded.
+                    bus.publishAll(Queues.RESULTS, Flux.range(0, 3)
+                            .map(i -> new OutboundMessage("r-" + i, "page-extracted", new byte[] {1}, Map.of()))
+                            .collectList().block()).block(Duration.ofSeconds(5));
+                    assertThat(bus.activeCount(Queues.RESULTS)).isEqualTo(3);
+
+                    bus.receive("pages-test", ReceiveOptions.defaults()).take(1).blockLast(Duration.ofSeconds(5));
+                    assertThat(publishing.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+                    assertThat(bus.activeCount("pages-test")).isEqualTo(3);
+                });
     }
 
     @Test

@@ -25,13 +25,19 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.ContextView;
 
 /**
  * The in-memory bus. Each queue keeps its state behind its own monitor; the critical sections are short and never
  * call out (no sink emission, no user code), so holding the monitor on a non-blocking thread is fine. Deliveries
  * are emitted by one drain loop per receiver on a worker of the given scheduler, never on the thread that published
  * or settled: a handler that settles synchronously therefore cannot recurse into the next delivery.
+ *
+ * <p>A bounded queue ({@link InMemoryBusOptions#capacities()}) takes what fits of a publication and parks the rest,
+ * with the publisher's completion, in a FIFO of waiting publications; each take by a receiver moves waiting messages
+ * in as room frees, and a publication completes (on the scheduler, not in the drain loop) once all of it is in.
  */
 final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
 
@@ -66,23 +72,41 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
 
     @Override
     public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
-        return Mono.deferContextual(context -> Mono.fromRunnable(() -> {
-            requireOpen();
-            Objects.requireNonNull(messages, "messages");
-            QueueState state = queue(queue);
-            List<Entry> entries = new ArrayList<>(messages.size());
-            for (OutboundMessage untraced : messages) {
-                OutboundMessage message = TraceContext.traced(Objects.requireNonNull(untraced, "message"), context);
-                entries.add(new Entry(message));
-                if (chance(options.duplicateDeliveryRate())) {
-                    // A second copy, as a broker produces when a send's acknowledgement was lost and it was retried.
-                    entries.add(new Entry(message));
-                    duplicatesInjected.incrementAndGet();
-                    log.debug("Fault injection: delivering {} on queue {} twice", message.messageId(), queue);
-                }
+        QueueState known = queue == null ? null : queues.get(queue);
+        if (known != null && known.capacity != Integer.MAX_VALUE) {
+            return Mono.deferContextual(context -> Mono.<Void>create(sink -> {
+                requireOpen();
+                Objects.requireNonNull(messages, "messages");
+                known.offer(entries(messages, context), sink);
+            }));
+        }
+        return Mono.deferContextual(context -> {
+            QueueState state = known != null ? known : queue(queue);
+            if (state.capacity != Integer.MAX_VALUE) {
+                // A bounded queue seen for the first time.
+                return publishAll(queue, messages);
             }
-            state.enqueue(entries);
-        }));
+            return Mono.fromRunnable(() -> {
+                requireOpen();
+                Objects.requireNonNull(messages, "messages");
+                state.enqueue(entries(messages, context));
+            });
+        });
+    }
+
+    private List<Entry> entries(List<OutboundMessage> messages, ContextView context) {
+        List<Entry> entries = new ArrayList<>(messages.size());
+        for (OutboundMessage untraced : messages) {
+            OutboundMessage message = TraceContext.traced(Objects.requireNonNull(untraced, "message"), context);
+            entries.add(new Entry(message));
+            if (chance(options.duplicateDeliveryRate())) {
+                // A second copy, as a broker produces when a send's acknowledgement was lost and it was retried.
+                entries.add(new Entry(message));
+                duplicatesInjected.incrementAndGet();
+                log.debug("Fault injection: delivering {} twice", message.messageId());
+            }
+        }
+        return entries;
     }
 
     @Override
@@ -169,6 +193,7 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
                     duplicatesInjected.get(), crashesInjected.get());
         }
         for (QueueState state : queues.values()) {
+            state.refuseWaiting();
             for (Receiver receiver : state.receivers) {
                 receiver.sink.complete();
             }
@@ -228,6 +253,17 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
         }
     }
 
+    /** What of a publication to a full queue is not in the queue yet, and its publisher's completion. */
+    private record WaitingPublication(ArrayDeque<Entry> entries, MonoSink<Void> sink) {
+
+        /** Moves entries into {@code ready} while it holds fewer than {@code capacity}. */
+        void moveInto(ArrayDeque<Entry> ready, int capacity) {
+            while (!entries.isEmpty() && ready.size() < capacity) {
+                ready.add(entries.poll());
+            }
+        }
+    }
+
     /** A message handed to a receiver under a lock. */
     private static final class Lock {
         final long token;
@@ -249,9 +285,72 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
         final List<Receiver> receivers = new CopyOnWriteArrayList<>();
         Duration lockDuration = options.lockDuration();
         int maxDeliveryCount = options.maxDeliveryCount();
+        /** The most messages {@link #ready} takes from publishers; Integer.MAX_VALUE when unbounded. */
+        final int capacity;
+        /** Publications of a full queue, oldest first, each with what of it is not in yet. */
+        final ArrayDeque<WaitingPublication> waiting = new ArrayDeque<>();
 
         QueueState(String name) {
             this.name = name;
+            this.capacity = options.capacityOf(name);
+        }
+
+        /**
+         * Takes what fits of a publication to a bounded queue, behind any publication already waiting; completes
+         * {@code sink} when all of it is in, now or as receivers make room.
+         */
+        void offer(List<Entry> entries, MonoSink<Void> sink) {
+            WaitingPublication publication = new WaitingPublication(new ArrayDeque<>(entries), sink);
+            boolean admitted;
+            synchronized (this) {
+                if (waiting.isEmpty()) {
+                    publication.moveInto(ready, capacity);
+                }
+                admitted = publication.entries.isEmpty();
+                if (!admitted) {
+                    waiting.add(publication);
+                    // A cancelled publisher gives up its place; what of it is in stays in, like a partial send.
+                    sink.onCancel(() -> {
+                        synchronized (this) {
+                            waiting.remove(publication);
+                        }
+                    });
+                }
+            }
+            signalReceivers();
+            if (admitted) {
+                sink.success();
+            }
+        }
+
+        /** Moves waiting publications in as far as there is room (holds the monitor); returns the completed ones. */
+        private List<MonoSink<Void>> admitWaiting() {
+            List<MonoSink<Void>> completed = null;
+            while (!waiting.isEmpty() && ready.size() < capacity) {
+                WaitingPublication publication = waiting.peek();
+                publication.moveInto(ready, capacity);
+                if (!publication.entries.isEmpty()) {
+                    break;
+                }
+                waiting.poll();
+                if (completed == null) {
+                    completed = new ArrayList<>();
+                }
+                completed.add(publication.sink);
+            }
+            return completed == null ? List.of() : completed;
+        }
+
+        /** Fails the publications still waiting: the bus is closed. */
+        void refuseWaiting() {
+            List<WaitingPublication> refused;
+            synchronized (this) {
+                refused = new ArrayList<>(waiting);
+                waiting.clear();
+            }
+            for (WaitingPublication publication : refused) {
+                publication.sink.error(new IllegalStateException("The in-memory message bus is closed"));
+            }
         }
 
         void enqueue(List<Entry> entries) {
@@ -270,12 +369,14 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
                 return List.of();
             }
             long now = now();
+            List<InMemoryDelivery> taken;
+            List<MonoSink<Void>> admitted;
             synchronized (this) {
                 int count = Math.min(max, ready.size());
                 if (count == 0) {
                     return List.of();
                 }
-                List<InMemoryDelivery> taken = new ArrayList<>(count);
+                taken = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
                     Entry entry = ready.poll();
                     Lock lock = new Lock(lockTokens.incrementAndGet(), entry, now + lockDuration.toMillis());
@@ -283,8 +384,13 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
                     taken.add(new InMemoryDelivery(this, lock.token, entry, entry.deliveryCount, lock.lockedUntil,
                             lockDuration));
                 }
-                return taken;
+                admitted = waiting.isEmpty() ? List.of() : admitWaiting();
             }
+            if (!admitted.isEmpty()) {
+                // The publishers go on off the drain loop (their continuation may publish again).
+                scheduler.schedule(() -> admitted.forEach(MonoSink::success));
+            }
+            return taken;
         }
 
         /** Puts back deliveries that were taken but never handed out (the receiver went away meanwhile). */

@@ -200,6 +200,69 @@ class InMemoryMessageBusTests extends MessageBusContractTests {
     }
 
     @Test
+    void aFullBoundedQueueMakesItsPublishersWaitInOrderUntilReceiversTakeMessages() {
+        InMemoryMessageBus bounded = InMemoryMessageBus.create(InMemoryBusOptions.defaults()
+                .withLockCheckInterval(CHECK).withCapacity("pages", 3));
+        List<Delivery> taken = new CopyOnWriteArrayList<>();
+        BaseSubscriber<Delivery> receiver = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                // No demand yet: the queue fills up.
+            }
+
+            @Override
+            protected void hookOnNext(Delivery delivery) {
+                taken.add(delivery);
+            }
+        };
+        try {
+            var first = bounded.publishAll("pages", Flux.range(0, 5).map(i -> message("m-" + i)).collectList()
+                    .block()).toFuture();
+            var second = bounded.publish("pages", message("m-5")).toFuture();
+            // Three are in; the rest of the first publication and all of the second wait, neither dropped nor failed.
+            assertThat(bounded.activeCount("pages")).isEqualTo(3);
+            assertThat(first).isNotDone();
+            assertThat(second).isNotDone();
+
+            bounded.receive("pages", new ReceiveOptions(0)).subscribe(receiver);
+            receiver.request(2);
+            await().atMost(timeout()).until(first::isDone);
+            assertThat(first).isCompleted();
+            // Two taken made room for the first publication's last two, not yet for the second's message.
+            assertThat(bounded.activeCount("pages") - taken.size()).isEqualTo(3);
+            assertThat(second).isNotDone();
+
+            receiver.request(1);
+            await().atMost(timeout()).until(second::isDone);
+            assertThat(second).isCompleted();
+            receiver.request(10);
+            await().atMost(timeout()).until(() -> taken.size() == 6);
+            assertThat(taken).extracting(Delivery::messageId)
+                    .containsExactly("m-0", "m-1", "m-2", "m-3", "m-4", "m-5");
+            // Other queues are not bounded.
+            bounded.publishAll("results", Flux.range(0, 10).map(i -> message("r-" + i)).collectList().block())
+                    .block(timeout());
+            assertThat(bounded.activeCount("results")).isEqualTo(10);
+        } finally {
+            receiver.dispose();
+            bounded.close();
+        }
+    }
+
+    @Test
+    void closingFailsThePublishersStillWaitingForRoom() {
+        InMemoryMessageBus bounded = InMemoryMessageBus.create(InMemoryBusOptions.defaults()
+                .withLockCheckInterval(CHECK).withCapacity("pages", 1));
+        bounded.publish("pages", message("m-0")).block(timeout());
+        var waiting = bounded.publish("pages", message("m-1")).toFuture();
+        assertThat(waiting).isNotDone();
+
+        bounded.close();
+
+        assertThat(waiting).isCompletedExceptionally();
+    }
+
+    @Test
     void settlingTwiceFailsWithLockLost() {
         String queue = createQueue(lockDuration(), 5);
         bus.publish(queue, message("m-1")).block(timeout());

@@ -74,7 +74,8 @@ class DeadLetteredFactsTests {
         assertThat(intake.progress("d-b").failedPages()).containsOnlyKeys(1, 2, 3);
         assertThat(intake.progress("d-b").failedPages().values()).extracting(FailureNote::reason)
                 .containsOnly("injected-crash");
-        assertThat(intake.progress("d-b").failedPages().get(1).description()).contains("results", "page-extracted:m-lost:d-b:1");
+        assertThat(intake.progress("d-b").failedPages().get(1).description())
+                .contains("results", "page-extracted:m-lost:d-b:1");
     }
 
     @Test

@@ -184,6 +184,24 @@ final class EntityQueue {
         }
     }
 
+    /**
+     * After every entity was restored: a message whose last allowed delivery was in flight when the process died goes
+     * to the dead-letter queue, as that lock's expiry would have sent it.
+     */
+    void deadLetterExhausted() {
+        if (isDeadLetterQueue()) {
+            return;
+        }
+        List<StoredMessage> exhausted = available.values().stream()
+                .filter(message -> message.deliveryCount >= options.maxDeliveryCount())
+                .toList();
+        for (StoredMessage message : exhausted) {
+            available.remove(message.sequenceNumber);
+            moveToDeadLetterQueue(message, MAX_DELIVERY_COUNT_EXCEEDED,
+                    "Message could not be consumed after " + options.maxDeliveryCount() + " delivery attempts.");
+        }
+    }
+
     // ---- delivering ----
 
     void addConsumer(QueueConsumer consumer) {
@@ -244,6 +262,10 @@ final class EntityQueue {
     }
 
     private MessageLock lock(StoredMessage message) {
+        if (namespace.journal() != null) {
+            // Counted if the process dies holding the lock, as the lock's expiry would have counted it.
+            namespace.journal().delivered(path, message.sequenceNumber, message.deliveryCount + 1);
+        }
         MessageLock lock = new MessageLock(UUID.randomUUID(), message, this,
                 namespace.now().plus(options.lockDuration()));
         lock.expiryTimer = namespace.setTimer(options.lockDuration(), () -> expire(lock));

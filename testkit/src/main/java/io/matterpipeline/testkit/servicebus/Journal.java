@@ -26,7 +26,10 @@ import java.util.TreeMap;
  *
  * <p>On start the journal is read back (a record cut short by the kill is dropped) and rewritten compactly with only
  * what is still there. Locks are not journaled: as after a real failover, a message locked when the process died is
- * delivered again. Confined to the emulator's event loop, like everything it records.
+ * delivered again. Its delivery still counts ({@code delivered}: the count the message would have once its lock were
+ * released, appended when it is locked, as Service Bus counts a delivery when it locks the message): a message whose
+ * handling kills the broker, or that is in flight at every restart, reaches the max delivery count all the same.
+ * Confined to the emulator's event loop, like everything it records.
  */
 final class Journal implements AutoCloseable {
 
@@ -34,6 +37,7 @@ final class Journal implements AutoCloseable {
     private static final byte PUT = 1;
     private static final byte REMOVE = 2;
     private static final byte SEEN = 3;
+    private static final byte DELIVERED = 4;
 
     private final Path file;
     private FileChannel channel;
@@ -89,6 +93,14 @@ final class Journal implements AutoCloseable {
     void put(String entity, StoredMessage message, byte[] encoded) {
         append(putRecord(entity, new Entry(message.sequenceNumber, message.state, message.deliveryCount,
                 message.enqueuedTime, message.deadLetterSource, encoded)));
+    }
+
+    /** The message was locked for a delivery: if the process dies now, it comes back with {@code deliveryCount}. */
+    void delivered(String entity, long sequenceNumber, int deliveryCount) {
+        append(record(DELIVERED, entity, data -> {
+            data.writeLong(sequenceNumber);
+            data.writeInt(deliveryCount);
+        }));
     }
 
     void remove(String entity, long sequenceNumber) {
@@ -202,6 +214,13 @@ final class Journal implements AutoCloseable {
                 entity.highestSequenceNumber = Math.max(entity.highestSequenceNumber, sequenceNumber);
             }
             case SEEN -> entity.seenMessageIds.put(data.readUTF(), Instant.ofEpochMilli(data.readLong()));
+            case DELIVERED -> {
+                long sequenceNumber = data.readLong();
+                int deliveryCount = data.readInt();
+                entity.messages.computeIfPresent(sequenceNumber, (number, entry) -> new Entry(number, entry.state(),
+                        Math.max(entry.deliveryCount(), deliveryCount), entry.enqueuedTime(),
+                        entry.deadLetterSource(), entry.message()));
+            }
             default -> throw new EOFException("unknown record type " + type);
         }
     }

@@ -48,6 +48,7 @@ final class Namespace {
                     entity.restore(state);
                 }
             });
+            queues.values().forEach(EntityQueue::deadLetterExhausted);
         }
     }
 

@@ -54,7 +54,8 @@ public final class ServiceBusEmulatorCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "<dir>",
             description = "Journal messages, delivery counts, dead letters, scheduled messages and duplicate-detection "
                     + "ids here, so the emulator killed and started again on the same directory keeps every message "
-                    + "it acknowledged (locks are lost, as in a failover). Default: memory only.")
+                    + "it acknowledged (locks are lost, as in a failover, their deliveries counted). "
+                    + "Default: memory only.")
     Path dataDirectory;
 
     @Option(names = "--stats-port", paramLabel = "<port>",

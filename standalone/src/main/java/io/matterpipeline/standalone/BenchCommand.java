@@ -228,6 +228,7 @@ final class BenchCommand implements Callable<Integer> {
             matters.intake().seal(tenant, matterId).block();
             boolean finished = await(completed, limit);
             double seconds = (System.nanoTime() - started) / 1e9;
+            Instant ended = Instant.now();
             List<EndpointSnapshot> routedAfter = router.endpoints();
             long cpuNanos = processCpuNanos() - cpuBefore;
             PortCounts counts = counter.snapshot().minus(before);
@@ -271,9 +272,12 @@ final class BenchCommand implements Callable<Integer> {
             }
             report.put("slotBusyShare", round(busyShare(routedBefore, routedAfter, seconds)));
             report.put("slotMsPerCall", round(slotMsPerCall(routedBefore, routedAfter)));
-            Double window = callWindowSeconds(sealed, routedAfter);
-            report.put("callWindowSeconds", window == null ? null : round(window));
-            report.put("callWindowEfficiency", ideal == null || window == null ? null : round(done / window / ideal));
+            CallWindow window = CallWindow.of(sealed, routedAfter);
+            report.put("callWindowSeconds", window == null ? null : round(window.seconds()));
+            report.put("callWindowEfficiency", ideal == null || window == null ? null
+                    : round(done / window.seconds() / ideal));
+            report.put("sealToFirstCallSeconds", window == null ? null : round(window.secondsFrom(sealed)));
+            report.put("lastCallToCompletedSeconds", window == null ? null : round(window.secondsTo(ended)));
             addCosts(report, counts, cpuNanos);
             addPageModelTimes(report, pipeline.bean(BlobStore.class), matterId);
             addReplicas(report, servers.stats(), routedBefore, routedAfter, seconds);
@@ -428,27 +432,46 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Seconds from the first model call given a slot after the seal (the seal itself if calls of a warm-up ran before)
-     * to the last slot given back: the part of the run in which model calls could run at all. {@code efficiency} over
-     * this window instead of the whole clock leaves out both ends no slot can use: splitting and reading the first
-     * pages, and folding the last facts and assembling the Matter's result.
+     * From the first model call given a slot after the seal (the seal itself if calls of a warm-up ran before) to the
+     * last slot given back: the part of the run in which model calls could run at all. {@code efficiency} over this
+     * window instead of the whole clock leaves out both ends no slot can use, reported on their own: from the seal to
+     * the first call ({@code sealToFirstCallSeconds}: splitting and reading the first pages) and from the last call to
+     * {@code MatterCompleted} ({@code lastCallToCompletedSeconds}: folding the last facts and assembling the result).
      */
-    private static Double callWindowSeconds(Instant sealed, List<EndpointSnapshot> after) {
-        Instant first = null;
-        Instant last = null;
-        for (EndpointSnapshot endpoint : after) {
-            if (endpoint.firstGranted() != null && (first == null || endpoint.firstGranted().isBefore(first))) {
-                first = endpoint.firstGranted();
+    private record CallWindow(Instant first, Instant last) {
+
+        static CallWindow of(Instant sealed, List<EndpointSnapshot> after) {
+            Instant first = null;
+            Instant last = null;
+            for (EndpointSnapshot endpoint : after) {
+                if (endpoint.firstGranted() != null && (first == null || endpoint.firstGranted().isBefore(first))) {
+                    first = endpoint.firstGranted();
+                }
+                if (endpoint.lastReleased() != null && (last == null || endpoint.lastReleased().isAfter(last))) {
+                    last = endpoint.lastReleased();
+                }
             }
-            if (endpoint.lastReleased() != null && (last == null || endpoint.lastReleased().isAfter(last))) {
-                last = endpoint.lastReleased();
+            if (first == null || last == null) {
+                return null;
             }
+            return new CallWindow(first.isBefore(sealed) ? sealed : first, last);
         }
-        if (first == null || last == null) {
-            return null;
+
+        double seconds() {
+            return between(first, last);
         }
-        Instant from = first.isBefore(sealed) ? sealed : first;
-        return Duration.between(from, last).toNanos() / 1e9;
+
+        double secondsFrom(Instant sealed) {
+            return between(sealed, first);
+        }
+
+        double secondsTo(Instant completed) {
+            return between(last, completed);
+        }
+
+        private static double between(Instant from, Instant to) {
+            return Duration.between(from, to).toNanos() / 1e9;
+        }
     }
 
     /** p50/p95/max of the model time each page took (all its calls), from the extraction blobs. */

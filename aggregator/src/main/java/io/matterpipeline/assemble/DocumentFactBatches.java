@@ -4,6 +4,7 @@ import io.matterpipeline.progress.DocumentProgress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -15,9 +16,13 @@ import reactor.core.publisher.Sinks;
  * Folds the facts about one document that arrive close together into one conditional write of its progress blob
  * (group commit), instead of a read-modify-write per page that every other page of the document races with.
  *
- * <p>A fact waits at most {@code window} for others; a batch is written as soon as it holds {@code maxBatch} facts,
- * or when {@code maxWaiting} facts of all documents are waiting (with one fact per delivery the consumer has no slot
- * left to bring more; a worker's batch message brings many facts in one delivery, which may start a write early). One
+ * <p>A fact about a page waits at most {@code window} for others; a batch is written as soon as it holds
+ * {@code maxBatch} facts, or when {@code maxWaiting} facts of all documents are waiting (with one fact per delivery the
+ * consumer has no slot left to bring more; a worker's batch message brings many facts in one delivery, which may start
+ * a write early), or when its page facts are as many as the pages the document still had outstanding at this
+ * instance's last write of it: the last page of a document is folded at once, so the document's result (and the
+ * Matter's) does not wait out the window. A fact about the whole document ({@link #applyNow}: its split, its failure)
+ * is written at once with whatever waits beside it. One
  * document has one write in flight at a time; facts that arrive meanwhile form the next batch, written as soon as the
  * current one is done. After the write, {@code followUp} runs once for the batch with the progress as stored. Each
  * fact's {@link Mono} completes only after the write that holds it, and the follow-up, are done, so its message is
@@ -27,11 +32,27 @@ import reactor.core.publisher.Sinks;
  */
 final class DocumentFactBatches {
 
+    /** Documents whose outstanding pages are remembered for the early write of their last page. */
+    static final int TRACKED_DOCUMENTS = 10_000;
+
     private final ProgressStore progress;
     private final Function<DocumentProgress, Mono<Void>> followUp;
     private final Duration window;
     private final int maxBatch;
     private final int maxWaiting;
+    /**
+     * Pages not settled yet per document, as of this instance's last write of its progress: only documents whose page
+     * count is known and that have not settled, the most recently written {@link #TRACKED_DOCUMENTS} of them (a
+     * document dropped here only waits out the window again). Another instance's facts make the real number smaller,
+     * never larger, so a batch is never written early because of them; a duplicate fact may make one write early.
+     * Guarded by {@code this}.
+     */
+    private final Map<DocumentKey, Integer> outstanding = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<DocumentKey, Integer> eldest) {
+            return size() > TRACKED_DOCUMENTS;
+        }
+    };
     /** Guarded by {@code this}. */
     private final Map<DocumentKey, Lane> lanes = new HashMap<>();
     /** Facts in lanes not yet being written; guarded by {@code this}. */
@@ -46,24 +67,38 @@ final class DocumentFactBatches {
         this.maxWaiting = maxWaiting;
     }
 
-    /** Applies {@code fact} to the document's progress together with the facts around it. */
+    /**
+     * Applies {@code fact}, which settles one page, to the document's progress together with the facts around it;
+     * at once when it is the last page the document had outstanding.
+     */
     Mono<Void> apply(String matterId, String documentId, UnaryOperator<DocumentProgress> fact) {
+        return apply(new DocumentKey(matterId, documentId), fact, true);
+    }
+
+    /** Applies {@code fact}, about the whole document (its split, its failure), at once with the facts waiting beside it. */
+    Mono<Void> applyNow(String matterId, String documentId, UnaryOperator<DocumentProgress> fact) {
+        return apply(new DocumentKey(matterId, documentId), fact, false);
+    }
+
+    private Mono<Void> apply(DocumentKey key, UnaryOperator<DocumentProgress> fact, boolean aboutOnePage) {
         return Mono.defer(() -> {
             Pending pending = new Pending(fact, Sinks.one());
-            List<Batch> ready = add(new DocumentKey(matterId, documentId), pending);
+            List<Batch> ready = add(key, pending, aboutOnePage);
             ready.forEach(this::write);
             return pending.done().asMono();
         });
     }
 
-    private synchronized List<Batch> add(DocumentKey key, Pending pending) {
+    private synchronized List<Batch> add(DocumentKey key, Pending pending, boolean aboutOnePage) {
         Lane lane = lanes.computeIfAbsent(key, Lane::new);
         lane.pending.add(pending);
+        lane.pendingPages += aboutOnePage ? 1 : 0;
         waiting++;
         if (waiting >= maxWaiting) {
             return takeAll();
         }
-        if (!lane.writing && lane.pending.size() >= maxBatch) {
+        // While a write is in flight the lane's facts wait for it: they are written as soon as it is done.
+        if (!lane.writing && (lane.pending.size() >= maxBatch || !aboutOnePage || settlesEveryPage(lane))) {
             return List.of(take(lane));
         }
         if (!lane.writing && !lane.timerArmed) {
@@ -71,6 +106,21 @@ final class DocumentFactBatches {
             Mono.delay(window).subscribe(tick -> onWindowEnd(lane));
         }
         return List.of();
+    }
+
+    /** Whether the lane's page facts are as many as the pages its document had outstanding. Holds {@code this}. */
+    private boolean settlesEveryPage(Lane lane) {
+        Integer left = outstanding.get(lane.key);
+        return left != null && lane.pendingPages >= left;
+    }
+
+    /** Remembers how many pages of the document are outstanding after a write of its progress. */
+    private synchronized void learn(DocumentKey key, DocumentProgress stored) {
+        if (stored.pageCount() == null || stored.status().isSettled()) {
+            outstanding.remove(key);
+        } else {
+            outstanding.put(key, stored.pageCount() - stored.settledPages());
+        }
     }
 
     private void onWindowEnd(Lane lane) {
@@ -104,6 +154,7 @@ final class DocumentFactBatches {
     private Batch take(Lane lane) {
         List<Pending> facts = List.copyOf(lane.pending);
         lane.pending.clear();
+        lane.pendingPages = 0;
         lane.writing = true;
         waiting -= facts.size();
         return new Batch(lane, facts);
@@ -125,6 +176,7 @@ final class DocumentFactBatches {
                     }
                     return folded;
                 })
+                .doOnNext(stored -> learn(key, stored))
                 .flatMap(stored -> followUp.apply(stored).then(Mono.just(true)))
                 .subscribe(done -> {
                     written(batch);
@@ -166,6 +218,8 @@ final class DocumentFactBatches {
     private static final class Lane {
         final DocumentKey key;
         final List<Pending> pending = new ArrayList<>();
+        /** How many of {@link #pending} settle one page each. */
+        int pendingPages;
         boolean writing;
         boolean timerArmed;
 

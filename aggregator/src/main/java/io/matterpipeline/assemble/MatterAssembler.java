@@ -148,12 +148,12 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
                     document -> document.withDocumentFailure(note));
         }
         if (message instanceof PageExtracted page) {
-            return onDocumentFact(page.matterId(), page.documentId(),
+            return onPageFact(page.matterId(), page.documentId(),
                     document -> checkPage(document, page.pageNumber()).withPageExtracted(page.pageNumber()));
         }
         if (message instanceof PageFailed page) {
             FailureNote note = new FailureNote(page.reason(), page.description());
-            return onDocumentFact(page.matterId(), page.documentId(),
+            return onPageFact(page.matterId(), page.documentId(),
                     document -> checkPage(document, page.pageNumber()).withPageFailed(page.pageNumber(), note));
         }
         if (message instanceof MatterSealed sealed) {
@@ -172,8 +172,17 @@ public final class MatterAssembler implements MessageHandler, StalledMatters {
         return document;
     }
 
-    /** Records the fact with the others of its document that arrive meanwhile ({@link DocumentFactBatches}). */
+    /** Records a fact about the whole document (its split, its failure) at once ({@link DocumentFactBatches}). */
     private Mono<Void> onDocumentFact(String matterId, String documentId, UnaryOperator<DocumentProgress> fact) {
+        Ids.require("documentId", documentId);
+        return facts.applyNow(matterId, documentId, fact);
+    }
+
+    /**
+     * Records the fact about one page with the others of its document that arrive meanwhile
+     * ({@link DocumentFactBatches}).
+     */
+    private Mono<Void> onPageFact(String matterId, String documentId, UnaryOperator<DocumentProgress> fact) {
         Ids.require("documentId", documentId);
         return facts.apply(matterId, documentId, fact);
     }

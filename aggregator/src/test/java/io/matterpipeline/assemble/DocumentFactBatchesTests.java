@@ -8,12 +8,14 @@ import io.matterpipeline.error.TransientException;
 import io.matterpipeline.metering.PortCounter;
 import io.matterpipeline.metering.PortCounts;
 import io.matterpipeline.progress.DocumentProgress;
+import io.matterpipeline.progress.DocumentStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 class DocumentFactBatchesTests {
@@ -98,6 +100,38 @@ class DocumentFactBatchesTests {
         assertThat(total).isEqualTo(200);
         assertThat(memory.conflicts()).as("one write in flight per document").isZero();
         assertThat(counter.snapshot().blobWrites()).isLessThan(200);
+    }
+
+    @Test
+    void theLastOutstandingPageOfADocumentIsWrittenAtOnceInsteadOfWaitingOutTheWindow() {
+        DocumentFactBatches batches = batches(Duration.ofHours(1), 256, 1000);
+        // A fact about the whole document does not wait: the split is written at once.
+        StepVerifier.create(batches.applyNow("m-1", "d-1", document -> document.withSplit("text", 3, null)))
+                .expectComplete()
+                .verify(WAIT);
+        assertThat(followUps).singleElement().extracting(DocumentProgress::pageCount).isEqualTo(3);
+
+        // Two of the three pages wait for the window.
+        Sinks.Empty<Void> firstPages = Sinks.empty();
+        Flux.merge(batches.apply("m-1", "d-1", document -> document.withPageExtracted(1)),
+                        batches.apply("m-1", "d-1", document -> document.withPageExtracted(2)))
+                .subscribe(null, firstPages::tryEmitError, firstPages::tryEmitEmpty);
+        assertThat(stored("d-1").extractedPages()).isEmpty();
+
+        // A duplicate makes the page facts as many as the pages outstanding: one write early, nothing settled yet.
+        StepVerifier.create(batches.apply("m-1", "d-1", document -> document.withPageExtracted(2)))
+                .expectComplete()
+                .verify(WAIT);
+        StepVerifier.create(firstPages.asMono()).expectComplete().verify(WAIT);
+        assertThat(stored("d-1").extractedPages()).containsExactly(1, 2);
+
+        // The last page is written on arrival, and its follow-up sees the document settled.
+        StepVerifier.create(batches.apply("m-1", "d-1", document -> document.withPageExtracted(3)))
+                .expectComplete()
+                .verify(WAIT);
+        assertThat(followUps).extracting(DocumentProgress::status)
+                .containsExactly(DocumentStatus.EXTRACTING, DocumentStatus.EXTRACTING, DocumentStatus.COMPLETED);
+        assertThat(counter.snapshot().blobWrites()).isEqualTo(3);
     }
 
     @Test

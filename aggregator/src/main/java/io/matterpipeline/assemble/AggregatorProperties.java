@@ -58,7 +58,8 @@ public record AggregatorProperties(
      * @param casMaxBackoff longest delay after a lost race
      * @param casJitter random share (0..1) of each delay, so racing writers spread out
      * @param batchWindow how long a page's fact waits for more facts of its document before they are written together
-     *     (sooner when the batch is full or every consumer slot is waiting)
+     *     (sooner when the batch is full, every consumer slot is waiting, or the document has no other page
+     *     outstanding)
      * @param batchMaxFacts facts of one document written in one batch at most
      */
     public record Progress(

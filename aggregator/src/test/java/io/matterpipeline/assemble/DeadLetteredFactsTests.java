@@ -13,6 +13,7 @@ import io.matterpipeline.bus.ReceiveOptions;
 import io.matterpipeline.bus.ReplayResult;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
+import io.matterpipeline.contract.DocumentSplit;
 import io.matterpipeline.contract.PageExtracted;
 import io.matterpipeline.contract.PagesExtracted;
 import io.matterpipeline.contract.PipelineMessage;
@@ -120,6 +121,44 @@ class DeadLetteredFactsTests {
         assertThat(sweep().sweep().block(WITHIN)).isZero();
         assertThat(store.bytes(BlobPaths.documentProgress("m-lost", "d-b"))).isEqualTo(before);
         assertThat(bus.deadLetters(Queues.RESULTS)).hasSize(1);
+    }
+
+    @Test
+    void aSealFailedOnItsLastDeliveryEndsTheMatterFailedWithTheReason() {
+        intake.matter.writeBlobs(store);
+        intake.start(bus, 2);
+        List<PipelineMessage> withoutSeal = intake.matter.documentMessages();
+        intake.publish(withoutSeal);
+        ResultsIntake.await(() -> bus.activeCount(Queues.RESULTS) == 0);
+        // The seal's progress write fails on both of its deliveries.
+        store.failNextPut(path -> path.equals(BlobPaths.matterProgress("m-lost")));
+        store.failNextPut(path -> path.equals(BlobPaths.matterProgress("m-lost")));
+        intake.publish(List.of(intake.matter.sealed()));
+
+        intake.awaitFinished();
+        ObjectNode result = result(store, "m-lost");
+        assertThat(result.path("status").asString()).isEqualTo("FAILED");
+        assertThat(result.path("failures").path(0).path("reason").asString()).isEqualTo("injected-crash");
+        assertThat(result.path("failures").path(0).path("description").asString()).contains("matter-sealed");
+        assertThat(bus.deadLetters(Queues.RESULTS)).singleElement()
+                .satisfies(letter -> assertThat(letter.type()).isEqualTo("matter-sealed"));
+    }
+
+    @Test
+    void aPoisonSplitEndsItsDocumentFailedWithTheReasonAndTheMatterPartial() {
+        intake.matter.writeBlobs(store);
+        intake.start(bus, 10);
+        intake.publish(intake.matter.messages().stream()
+                .map(message -> message instanceof DocumentSplit split && split.documentId().equals("d-b")
+                        ? new DocumentSplit(split.matterId(), "d-b", split.kind(), -1, null)
+                        : message)
+                .toList());
+
+        intake.awaitFinished();
+        ObjectNode result = result(store, "m-lost");
+        assertThat(result.path("status").asString()).isEqualTo("PARTIAL");
+        assertThat(intake.progress("d-b").documentFailure().reason()).isEqualTo("invalid-page-count");
+        assertThat(intake.progress("d-a").extractedPages()).containsExactly(1, 2, 3, 5);
     }
 
     private DeadLetterSweep sweep() {

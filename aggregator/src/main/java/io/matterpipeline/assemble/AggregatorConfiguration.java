@@ -2,6 +2,7 @@ package io.matterpipeline.assemble;
 
 import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
 import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
+import io.matterpipeline.assemble.sentinel.InMemoryDeadLetters;
 import io.matterpipeline.assemble.sentinel.MatterWatchdog;
 import io.matterpipeline.assemble.sentinel.MatterWatchdogProperties;
 import io.matterpipeline.assemble.sentinel.WatchList;
@@ -9,6 +10,7 @@ import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
+import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.config.PipelineProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -48,13 +50,15 @@ public class AggregatorConfiguration {
     /**
      * Publishes PageFailed / DocumentFailed for work the broker dead-lettered without a handler reporting it (a worker
      * killed on it every time), and fails what a fact dead-lettered on the results queue would have settled, so the
-     * Matter still finishes. Runs only where the bus lists dead letters.
+     * Matter still finishes. Runs where the bus lists dead letters: Service Bus, Kafka, and the in-memory bus (listed
+     * through {@link InMemoryDeadLetters}).
      */
     @Bean
     public DeadLetterSweep aggregatorDeadLetterSweep(ObjectProvider<DeadLetters> deadLetters, MessageBus messageBus,
             PipelineProperties pipeline, DeadLetterSweepProperties properties,
             MatterAssembler aggregatorMatterAssembler) {
-        return new DeadLetterSweep(deadLetters.getIfAvailable(), messageBus,
+        return new DeadLetterSweep(deadLetters.getIfAvailable(() -> messageBus instanceof InMemoryMessageBus memory
+                        ? new InMemoryDeadLetters(memory) : null), messageBus,
                 List.of(pipeline.queues().documents(), pipeline.queues().pages(), pipeline.queues().results()),
                 pipeline.queues().results(), aggregatorMatterAssembler.lostFacts(), properties);
     }

@@ -2,6 +2,7 @@ package io.matterpipeline.assemble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
@@ -55,6 +56,8 @@ class AggregatorConfigurationTests {
                     assertThat(properties.merge().readConcurrency()).isEqualTo(8);
                     assertThat(context).hasBean("aggregatorQueueConsumer").hasBean("aggregatorMatterAssembler");
                     assertThat(context.getBean(QueueConsumer.class).isRunning()).isTrue();
+                    // The in-memory bus's dead letters are swept too (a fact lost on results ends its pages failed).
+                    assertThat(context.getBean(DeadLetterSweep.class).isRunning()).isTrue();
                 });
     }
 

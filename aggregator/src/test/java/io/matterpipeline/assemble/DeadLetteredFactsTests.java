@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
 import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
+import io.matterpipeline.assemble.sentinel.InMemoryDeadLetters;
 import io.matterpipeline.blob.BlobPaths;
-import io.matterpipeline.bus.DeadLetter;
-import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.ReceiveOptions;
-import io.matterpipeline.bus.ReplayResult;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.contract.DocumentSplit;
@@ -22,11 +20,8 @@ import io.matterpipeline.progress.FailureNote;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -164,27 +159,5 @@ class DeadLetteredFactsTests {
     private DeadLetterSweep sweep() {
         return new DeadLetterSweep(new InMemoryDeadLetters(bus), bus, List.of(Queues.RESULTS), Queues.RESULTS,
                 intake.assembler.lostFacts(), new DeadLetterSweepProperties(true, Duration.ofMinutes(1), 100, 1000));
-    }
-
-    /** The in-memory bus's dead letters through the port the sweep reads (listing only). */
-    private record InMemoryDeadLetters(InMemoryMessageBus bus) implements DeadLetters {
-
-        @Override
-        public Flux<DeadLetter> list(String queue, int max) {
-            return Flux.fromIterable(bus.deadLetters(queue)).take(max)
-                    .map(letter -> new DeadLetter(queue, letter.messageId(), letter.type(), letter.body(),
-                            letter.properties(), letter.reason(), letter.description(), letter.deliveryCount(),
-                            letter.deadLetteredAt(), 0));
-        }
-
-        @Override
-        public Mono<ReplayResult> replay(String queue, int max) {
-            return Mono.error(new UnsupportedOperationException());
-        }
-
-        @Override
-        public Mono<ReplayResult> replay(String queue, Set<String> messageIds) {
-            return Mono.error(new UnsupportedOperationException());
-        }
     }
 }

@@ -49,8 +49,8 @@ public final class DeadLetterSweep implements SmartLifecycle {
     private final Periodic schedule;
 
     /**
-     * @param deadLetters the bus's dead-letter operations; null where the bus has none (the in-memory bus of the
-     *     single-JVM mode, where no worker process can die alone): the sweep then never runs
+     * @param deadLetters the bus's dead-letter operations ({@link InMemoryDeadLetters} for the in-memory bus); null where
+     *     the bus has none: the sweep then never runs
      * @param queues the queues whose dead letters are swept; the results queue among them goes to {@code lostFacts}
      * @param lostFacts ends what a fact dead-lettered on the results queue would have settled
      */

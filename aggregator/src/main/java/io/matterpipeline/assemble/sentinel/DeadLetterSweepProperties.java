@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * The dead-letter sweep, prefix {@code matter-pipeline.aggregator.dead-letter-sweep}.
  *
- * @param enabled whether the sweep runs (only where the bus can list dead letters: Service Bus)
+ * @param enabled whether the sweep runs (where the bus can list dead letters: Service Bus, Kafka, in memory)
  * @param interval how often the dead-letter queues of the documents, pages and results queues are looked at
  * @param batch dead letters looked at per queue and sweep
  * @param remembered dead letters remembered as already reported, so a sweep does not publish the same fact again

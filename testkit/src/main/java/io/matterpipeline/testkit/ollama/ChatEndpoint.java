@@ -108,11 +108,11 @@ final class ChatEndpoint {
         Call call = new Call();
         return request.receive().aggregate().asString(StandardCharsets.UTF_8)
                 .defaultIfEmpty("")
-                .flatMap(body -> admit(call, body, response))
+                .flatMap(body -> admit(call, body, request, response))
                 .doFinally(signal -> call.end());
     }
 
-    private Mono<Void> admit(Call call, String body, HttpServerResponse response) {
+    private Mono<Void> admit(Call call, String body, HttpServerRequest http, HttpServerResponse response) {
         ChatRequest request;
         try {
             request = ChatRequest.parse(body);
@@ -135,23 +135,25 @@ final class ChatEndpoint {
         }
         return slots.acquire(call.ticket)
                 .then(Mono.defer(() -> call.startGeneration()
-                        ? generate(call, request, numCtx, fault, response)
+                        ? generate(call, request, numCtx, fault, http, response)
                         : Mono.<Void>empty()))
                 .onErrorResume(SlotQueue.QueueFullException.class, e -> call.error(response, 503, BUSY));
     }
 
-    private Mono<Void> generate(Call call, ChatRequest request, int numCtx, OllamaFault fault,
+    private Mono<Void> generate(Call call, ChatRequest request, int numCtx, OllamaFault fault, HttpServerRequest http,
                                 HttpServerResponse response) {
         Answer answer = answer(request, numCtx, fault);
         // The answer is ready the generation time after the call arrived (or got its slot), not after the time the
-        // simulator spent reading the request and composing the answer on top of it.
-        Duration delay = call.ticket.generationLeft(generationDelay(fault), call.startNanos, System.nanoTime());
-        Mono<Void> generating = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
-                .then(Mono.defer(faults::gate));
-        return generating.then(Mono.fromRunnable(call::endGeneration)).then(Mono.defer(() -> request.stream()
+        // simulator spent reading the request and composing the answer on top of it; a whole answer's bytes are
+        // composed before the timer, so that when it fires the answer only has to be written.
+        long now = System.nanoTime();
+        Duration delay = call.ticket.generationLeft(generationDelay(fault), call.startNanos, now);
+        String whole = request.stream() ? null
+                : OllamaJson.write(doneLine(answer, answer.content(), now + delay.toNanos() - call.startNanos));
+        Mono<Void> generating = GenerationTimer.after(http, delay).then(Mono.defer(faults::gate));
+        return generating.then(Mono.fromRunnable(call::endGeneration)).then(Mono.defer(() -> whole == null
                 ? call.answer(response, 200, NDJSON, streamLines(call, answer))
-                : call.answer(response, 200, JSON, Mono.fromCallable(() -> OllamaJson.write(doneLine(call, answer,
-                        answer.content()))))));
+                : call.answer(response, 200, JSON, Mono.just(whole))));
     }
 
     /** What the model "generated" for one call. */
@@ -214,11 +216,13 @@ final class ChatEndpoint {
             start = end;
         }
         return Flux.fromIterable(lines)
-                .concatWith(Mono.fromCallable(() -> OllamaJson.write(doneLine(call, answer, "")) + "\n"));
+                .concatWith(Mono.fromCallable(() -> OllamaJson.write(doneLine(answer, "",
+                        System.nanoTime() - call.startNanos)) + "\n"));
     }
 
-    private ObjectNode doneLine(Call call, Answer answer, String content) {
-        long total = Math.max(1_000, System.nanoTime() - call.startNanos);
+    /** The last line of an answer, {@code elapsedNanos} after the call arrived. */
+    private ObjectNode doneLine(Answer answer, String content, long elapsedNanos) {
+        long total = Math.max(1_000, elapsedNanos);
         long load = Math.max(1, total / 50);
         long promptEval = Math.max(1, (total - load) / 5);
         long eval = Math.max(1, total - load - promptEval);

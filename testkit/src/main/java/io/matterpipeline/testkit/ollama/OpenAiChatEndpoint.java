@@ -58,7 +58,7 @@ final class OpenAiChatEndpoint {
         AtomicBoolean answered = new AtomicBoolean();
         return request.receive().aggregate().asString(StandardCharsets.UTF_8)
                 .defaultIfEmpty("")
-                .flatMap(body -> admit(body, arrivalNanos, ticket, generating, answered, response))
+                .flatMap(body -> admit(body, arrivalNanos, ticket, generating, answered, request, response))
                 .doFinally(signal -> {
                     if (generating.getAndSet(false)) {
                         stats.generationEnded();
@@ -71,7 +71,7 @@ final class OpenAiChatEndpoint {
     }
 
     private Mono<Void> admit(String body, long arrivalNanos, SlotQueue.Ticket ticket, AtomicBoolean generating,
-            AtomicBoolean answered, HttpServerResponse response) {
+            AtomicBoolean answered, HttpServerRequest http, HttpServerResponse response) {
         Request request;
         try {
             request = parse(body);
@@ -103,8 +103,7 @@ final class OpenAiChatEndpoint {
                     // in ChatEndpoint: the simulator's own work is part of the latency, not added to it.
                     ObjectNode completion = completion(request, fault);
                     Duration delay = ticket.generationLeft(delay(fault), arrivalNanos, System.nanoTime());
-                    Mono<Void> wait = (delay.isZero() ? Mono.<Void>empty() : Mono.delay(delay).then())
-                            .then(Mono.defer(faults::gate));
+                    Mono<Void> wait = GenerationTimer.after(http, delay).then(Mono.defer(faults::gate));
                     // The slot is free before the answer's bytes go out (see ChatEndpoint.Call#endGeneration).
                     Mono<Void> generated = Mono.fromRunnable(() -> {
                         if (generating.getAndSet(false)) {

@@ -89,7 +89,9 @@ final class MatterResult implements AutoCloseable {
 
     private void summariseDocument(SealedDocument document, JsonParser parser) {
         boolean itemsSeen = false;
+        long failedPages = -1;
         String status = "";
+        fields:
         while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
             String name = parser.currentName();
             parser.nextToken();
@@ -99,7 +101,8 @@ final class MatterResult implements AutoCloseable {
                     JsonNode summary = parser.readValueAsTree();
                     pages += summary.path("pages").asLong();
                     pagesExtracted += summary.path("pagesExtracted").asLong();
-                    pagesFailed += summary.path("pagesFailed").asLong();
+                    failedPages = summary.path("pagesFailed").asLong(-1);
+                    pagesFailed += Math.max(0, failedPages);
                     promptTokens += summary.path("promptTokens").asLong();
                     outputTokens += summary.path("outputTokens").asLong();
                     modelMillis += summary.path("modelMillis").asLong();
@@ -116,7 +119,17 @@ final class MatterResult implements AutoCloseable {
                     merge.addDocument(document.documentId(), document.fileName(), parser);
                     itemsSeen = true;
                 }
-                case "pages" -> summarisePages(document, parser);
+                case "pages" -> {
+                    if (failedPages != 0) {
+                        summarisePages(document, parser);
+                    } else if (itemsSeen) {
+                        // No page failed and the items are merged: nothing after the pages is needed (the pages
+                        // are most of a document result; the second pass copies them).
+                        break fields;
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
                 default -> parser.skipChildren();
             }
         }

@@ -26,8 +26,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +42,12 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Splits the document of a {@link DocumentReceived}: copies the source blob to a temp file, detects its format from
- * the content, writes one {@link PageContent} blob per page, then publishes the {@link PageTask}s in batches, then a
- * {@link DocumentSplit} — in that order, so the aggregator never learns a page count before its tasks exist, and no
- * task exists for a document that later turns out to be unreadable.
+ * the content, writes one {@link PageContent} blob per page and publishes the {@link PageTask}s in batches as their
+ * page blobs are written, then a {@link DocumentSplit} — in that order, so the aggregator never learns a page count
+ * before its tasks exist. The first batches are small ({@value #FIRST_BATCH} tasks, doubling up to
+ * {@code page-task-batch-size}), so model calls start while the rest of the document is still being split. A document
+ * found unreadable part-way (a PDF page whose text cannot be read) has had tasks published for its first pages: their
+ * facts are recorded for a document that ends FAILED and change nothing else.
  *
  * <p>Idempotent: page blob paths and message ids are deterministic, so a redelivery rewrites identical blobs and
  * republishes the same ids.
@@ -57,6 +62,8 @@ final class DocumentSplitHandler implements MessageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(DocumentSplitHandler.class);
     private static final SplitPage NO_PAGE = SplitPage.ofText(0, "");
+    /** Tasks in the first batch of a document; each next batch is twice as large, up to page-task-batch-size. */
+    static final int FIRST_BATCH = 16;
 
     private final BlobStore blobs;
     private final MessageBus bus;
@@ -151,8 +158,7 @@ final class DocumentSplitHandler implements MessageHandler {
         return Mono.usingWhen(
                 Mono.fromCallable(() -> splitter.open(temp)).subscribeOn(Schedulers.boundedElastic()),
                 opened -> splitter.readScannedPages(opened, temp)
-                        .flatMap(document -> writePages(received, document)
-                                .flatMap(tasks -> publish(received, document, tasks))),
+                        .flatMap(document -> writeAndPublish(received, document)),
                 document -> Mono.fromCallable(() -> {
                     document.close();
                     return document;
@@ -160,11 +166,11 @@ final class DocumentSplitHandler implements MessageHandler {
     }
 
     /**
-     * Writes every page blob, in page order, and returns per page the message that settles it: a PageTask pointing at
+     * Writes every page blob, in page order, and emits per page the message that settles it: a PageTask pointing at
      * the blob, or for a page that was not read (no text layer and no OCR: {@code needs-ocr}; OCR refused it:
      * {@code ocr-rejected}, {@code ocr-unauthorized}) a {@link PageFailed} with that reason (no model call).
      */
-    private Mono<List<PipelineMessage>> writePages(DocumentReceived received, SplitDocument document) {
+    private Flux<PipelineMessage> writePages(DocumentReceived received, SplitDocument document) {
         int pageCount = document.pageCount();
         Flux<SplitPage> pages = Flux.<SplitPage>generate(sink -> {
             try {
@@ -186,11 +192,7 @@ final class DocumentSplitHandler implements MessageHandler {
                 .map(window -> Map.entry(window.get(1), pageContent(received, document, window.get(0),
                         window.get(1), window.size() > 2 ? window.get(2) : NO_PAGE)))
                 .flatMapSequential(page -> writePage(page.getValue(), page.getKey().unread()),
-                        properties.pageWriteConcurrency(), 1)
-                .collectList()
-                .flatMap(tasks -> tasks.size() == pageCount ? Mono.just(tasks)
-                        : Mono.error(new IllegalStateException("Split " + tasks.size() + " pages of a document that"
-                                + " has " + pageCount)));
+                        properties.pageWriteConcurrency(), 1);
     }
 
     private PageContent pageContent(DocumentReceived received, SplitDocument document, SplitPage previous,
@@ -212,21 +214,57 @@ final class DocumentSplitHandler implements MessageHandler {
                                 content.pageCount(), path));
     }
 
-    private Mono<Void> publish(DocumentReceived received, SplitDocument document, List<PipelineMessage> settling) {
+    /**
+     * Writes the page blobs and publishes each batch of PageTasks as soon as its pages are written; then the pages
+     * that were not read ({@link PageFailed}), then the {@link DocumentSplit}.
+     */
+    private Mono<Void> writeAndPublish(DocumentReceived received, SplitDocument document) {
+        return Mono.defer(() -> writeAndPublishOnce(received, document));
+    }
+
+    private Mono<Void> writeAndPublishOnce(DocumentReceived received, SplitDocument document) {
+        int pageCount = document.pageCount();
         DocumentSplit split = new DocumentSplit(received.matterId(), received.documentId(), document.kind(),
-                document.pageCount(), document.confidence().average());
-        List<PipelineMessage> tasks = settling.stream().filter(PageTask.class::isInstance).toList();
-        List<PipelineMessage> noText = settling.stream().filter(PageFailed.class::isInstance).toList();
-        return Flux.fromIterable(tasks)
-                .buffer(properties.pageTaskBatchSize())
+                pageCount, document.confidence().average());
+        List<PipelineMessage> noText = new ArrayList<>();
+        AtomicInteger written = new AtomicInteger();
+        Flux<PipelineMessage> tasks = writePages(received, document)
+                .doOnNext(settling -> written.incrementAndGet())
+                .filter(settling -> {
+                    if (settling instanceof PageFailed) {
+                        noText.add(settling);
+                        return false;
+                    }
+                    return true;
+                });
+        return batches(tasks, properties.pageTaskBatchSize())
                 .concatMap(batch -> bus.publishAll(queues.pages(), encodeAll(batch)), 1)
-                .thenMany(Flux.fromIterable(noText)
+                .then(Mono.defer(() -> written.get() == pageCount ? Mono.empty()
+                        : Mono.error(new IllegalStateException("Split " + written.get() + " pages of a document that"
+                                + " has " + pageCount))))
+                .thenMany(Flux.defer(() -> Flux.fromIterable(noText))
                         .buffer(properties.pageTaskBatchSize())
                         .concatMap(batch -> bus.publishAll(queues.results(), encodeAll(batch)), 1))
                 .then(Mono.defer(() -> bus.publish(queues.results(), MessageCodec.encode(split))))
                 .doOnSuccess(done -> log.info("Split document {} of matter {} ({}): {} {} pages{}",
                         received.documentId(), received.matterId(), received.fileName(), document.pageCount(),
                         document.kind(), noText.isEmpty() ? "" : ", " + noText.size() + " not read (no text layer)"));
+    }
+
+    /** {@code tasks} in batches of {@link #FIRST_BATCH}, then twice as many each time, up to {@code max}. */
+    static <T> Flux<List<T>> batches(Flux<T> tasks, int max) {
+        return Flux.defer(() -> {
+            int[] size = {Math.min(FIRST_BATCH, max)};
+            int[] taken = {0};
+            return tasks.bufferUntil(task -> {
+                if (++taken[0] < size[0]) {
+                    return false;
+                }
+                taken[0] = 0;
+                size[0] = Math.min(max, size[0] * 2);
+                return true;
+            });
+        });
     }
 
     private static List<OutboundMessage> encodeAll(List<PipelineMessage> tasks) {

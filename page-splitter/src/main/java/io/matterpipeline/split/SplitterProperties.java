@@ -22,7 +22,8 @@ import org.springframework.util.unit.DataSize;
  * @param maxPages the most pages a document may have (or, for a PDF, declare); more fails with {@code too-many-pages}
  * @param maxPageTextChars the most characters of text one page may yield; more fails with {@code page-text-too-large}
  * @param maxJsonNestingDepth the deepest nesting accepted in JSON input; deeper fails with {@code json-limits-exceeded}
- * @param pageTaskBatchSize PageTasks published per batch
+ * @param pageTaskBatchSize PageTasks published per batch at most; a document's first batches are smaller (16, then
+ *     doubling), so its first pages reach the workers while the rest are still being written
  * @param tempDirectory where documents are copied while being split; a {@code matter-pipeline-splitter} folder in the
  *     JVM's temp directory when unset
  * @param consumer how the documents queue is consumed ({@link ConsumerProperties}, shared by every consumer)

@@ -46,6 +46,8 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -298,6 +300,26 @@ class DocumentSplitHandlerTests {
         assertThat(drain(Queues.RESULTS)).containsExactly(new DocumentSplit(MATTER, "d-text", "text", 3, null));
     }
 
+    @Test
+    void theFirstPageTasksArePublishedWhileTheRestOfTheDocumentIsStillBeingWritten() throws IOException {
+        handler = handlerWithBatchesOf(100); // pages written 4 at a time
+        List<Integer> pagesWrittenAtEachBatch = Collections.synchronizedList(new ArrayList<>());
+        recording.onPublishAll = () -> pagesWrittenAtEachBatch.add(pageBlobBytes("d-long").size());
+        String text = IntStream.rangeClosed(1, 40).mapToObj(page -> "Page " + page + ".")
+                .collect(Collectors.joining("\f"));
+        DocumentReceived received = upload("d-long", text.getBytes(StandardCharsets.UTF_8));
+
+        StepVerifier.create(handler.handle(received, FIRST)).expectComplete().verify(TIMEOUT);
+
+        // 16 tasks first, then twice as many (here the 24 left), then the page count.
+        assertThat(recording.calls).containsExactly("pages:16", "pages:24", "results:document-split");
+        // The first batch went out with its 16 pages written and, beside them, only the few being written then.
+        assertThat(pagesWrittenAtEachBatch.get(0)).isGreaterThanOrEqualTo(16).isLessThan(40);
+        assertThat(drain(Queues.PAGES)).hasSize(40);
+        assertThat(DocumentSplitHandler.batches(Flux.range(1, 200), 50).map(List::size).collectList().block(TIMEOUT))
+                .containsExactly(16, 32, 50, 50, 50, 2);
+    }
+
     static Stream<Arguments> badDocuments() throws IOException {
         byte[] garbage = new byte[2048];
         new Random(7).nextBytes(garbage);
@@ -407,6 +429,14 @@ class DocumentSplitHandlerTests {
         Mono.delay(Duration.ofMillis(20)).repeat(() -> !condition.getAsBoolean()).blockLast(TIMEOUT);
     }
 
+    /** A handler as the one of {@link #setUp()}, with {@code batchSize} PageTasks per batch at most. */
+    private DocumentSplitHandler handlerWithBatchesOf(int batchSize) {
+        SplitterProperties batches = new SplitterProperties(2, properties.pageWriteConcurrency(), 200, 40, 0.8,
+                properties.maxDocumentSize(), 10_000, 1_000_000, 64, batchSize, dir.resolve("tmp"), null);
+        return new DocumentSplitHandler(blobs, recording, DocumentSplitter.of(batches), batches,
+                SplitterQueues.defaults());
+    }
+
     private DocumentReceived upload(String documentId, byte[] content) {
         String source = BlobPaths.documentSource(MATTER, documentId);
         blobs.putBytes(source, content, PutCondition.none()).block(TIMEOUT);
@@ -465,6 +495,8 @@ class DocumentSplitHandlerTests {
     private static final class RecordingBus implements MessageBus {
 
         final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        /** Runs as each batch is published, before it is handed on. */
+        volatile Runnable onPublishAll = () -> { };
         private final MessageBus delegate;
 
         RecordingBus(MessageBus delegate) {
@@ -483,6 +515,7 @@ class DocumentSplitHandlerTests {
         public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
             return Mono.defer(() -> {
                 calls.add(queue + ":" + messages.size());
+                onPublishAll.run();
                 return delegate.publishAll(queue, messages);
             });
         }

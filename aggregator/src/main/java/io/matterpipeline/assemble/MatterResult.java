@@ -7,8 +7,10 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.SealedDocument;
 import io.matterpipeline.error.PoisonException;
 import io.matterpipeline.progress.MatterStatus;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
@@ -24,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  * The Matter result (what {@code result.json} and {@code GET /v1/matters/{id}/result} show), built from the document
  * results in sealed order as a stream, in two passes over the stored document results: {@link #summarise()} reads
  * each once for the counts, models, failures (spooled to a file) and items (into a {@link MatterMerge}); then
- * {@link #write} streams the header, failures, merged items and each document result (read again, token by token).
+ * {@link #write} streams the header, failures, merged items and each document result (read again and copied as
+ * stored). The first pass reads no further than a document's items when its summary counts no failed page.
  * Memory does not grow with the Matter. The same document results give the same result, except {@code completedAt}.
  *
  * <p>{@code model} is the one model name that answered, or, when pages were read by several models, their distinct
@@ -219,36 +222,115 @@ final class MatterResult implements AutoCloseable {
         out.writeName("documents");
         out.writeStartArray();
         for (SealedDocument document : documents) {
-            readDocumentResult(document, parser -> {
-                out.writeStartObject();
-                out.writeStringProperty("documentId", document.documentId());
-                out.writeStringProperty("fileName", document.fileName());
-                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-                    String name = parser.currentName();
-                    parser.nextToken();
-                    if (name.equals("matterId") || name.equals("documentId")) {
-                        parser.skipChildren();
-                    } else {
-                        out.writeName(name);
-                        out.copyCurrentStructure(parser);
+            out.writeStartObject();
+            out.writeStringProperty("documentId", document.documentId());
+            out.writeStringProperty("fileName", document.fileName());
+            if (!copyAsStored(document, out)) {
+                readDocumentResult(document, parser -> {
+                    while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                        String name = parser.currentName();
+                        parser.nextToken();
+                        if (name.equals("matterId") || name.equals("documentId")) {
+                            parser.skipChildren();
+                        } else {
+                            out.writeName(name);
+                            out.copyCurrentStructure(parser);
+                        }
                     }
-                }
-                out.writeEndObject();
-            });
+                });
+            }
+            out.writeEndObject();
         }
         out.writeEndArray();
         out.writeEndObject();
     }
 
+    /**
+     * Copies the fields of a document result that follow its leading {@code matterId} and {@code documentId} into
+     * {@code out} as the bytes stored, without parsing them: the document results are written by this service's own
+     * generator (compact, valid JSON, written whole or not at all), and their pages are most of the Matter result, so
+     * re-parsing and re-encoding them token by token was most of the Matter's assembly after its last page. False,
+     * with nothing written, when the result does not start with those two fields (then it is copied token by token).
+     */
+    private boolean copyAsStored(SealedDocument document, JsonGenerator out) {
+        return readDocumentResult(document, (in, parser) -> {
+            if (!"matterId".equals(parser.nextName()) || parser.nextToken() != JsonToken.VALUE_STRING
+                    || !"documentId".equals(parser.nextName()) || parser.nextToken() != JsonToken.VALUE_STRING) {
+                return false;
+            }
+            parser.getString(); // the value is read lazily: what is released below must start after it
+            out.flush();
+            WithoutClosingBrace rest = new WithoutClosingBrace((OutputStream) out.streamWriteOutputTarget());
+            parser.releaseBuffered(rest);
+            in.transferTo(rest);
+            if (!rest.endedWithClosingBrace()) {
+                throw new PoisonException("corrupt-result", "The document result of " + document.documentId()
+                        + " does not end its object");
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Passes bytes on except the last {@code '}'} and any whitespace after it: the rest of a JSON object's fields,
+     * which the Matter result's own object for the document closes.
+     */
+    private static final class WithoutClosingBrace extends OutputStream {
+        private final OutputStream target;
+        private final ByteArrayOutputStream heldBack = new ByteArrayOutputStream();
+
+        WithoutClosingBrace(OutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            int last = offset + length - 1;
+            while (last >= offset && isWhitespace(bytes[last])) {
+                last--;
+            }
+            if (last < offset) {
+                heldBack.write(bytes, offset, length);
+                return;
+            }
+            heldBack.writeTo(target);
+            heldBack.reset();
+            target.write(bytes, offset, last - offset);
+            heldBack.write(bytes, last, offset + length - last);
+        }
+
+        boolean endedWithClosingBrace() {
+            byte[] tail = heldBack.toByteArray();
+            return tail.length > 0 && tail[0] == '}';
+        }
+
+        private static boolean isWhitespace(byte b) {
+            return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+        }
+    }
+
     /** Streams a stored document result into {@code reader}, positioned inside its top-level object. */
     private void readDocumentResult(SealedDocument document, Consumer<JsonParser> reader) {
+        readDocumentResult(document, (in, parser) -> {
+            reader.accept(parser);
+            return null;
+        });
+    }
+
+    /** Opens a stored document result for {@code reader}, the parser positioned inside its top-level object. */
+    private <T> T readDocumentResult(SealedDocument document, ResultReader<T> reader) {
         String path = BlobPaths.documentResult(matterId, document.documentId());
         try (InputStream in = BlobInputStream.of(store.get(path));
                 JsonParser parser = MessageCodec.mapper().createParser(in)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new PoisonException("corrupt-result", "The document result " + path + " is not a JSON object");
             }
-            reader.accept(parser);
+            return reader.read(in, parser);
         } catch (JacksonException e) {
             if (e.getCause() instanceof IOException) {
                 throw e; // the store, not the content
@@ -258,6 +340,11 @@ final class MatterResult implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + path, e);
         }
+    }
+
+    /** Reads a document result from its stream, through {@code parser} or past it. */
+    private interface ResultReader<T> {
+        T read(InputStream in, JsonParser parser) throws IOException;
     }
 
     private void requireSummarised() {

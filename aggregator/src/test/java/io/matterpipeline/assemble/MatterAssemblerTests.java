@@ -7,6 +7,10 @@ import static io.matterpipeline.assemble.MatterScenario.withoutTimestamp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobPaths;
+import reactor.core.publisher.Mono;
+import java.nio.ByteBuffer;
+import io.matterpipeline.blob.BlobContent;
+import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.contract.DocumentReceived;
 import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.contract.MessageCodec;
@@ -107,6 +111,49 @@ class MatterAssemblerTests {
         Timer duration = meters.get("matterpipeline.matter.duration").tag("status", "COMPLETED").timer();
         assertThat(duration.count()).isEqualTo(1);
         assertThat(duration.totalTime(TimeUnit.SECONDS)).isEqualTo(90.0);
+    }
+
+    @Test
+    void theMattersAssemblyAfterItsLastPageReadsEachDocumentResultTwiceAndNoPage() {
+        MatterScenario matter = new MatterScenario("m-reads")
+                .document("d-one", "one.pdf", 3)
+                .document("d-two", "two.pdf", 4, 2);
+        matter.writeBlobs(store);
+        List<String> reads = Collections.synchronizedList(new ArrayList<>());
+        BlobStore recording = new DelegatingBlobStore(store) {
+            @Override
+            public Flux<ByteBuffer> get(String path) {
+                reads.add(path);
+                return super.get(path);
+            }
+
+            @Override
+            public Mono<BlobContent> read(String path) {
+                reads.add(path);
+                return super.read(path);
+            }
+        };
+        MatterAssembler assembler = new MatterAssembler(recording, bus, Queues.MATTERS_COMPLETED, WRITE_AT_ONCE,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+
+        // Each document's result is written when its last page settles, during the run.
+        handleAll(assembler, matter.documentMessages(), 1);
+        assertThat(store.bytes(BlobPaths.documentResult("m-reads", "d-one"))).isNotNull();
+        assertThat(store.bytes(BlobPaths.documentResult("m-reads", "d-two"))).isNotNull();
+        reads.clear();
+
+        handleAll(assembler, List.of(matter.sealed()), 1);
+
+        assertThat(completions()).extracting(MatterCompleted::status).containsExactly("PARTIAL");
+        assertThat(reads).noneMatch(path -> path.contains("/pages/") || path.contains("/extractions/"));
+        assertThat(reads.stream().filter(path -> path.endsWith("/result.json")).sorted().toList()).containsExactly(
+                BlobPaths.documentResult("m-reads", "d-one"), BlobPaths.documentResult("m-reads", "d-one"),
+                BlobPaths.documentResult("m-reads", "d-two"), BlobPaths.documentResult("m-reads", "d-two"));
+        JsonNode result = result(store, "m-reads");
+        assertThat(result.path("documents")).hasSize(2);
+        assertThat(result.path("documents").get(1).path("pages")).hasSize(4);
+        assertThat(result.path("documents").get(1).path("documentId").asString()).isEqualTo("d-two");
+        assertThat(result.path("failures")).hasSize(1);
     }
 
     @Test

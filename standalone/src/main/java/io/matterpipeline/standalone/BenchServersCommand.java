@@ -63,6 +63,7 @@ final class BenchServersCommand implements Callable<Integer> {
         try {
             ObjectNode started = MessageCodec.mapper().createObjectNode();
             ArrayNode urls = started.putArray("modelUrls");
+            OllamaSimulator.warmUpAnswers();
             for (int i = 0; i < replicas; i++) {
                 Duration replicaLatency = i == 0
                         ? Duration.ofNanos(Math.round(latency.toNanos() * slowReplicaFactor)) : latency;

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -147,13 +148,34 @@ public final class ModelHttpClient {
      * calls come, instead of costing them their first second. Completes when all have ended; never fails.
      */
     public Mono<Void> warmUp(String path) {
+        return warmUp(path, null, answer -> { });
+    }
+
+    /**
+     * Like {@link #warmUp(String)}, with {@code POST body} (a request the server answers without generating, such as
+     * Ollama's model load) and each 2xx answer's bytes handed to {@code answer} (to warm their parsing as well).
+     */
+    public Mono<Void> warmUp(String path, byte[] body, Consumer<byte[]> answer) {
         Duration limit = timeout.compareTo(WARM_UP_TIMEOUT) < 0 ? timeout : WARM_UP_TIMEOUT;
+        HttpClient client = http.responseTimeout(limit);
         return http.warmup()
                 .then(Flux.range(0, maxConnections)
-                        .flatMap(i -> http.responseTimeout(limit).get().uri(baseUrl + path)
-                                .responseSingle((response, content) -> content.asByteArray().then())
-                                .timeout(limit)
-                                .onErrorResume(error -> Mono.empty()), maxConnections)
+                        .flatMap(i -> {
+                            HttpClient.ResponseReceiver<?> request = body == null ? client.get().uri(baseUrl + path)
+                                    : client.headers(headers -> headers.setInt(HttpHeaderNames.CONTENT_LENGTH,
+                                                    body.length))
+                                            .post().uri(baseUrl + path)
+                                            .send((out, outbound) -> outbound.sendByteArray(Mono.just(body)));
+                            return request.responseSingle((response, content) -> content.asByteArray()
+                                            .doOnNext(bytes -> {
+                                                if (response.status().code() / 100 == 2) {
+                                                    answer.accept(bytes);
+                                                }
+                                            })
+                                            .then())
+                                    .timeout(limit)
+                                    .onErrorResume(error -> Mono.empty());
+                        }, maxConnections)
                         .then())
                 .onErrorResume(error -> Mono.empty());
     }

@@ -7,9 +7,11 @@ import io.matterpipeline.extract.modelhttp.ModelHttpClient;
 import io.matterpipeline.model.ModelClient;
 import io.matterpipeline.model.ModelFailures;
 import io.matterpipeline.model.ModelLimits;
+import io.matterpipeline.model.ModelMessage;
 import io.matterpipeline.model.ModelReply;
 import io.matterpipeline.model.ModelRequest;
 import java.time.Duration;
+import java.util.List;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
@@ -34,27 +36,29 @@ final class OllamaModelClient implements ModelClient {
 
     @Override
     public Mono<ModelReply> chat(ModelRequest request) {
-        return Mono.defer(() -> {
-            byte[] body = ChatJson.write(out -> {
-                out.writeStartObject();
-                out.writeStringProperty("model", options.model());
-                ChatJson.messages(out, request.messages());
-                out.writeName("options");
-                out.writeStartObject();
-                out.writeNumberProperty("temperature", options.temperature());
-                if (options.seed() != null) {
-                    out.writeNumberProperty("seed", options.seed());
-                }
-                out.writeNumberProperty("num_predict", options.numPredict());
-                out.writeNumberProperty("num_ctx", options.numCtx());
-                out.writeEndObject();
-                if (request.responseSchema() != null) {
-                    ChatJson.rawSchema(out, "format", request.responseSchema());
-                }
-                out.writeBooleanProperty("stream", false);
-                out.writeEndObject();
-            });
-            return http.post("/api/chat", body, request.label(), this::reply);
+        return Mono.defer(() -> http.post("/api/chat", body(request.messages(), request.responseSchema()),
+                request.label(), this::reply));
+    }
+
+    private byte[] body(List<ModelMessage> messages, String responseSchema) {
+        return ChatJson.write(out -> {
+            out.writeStartObject();
+            out.writeStringProperty("model", options.model());
+            ChatJson.messages(out, messages);
+            out.writeName("options");
+            out.writeStartObject();
+            out.writeNumberProperty("temperature", options.temperature());
+            if (options.seed() != null) {
+                out.writeNumberProperty("seed", options.seed());
+            }
+            out.writeNumberProperty("num_predict", options.numPredict());
+            out.writeNumberProperty("num_ctx", options.numCtx());
+            out.writeEndObject();
+            if (responseSchema != null) {
+                ChatJson.rawSchema(out, "format", responseSchema);
+            }
+            out.writeBooleanProperty("stream", false);
+            out.writeEndObject();
         });
     }
 
@@ -67,10 +71,15 @@ final class OllamaModelClient implements ModelClient {
                 model.isBlank() ? options.model() : model, elapsed, options.baseUrl());
     }
 
-    /** Opens a connection per slot with {@code GET /api/version} (no generation). */
+    /**
+     * Opens the client's connections with Ollama's "load a model" call ({@code POST /api/chat} without messages, with
+     * the options of the real calls, so that the model is loaded with their {@code num_ctx}): nothing is generated, and
+     * the chat path of both ends (the request's writing, the server's handling, the answer's parsing) is warm before
+     * the first page's call holds a slot.
+     */
     @Override
     public Mono<Void> warmUp() {
-        return http.warmUp("/api/version");
+        return http.warmUp("/api/chat", body(List.of(), null), answer -> reply(answer, Duration.ZERO));
     }
 
     @Override

@@ -119,6 +119,17 @@ final class ChatEndpoint {
         } catch (ChatRequest.InvalidChatRequest e) {
             return call.error(response, 400, e.getMessage());
         }
+        if (request.load()) {
+            // Ollama's "load a model": no messages, answered at once (done_reason "load"), no slot, no generation.
+            // Not a chat call, so no call in the stats: a client warming up leaves the counts of its pages as they are.
+            stats.callWasModelLoad();
+            call.answered.set(true);
+            ObjectNode loaded = line("");
+            loaded.put("done_reason", "load");
+            loaded.put("done", true);
+            return response.status(HttpResponseStatus.OK).header(HttpHeaderNames.CONTENT_TYPE, JSON)
+                    .sendString(Mono.just(OllamaJson.write(loaded)), StandardCharsets.UTF_8).then();
+        }
         int numCtx = request.numCtx() > 0 ? request.numCtx() : options.defaultNumCtx();
         if (request.promptTokens() > numCtx && !request.truncate()) {
             return call.error(response, 400, CONTEXT_EXCEEDED);

@@ -94,6 +94,21 @@ public final class OllamaSimulator implements AutoCloseable {
         return new OllamaSimulator(Objects.requireNonNull(options, "options"));
     }
 
+    /**
+     * Runs the simulator's answer path (reading a page, the extraction, writing the answer) a few times in this JVM,
+     * so that the first calls of a benchmark do not pay for its class loading and interpretation inside the latency
+     * they claim: a real model server's code is warm before it takes calls. Once per JVM is enough.
+     */
+    public static void warmUpAnswers() {
+        String page = "This Services Agreement is made on 1 March 2024 between Acme Holdings Ltd (the Supplier) and "
+                + "Beta Retail LLC (the Customer). The Customer shall pay the Supplier USD 1,250,000 within 30 days. "
+                + "This Agreement is governed by the laws of England and Wales. Either party may terminate it on 90 "
+                + "days' written notice.";
+        for (int i = 0; i < 50; i++) {
+            OllamaJson.write(OllamaJson.object().put("content", SimulatedExtraction.fromPageText(page + " " + i)));
+        }
+    }
+
     /** Starts a simulator with {@link OllamaSimulatorOptions#defaults()}: a free port, no latency, no faults. */
     public static OllamaSimulator start() {
         return start(OllamaSimulatorOptions.defaults());

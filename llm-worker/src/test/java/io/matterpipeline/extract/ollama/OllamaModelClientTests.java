@@ -125,6 +125,17 @@ class OllamaModelClientTests {
     }
 
     @Test
+    void warmUpMakesNoChatCallAndTheFirstChatIsAnswered() {
+        ModelClient client = client(simulator.baseUrl(), WAIT);
+
+        StepVerifier.create(client.warmUp()).expectComplete().verify(WAIT);
+
+        assertThat(simulator.stats().totalCalls()).as("a model load, answered at once, is no chat call").isZero();
+        StepVerifier.create(client.chat(request())).expectNextCount(1).expectComplete().verify(WAIT);
+        assertThat(simulator.stats().totalCalls()).isEqualTo(1);
+    }
+
+    @Test
     void probeAnswersWhenTheServerRuns() {
         StepVerifier.create(client(simulator.baseUrl(), WAIT).probe()).expectComplete().verify(WAIT);
         StepVerifier.create(OllamaModelClients.answers(simulator.baseUrl() + "/", Duration.ofSeconds(2)))

@@ -215,4 +215,18 @@ class OllamaSimulatorTests {
         assertThat(stats.calls(200)).isEqualTo(1);
         assertThat(stats.calls(400)).isEqualTo(1);
     }
+
+    @Test
+    void aModelLoadWithoutMessagesIsAnsweredAtOnceAndIsNotCountedAsACall() {
+        simulator.resetStats();
+
+        HttpResponse<String> response = client.post("/api/chat",
+                "{\"model\": \"simulated\", \"messages\": [], \"stream\": false}");
+
+        JsonNode body = SimulatorClient.json(response.body());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(body.get("done").booleanValue()).isTrue();
+        assertThat(body.get("done_reason").stringValue()).isEqualTo("load");
+        assertThat(simulator.stats().totalCalls()).isZero();
+    }
 }

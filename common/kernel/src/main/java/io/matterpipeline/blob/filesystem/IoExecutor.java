@@ -35,7 +35,7 @@ final class IoExecutor {
         String prefix = "blob-fs-io-" + STORES.incrementAndGet() + "-";
         AtomicInteger count = new AtomicInteger();
         ThreadFactory factory = task -> {
-            Thread thread = new Thread(task, prefix + count.incrementAndGet());
+            Thread thread = new IoThread(this, task, prefix + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };
@@ -45,9 +45,20 @@ final class IoExecutor {
         this.scheduler = Schedulers.fromExecutorService(executor, "blob-fs-io");
     }
 
-    /** The operation subscribed on an I/O thread; a full queue fails it as transient. */
+    /**
+     * The operation subscribed on an I/O thread; a full queue fails it as transient. Subscribed on one of this
+     * executor's threads already (a store operation that follows another, as a page read after a stat), it runs
+     * there at once: a hop to another I/O thread would only add a queue hand-over, a wake-up and a context switch.
+     */
     <T> Mono<T> run(Mono<T> operation) {
-        return operation.subscribeOn(scheduler).onErrorMap(RejectedExecutionException.class, IoExecutor::busy);
+        Mono<T> hopping = operation.subscribeOn(scheduler)
+                .onErrorMap(RejectedExecutionException.class, IoExecutor::busy);
+        return Mono.defer(() -> onOwnThread() ? operation : hopping);
+    }
+
+    /** Whether the calling thread is one of this executor's. */
+    boolean onOwnThread() {
+        return Thread.currentThread() instanceof IoThread thread && thread.owner == this;
     }
 
     /** The operation subscribed on an I/O thread; a full queue fails it as transient. */
@@ -63,6 +74,16 @@ final class IoExecutor {
     /** Takes no new work; what was queued still runs. */
     void shutdown() {
         executor.shutdown();
+    }
+
+    /** A thread of an executor, which knows it so that an operation started on it need not hop. */
+    private static final class IoThread extends Thread {
+        private final IoExecutor owner;
+
+        IoThread(IoExecutor owner, Runnable task, String name) {
+            super(task, name);
+            this.owner = owner;
+        }
     }
 
     private static TransientException busy(RejectedExecutionException e) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.matterpipeline.error.TransientException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,25 @@ class IoExecutorTests {
             assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo("queued");
         } finally {
             io.shutdown();
+        }
+    }
+
+    @Test
+    void anOperationStartedOnAnIoThreadRunsThereAndOneStartedElsewhereHops() {
+        IoExecutor io = new IoExecutor(4, 10);
+        IoExecutor other = new IoExecutor(1, 10);
+        try {
+            Mono<String> thread = Mono.fromCallable(() -> Thread.currentThread().getName());
+            StepVerifier.create(io.run(thread).flatMap(first -> io.run(thread).map(second -> List.of(first, second))))
+                    .assertNext(names -> assertThat(names.get(1)).startsWith("blob-fs-io-").isEqualTo(names.get(0)))
+                    .verifyComplete();
+            StepVerifier.create(io.run(thread).flatMap(first -> other.run(thread).map(second -> List.of(first, second))))
+                    .assertNext(names -> assertThat(names.get(1)).startsWith("blob-fs-io-").isNotEqualTo(names.get(0)))
+                    .verifyComplete();
+            assertThat(io.onOwnThread()).isFalse();
+        } finally {
+            io.shutdown();
+            other.shutdown();
         }
     }
 

@@ -92,7 +92,8 @@ public record AggregatorProperties(
      * disk, so the heap an assembly needs is about {@code 2 × memory} whatever the size of the Matter; at most
      * {@code assemblies} run at once per instance.
      *
-     * @param readConcurrency page blobs read at once while a document result is assembled
+     * @param readConcurrency blob requests at once of one assembly: page blobs read for a document result, item pages
+     *     written for a document or Matter result
      * @param keyIgnoredFields item fields besides {@code quote} that describe one occurrence (its page, the worker's
      *     quote check and confidence): they never make two items different and move into the {@code quotes} entries
      * @param memory heap one merge fills before it writes a sorted run to {@code spill-directory}

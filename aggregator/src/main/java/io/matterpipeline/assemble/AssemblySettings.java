@@ -7,7 +7,7 @@ import java.nio.file.Path;
  *
  * @param spillDirectory where merge runs and spooled pages go while a result is written
  * @param memoryBytes heap one merge may fill before it spills (a Matter assembly holds about twice this)
- * @param readConcurrency page blobs read at once for one document
+ * @param readConcurrency blob requests at once of one assembly (page blobs read, item pages written)
  * @param permits bounds how many assemblies run at once, so their buffers add up to a known amount
  */
 record AssemblySettings(Path spillDirectory, long memoryBytes, int readConcurrency, AssemblyPermits permits) {

@@ -149,7 +149,8 @@ final class DocumentAssembler {
 
         Accumulator(DocumentProgress progress, MergeKey keys, AssemblySettings settings, BlobStore store) {
             this.progress = progress;
-            this.itemPages = new ItemPages(store, BlobPaths.documentItems(progress.matterId(), progress.documentId()));
+            this.itemPages = new ItemPages(store, BlobPaths.documentItems(progress.matterId(), progress.documentId()),
+                    settings.readConcurrency());
             this.pages = new JsonSpool(settings.spillDirectory(), "pages-");
             this.merge = new DocumentMerge(keys, settings.spillDirectory(), settings.memoryBytes());
         }

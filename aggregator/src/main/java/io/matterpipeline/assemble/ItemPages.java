@@ -7,14 +7,21 @@ import io.matterpipeline.contract.ItemsIndex;
 import io.matterpipeline.contract.MessageCodec;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Keeps merged items in pages for the items API while a result is written: each list field's items, in order, in
  * chunk blobs of at most {@value #CHUNK_ITEMS} items or about {@value #CHUNK_BYTES} bytes, then an
  * {@link ItemsIndex}. The index is written last, and the result after it, so a final Matter always has its pages.
- * Blocking writes: runs on the result writer's thread.
+ * Chunks are written while the next ones fill, up to {@code writesInFlight} at once (one after another they were
+ * most of the time from a Matter's last page to its result: a round trip each); {@link #finish()} waits for them all
+ * before it writes the index. Blocking waits: runs on the result writer's thread.
  */
 final class ItemPages {
 
@@ -24,6 +31,8 @@ final class ItemPages {
 
     private final BlobStore store;
     private final String prefix;
+    private final int writesInFlight;
+    private final ArrayDeque<CompletableFuture<?>> writing = new ArrayDeque<>();
     private final List<ItemsIndex.Field> fields = new ArrayList<>();
     private final ByteArrayOutputStream chunk = new ByteArrayOutputStream();
     private List<Integer> chunkStarts;
@@ -31,10 +40,17 @@ final class ItemPages {
     private int count;
     private int chunkItems;
 
-    /** @param prefix {@link BlobPaths#matterItems} or {@link BlobPaths#documentItems} */
-    ItemPages(BlobStore store, String prefix) {
+    /**
+     * @param prefix {@link BlobPaths#matterItems} or {@link BlobPaths#documentItems}
+     * @param writesInFlight chunk writes at once ({@code merge.read-concurrency}: an assembly's requests at once)
+     */
+    ItemPages(BlobStore store, String prefix, int writesInFlight) {
+        if (writesInFlight < 1) {
+            throw new IllegalArgumentException("writesInFlight must be >= 1");
+        }
         this.store = store;
         this.prefix = prefix;
+        this.writesInFlight = writesInFlight;
     }
 
     void startList(String name) {
@@ -70,9 +86,11 @@ final class ItemPages {
                 ? MessageCodec.mapper().nullNode() : MessageCodec.mapper().readTree(json)));
     }
 
-    /** Writes the index; after every field. */
+    /** Waits for every chunk, then writes the index; after every field. */
     void finish() {
+        awaitWrites(0);
         put(BlobPaths.itemsIndex(prefix), MessageCodec.mapper().writeValueAsBytes(new ItemsIndex(fields)));
+        awaitWrites(0);
     }
 
     private void flush() {
@@ -83,6 +101,24 @@ final class ItemPages {
     }
 
     private void put(String path, byte[] bytes) {
-        store.putBytes(path, bytes, PutCondition.none()).block(WRITE_TIMEOUT);
+        awaitWrites(writesInFlight - 1);
+        writing.add(store.putBytes(path, bytes, PutCondition.none()).toFuture());
+    }
+
+    /** Waits for the oldest writes until at most {@code left} are in flight; a failed write fails the assembly. */
+    private void awaitWrites(int left) {
+        while (writing.size() > left) {
+            try {
+                writing.removeFirst().get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException failed) {
+                throw failed.getCause() instanceof RuntimeException cause ? cause
+                        : new IllegalStateException("Writing an items page failed", failed.getCause());
+            } catch (TimeoutException timedOut) {
+                throw new IllegalStateException("Writing an items page took longer than " + WRITE_TIMEOUT, timedOut);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while writing an items page", interrupted);
+            }
+        }
     }
 }

@@ -46,6 +46,7 @@ final class MatterResult implements AutoCloseable {
     private final Instant completedAt;
     private final MatterMerge merge;
     private final JsonSpool failures;
+    private final int requestsInFlight;
     private final TreeSet<String> models = new TreeSet<>();
     private long pages;
     private long pagesExtracted;
@@ -65,6 +66,7 @@ final class MatterResult implements AutoCloseable {
         this.documents = List.copyOf(documents);
         this.completedAt = completedAt;
         this.failures = new JsonSpool(settings.spillDirectory(), "failures-");
+        this.requestsInFlight = settings.readConcurrency();
         this.merge = new MatterMerge(keys, settings.spillDirectory(), settings.memoryBytes());
     }
 
@@ -218,7 +220,7 @@ final class MatterResult implements AutoCloseable {
         out.writeName("failures");
         failures.copyTo(out);
         out.writeName("items");
-        merge.write(out, new ItemPages(store, BlobPaths.matterItems(matterId)));
+        merge.write(out, new ItemPages(store, BlobPaths.matterItems(matterId), requestsInFlight));
         out.writeName("documents");
         out.writeStartArray();
         for (SealedDocument document : documents) {

@@ -46,7 +46,7 @@ class DocumentMergeTests {
     private JsonNode result(DocumentMerge merge) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator out = MessageCodec.mapper().createGenerator(bytes)) {
-            merge.write(out, new ItemPages(store, ITEMS));
+            merge.write(out, new ItemPages(store, ITEMS, 8));
         }
         return MessageCodec.mapper().readTree(bytes.toByteArray());
     }

@@ -221,6 +221,9 @@ final class BenchCommand implements Callable<Integer> {
             servers.resetStats();
             ModelRouter router = pipeline.bean(ModelRouter.class);
             List<EndpointSnapshot> routedBefore = router.endpoints();
+            // An endpoint's first grant is of its lifetime: after a warm-up the measured Matter's first call is
+            // found by watching the router instead, to the millisecond.
+            CompletableFuture<Instant> firstCall = warmupPages > 0 ? firstCallAfter(router, routedBefore) : null;
             // The clock starts before the upload, not at the seal: documents are split and their first pages read
             // as they arrive, so work done before the seal would otherwise count in pages but not in seconds.
             long started = System.nanoTime();
@@ -276,7 +279,11 @@ final class BenchCommand implements Callable<Integer> {
             }
             report.put("slotBusyShare", round(busyShare(routedBefore, routedAfter, seconds)));
             report.put("slotMsPerCall", round(slotMsPerCall(routedBefore, routedAfter)));
-            CallWindow window = CallWindow.of(startedAt, routedAfter);
+            CallWindow window = CallWindow.of(startedAt, firstCall == null ? null : firstCall.getNow(null),
+                    routedAfter);
+            if (firstCall != null) {
+                firstCall.cancel(true);
+            }
             report.put("callWindowSeconds", window == null ? null : round(window.seconds()));
             report.put("callWindowEfficiency", ideal == null || window == null ? null
                     : round(done / window.seconds() / ideal));
@@ -420,6 +427,21 @@ final class BenchCommand implements Callable<Integer> {
         return slotSeconds == 0 ? 0 : busy / slotSeconds;
     }
 
+    /** When the first call after {@code before} is given a slot, polled every millisecond. */
+    private static CompletableFuture<Instant> firstCallAfter(ModelRouter router, List<EndpointSnapshot> before) {
+        long started = startedCalls(before);
+        return Flux.interval(Duration.ofMillis(1))
+                .filter(tick -> startedCalls(router.endpoints()) > started)
+                .next()
+                .map(tick -> Instant.now())
+                .toFuture();
+    }
+
+    /** Calls given a slot so far: those that ended and those in flight. */
+    private static long startedCalls(List<EndpointSnapshot> endpoints) {
+        return endpoints.stream().mapToLong(endpoint -> endpoint.calls() + endpoint.inFlight()).sum();
+    }
+
     /**
      * Slot time one call held, as the router saw it (grant to release, all replicas): against the simulated latency,
      * how much longer calls took on this machine. {@code efficiency} ≈ {@code slotBusyShare} (the worker's part) ×
@@ -436,7 +458,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * From the first model call given a slot after the clock started (its start if calls of a warm-up ran before) to
+     * From the first model call given a slot after the clock started (after a warm-up, as seen by watching the router) to
      * the last slot given back: the part of the run in which model calls could run at all. {@code efficiency} over
      * this window instead of the whole clock leaves out both ends no slot can use, reported on their own: from the
      * clock's start (creating the Matter, before its upload) to the first call ({@code startToFirstCallSeconds}:
@@ -445,11 +467,12 @@ final class BenchCommand implements Callable<Integer> {
      */
     private record CallWindow(Instant first, Instant last) {
 
-        static CallWindow of(Instant start, List<EndpointSnapshot> after) {
-            Instant first = null;
+        static CallWindow of(Instant start, Instant firstAfterWarmup, List<EndpointSnapshot> after) {
+            Instant first = firstAfterWarmup;
             Instant last = null;
             for (EndpointSnapshot endpoint : after) {
-                if (endpoint.firstGranted() != null && (first == null || endpoint.firstGranted().isBefore(first))) {
+                if (firstAfterWarmup == null && endpoint.firstGranted() != null
+                        && (first == null || endpoint.firstGranted().isBefore(first))) {
                     first = endpoint.firstGranted();
                 }
                 if (endpoint.lastReleased() != null && (last == null || endpoint.lastReleased().isAfter(last))) {

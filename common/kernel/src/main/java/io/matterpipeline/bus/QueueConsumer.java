@@ -4,7 +4,6 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageExtracted;
 import io.matterpipeline.contract.PagesExtracted;
 import io.matterpipeline.contract.PipelineMessage;
-import io.matterpipeline.telemetry.ConsumerTelemetry;
 import io.matterpipeline.telemetry.LogContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,14 +28,12 @@ import reactor.core.publisher.Mono;
  * is completed once every fact's handling has succeeded; if any failed it is settled as that failure says (retried
  * whole, or dead-lettered with the reason), and a give-up calls {@link MessageHandler#onGiveUp} once per fact.
  */
-public final class QueueConsumer implements SmartLifecycle {
+public final class QueueConsumer extends SettlingConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
 
-    private final SettlingLoop<PipelineMessage> loop;
-
     public QueueConsumer(MessageBus bus, String queue, ConsumerSettings settings, MessageHandler handler) {
-        this.loop = new SettlingLoop<>(bus, queue, settings, new SettlingLoop.Steps<>() {
+        super(new SettlingLoop<>(bus, queue, settings, new SettlingLoop.Steps<PipelineMessage>() {
 
             @Override
             public PipelineMessage decode(Delivery delivery) {
@@ -77,39 +74,6 @@ public final class QueueConsumer implements SmartLifecycle {
                 }
                 return parts;
             }
-        }, log);
-    }
-
-    /** The receive-handle-settle loop, for callers that manage the subscription themselves (tests, benchmarks). */
-    public Flux<Void> run(Mono<Void> until) {
-        return loop.run(until);
-    }
-
-    /**
-     * Reports a span per delivery (continuing the message's trace), its log context and the consumer metrics through
-     * this telemetry; call before {@link #start()}. The kernel's telemetry auto-configuration does it for beans.
-     */
-    public void observeWith(ConsumerTelemetry telemetry) {
-        loop.observeWith(telemetry);
-    }
-
-    @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() {
-        loop.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return loop.isRunning();
-    }
-
-    /** Deliveries being handled right now. */
-    public long inFlight() {
-        return loop.inFlight();
+        }, log));
     }
 }

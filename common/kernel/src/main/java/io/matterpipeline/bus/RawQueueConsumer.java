@@ -1,11 +1,9 @@
 package io.matterpipeline.bus;
 
-import io.matterpipeline.telemetry.ConsumerTelemetry;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -15,14 +13,12 @@ import reactor.core.publisher.Mono;
  * fails with a bad-input {@link io.matterpipeline.error.PipelineException} dead-letters the message with its reason),
  * graceful shutdown as a Spring {@link SmartLifecycle}.
  */
-public final class RawQueueConsumer implements SmartLifecycle {
+public final class RawQueueConsumer extends SettlingConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(RawQueueConsumer.class);
 
-    private final SettlingLoop<Message> loop;
-
     public RawQueueConsumer(MessageBus bus, String queue, ConsumerSettings settings, Handler handler) {
-        this.loop = new SettlingLoop<>(bus, queue, settings, new SettlingLoop.Steps<>() {
+        super(new SettlingLoop<>(bus, queue, settings, new SettlingLoop.Steps<Message>() {
 
             @Override
             public Message decode(Delivery delivery) {
@@ -43,40 +39,7 @@ public final class RawQueueConsumer implements SmartLifecycle {
             public Mono<Void> onGiveUp(Message message, String reason, String description) {
                 return handler.onGiveUp(message, reason, description);
             }
-        }, log);
-    }
-
-    /** The receive-handle-settle loop, for callers that manage the subscription themselves (tests). */
-    public Flux<Void> run(Mono<Void> until) {
-        return loop.run(until);
-    }
-
-    /**
-     * Reports a span per delivery (continuing the message's trace), its log context and the consumer metrics through
-     * this telemetry; call before {@link #start()}. The kernel's telemetry auto-configuration does it for beans.
-     */
-    public void observeWith(ConsumerTelemetry telemetry) {
-        loop.observeWith(telemetry);
-    }
-
-    @Override
-    public void start() {
-        loop.start();
-    }
-
-    @Override
-    public void stop() {
-        loop.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return loop.isRunning();
-    }
-
-    /** Deliveries being handled right now. */
-    public long inFlight() {
-        return loop.inFlight();
+        }, log));
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -31,6 +32,11 @@ import reactor.util.context.Context;
  * (retried) when the send fails. A send is never cancelled once started: a caller that cancels may see its fact
  * delivered anyway, which the aggregator's idempotence absorbs. A zero window (or {@code maxBatch} 1) sends each fact
  * at once as a {@link PageExtracted}.
+ *
+ * <p>A batch also goes before its window ends when no other fact can join it: when every page this worker has in hand
+ * (its handling wrapped in {@link #inHand}) has its fact waiting in it. So the last pages of a run, or of a quiet
+ * moment, do not wait out the window for facts that are not coming (it was most of the time from a Matter's last
+ * model call to its fact reaching the aggregator).
  */
 final class BatchedFactPublisher {
 
@@ -47,6 +53,8 @@ final class BatchedFactPublisher {
     private final long maxBytes;
     private final Scheduler timer;
 
+    /** Pages being handled ({@link #inHand}) that may still publish a fact. */
+    private final AtomicInteger pagesInHand = new AtomicInteger();
     private List<Waiting> waiting = new ArrayList<>();
     private long waitingBytes;
     private Disposable windowTimer;
@@ -91,7 +99,7 @@ final class BatchedFactPublisher {
                 }
                 waiting.add(added);
                 waitingBytes += added.bytes();
-                if (waiting.size() >= maxBatch) {
+                if (waiting.size() >= maxBatch || everyPageInHandWaits()) {
                     full = full == null ? takeWaiting() : full;
                 } else if (waiting.size() == 1) {
                     windowTimer = timer.schedule(this::sendWaiting, window.toNanos(), TimeUnit.NANOSECONDS);
@@ -102,6 +110,32 @@ final class BatchedFactPublisher {
             }
             return sent.asMono();
         });
+    }
+
+    /**
+     * Counts {@code handling}, one page's handling, as a page in hand from its subscription to its end: while it runs
+     * it may still publish a fact; once it ended, a batch waiting only for it goes at once.
+     */
+    Mono<Void> inHand(Mono<Void> handling) {
+        return Mono.defer(() -> {
+            pagesInHand.incrementAndGet();
+            return handling.doFinally(signal -> {
+                pagesInHand.decrementAndGet();
+                List<Waiting> batch;
+                synchronized (this) {
+                    batch = everyPageInHandWaits() ? takeWaiting() : List.of();
+                }
+                if (!batch.isEmpty()) {
+                    send(batch);
+                }
+            });
+        });
+    }
+
+    /** Whether no page in hand can add a fact to the waiting batch; holds {@code this}. */
+    private boolean everyPageInHandWaits() {
+        int inHand = pagesInHand.get();
+        return !waiting.isEmpty() && inHand > 0 && waiting.size() >= inHand;
     }
 
     /**

@@ -73,7 +73,8 @@ final class PageTaskHandler implements MessageHandler {
                     "The pages queue carries page tasks only, got " + message.type()));
         }
         String extractionBlob = BlobPaths.extraction(task.matterId(), task.documentId(), task.pageNumber());
-        return cancelledMatters.isCancelled(task.matterId())
+        // In hand until handled: the facts of the pages before it wait for its fact only while it may still come.
+        return facts.inHand(cancelledMatters.isCancelled(task.matterId())
                 .flatMap(cancelled -> {
                     if (cancelled) {
                         // The Matter was cancelled: its result is final, nobody waits for this page. Skip the model.
@@ -84,7 +85,7 @@ final class PageTaskHandler implements MessageHandler {
                             .flatMap(done -> done ? announceExtracted(task, extractionBlob)
                                     : read(task, extractionBlob));
                 })
-                .checkpoint("extract page " + label(task));
+                .checkpoint("extract page " + label(task)));
     }
 
     @Override

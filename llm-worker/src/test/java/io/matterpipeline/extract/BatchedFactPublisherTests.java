@@ -17,6 +17,7 @@ import io.matterpipeline.error.TransientException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -55,6 +56,49 @@ class BatchedFactPublisherTests {
         bus.sends.get(0).outcome().tryEmitEmpty();
         assertThat(first).isCompleted();
         assertThat(second).isCompleted();
+    }
+
+    @Test
+    void whenEveryPageInHandHasItsFactWaitingTheBatchGoesWithoutWaitingOutTheWindow() {
+        BatchedFactPublisher facts = new BatchedFactPublisher(bus, "results", WINDOW, 32, BYTES, time);
+        List<Sinks.Empty<Void>> answered = List.of(Sinks.empty(), Sinks.empty(), Sinks.empty());
+        List<CompletableFuture<Void>> handled = new ArrayList<>();
+        for (int page = 1; page <= 3; page++) {
+            PageExtracted fact = fact("m1", "d1", page);
+            handled.add(facts.inHand(answered.get(page - 1).asMono().then(facts.publish(fact))).toFuture());
+        }
+
+        answered.get(0).tryEmitEmpty();
+        answered.get(1).tryEmitEmpty();
+        // A third page is still being read: its fact may join the batch.
+        assertThat(bus.sends).isEmpty();
+
+        answered.get(2).tryEmitEmpty();
+        // No virtual time has passed: the batch did not wait for its window.
+        assertThat(bus.sends).singleElement().satisfies(send -> assertThat(send.facts())
+                .containsExactly(fact("m1", "d1", 1), fact("m1", "d1", 2), fact("m1", "d1", 3)));
+        assertThat(handled).noneMatch(CompletableFuture::isDone);
+        bus.sends.get(0).outcome().tryEmitEmpty();
+        assertThat(handled).allMatch(future -> future.isDone() && !future.isCompletedExceptionally());
+        time.advanceTimeBy(WINDOW.multipliedBy(3));
+        assertThat(bus.sends).hasSize(1);
+    }
+
+    @Test
+    void aPageInHandThatEndsWithoutAFactLetsTheBatchWaitingForItGo() {
+        BatchedFactPublisher facts = new BatchedFactPublisher(bus, "results", WINDOW, 32, BYTES, time);
+        Sinks.Empty<Void> failedPage = Sinks.empty();
+        var failed = facts.inHand(failedPage.asMono()).toFuture();
+        var extracted = facts.inHand(facts.publish(fact("m1", "d1", 1))).toFuture();
+        assertThat(bus.sends).isEmpty();
+
+        failedPage.tryEmitError(new TransientException("model-unreachable", "down"));
+
+        assertThat(failed).isCompletedExceptionally();
+        assertThat(bus.sends).singleElement().satisfies(send -> assertThat(send.facts())
+                .containsExactly(fact("m1", "d1", 1)));
+        bus.sends.get(0).outcome().tryEmitEmpty();
+        assertThat(extracted).isCompleted();
     }
 
     @Test

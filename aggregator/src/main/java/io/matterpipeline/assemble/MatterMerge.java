@@ -156,10 +156,7 @@ final class MatterMerge implements AutoCloseable {
                         }
                     } else if (name.equals("quotes") && value == JsonToken.START_ARRAY) {
                         while (parser.nextToken() != JsonToken.END_ARRAY) {
-                            JsonNode quote = parser.readValueAsTree();
-                            ObjectNode cited = NODES.objectNode().put("documentId", document.documentId());
-                            quote.forEachEntry(cited::set);
-                            quotes.writeTree(cited);
+                            copyQuote(parser, document.documentId());
                         }
                     } else if (first && !MergeKey.PROVENANCE_FIELDS.contains(name)
                             && !keys.occurrenceFields().contains(name)) {
@@ -169,6 +166,31 @@ final class MatterMerge implements AutoCloseable {
                     }
                 }
             }
+        }
+
+        /**
+         * Copies the quote the parser is on into {@code quotes} as it streams, its document first (a quote's own
+         * {@code documentId}, never written by a document result, is left out; anything but an object cites only the
+         * document): a tree per quote was much of a large Matter's assembly.
+         */
+        private void copyQuote(JsonParser parser, String documentId) {
+            quotes.writeStartObject();
+            quotes.writeStringProperty("documentId", documentId);
+            if (parser.currentToken() == JsonToken.START_OBJECT) {
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+                    String name = parser.currentName();
+                    parser.nextToken();
+                    if (name.equals("documentId")) {
+                        parser.skipChildren();
+                    } else {
+                        quotes.writeName(name);
+                        quotes.copyCurrentStructure(parser);
+                    }
+                }
+            } else {
+                parser.skipChildren();
+            }
+            quotes.writeEndObject();
         }
 
         @Override

@@ -11,6 +11,13 @@ import reactor.core.publisher.Mono;
  */
 public interface MessageBus {
 
+    /**
+     * Reactor context key under which a queue consumer runs each of its handlers, set to the queue it consumes. An
+     * adapter that makes a publisher wait for room in a bounded queue never makes a publish carrying this key for that
+     * same queue wait: the consumer that would make the room could be the one waiting.
+     */
+    String HANDLING_QUEUE = "matter-pipeline.bus.handling-queue";
+
     /** Publishes one message; completes when the broker has accepted it. */
     Mono<Void> publish(String queue, OutboundMessage message);
 

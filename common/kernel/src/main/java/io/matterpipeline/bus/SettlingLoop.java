@@ -140,7 +140,8 @@ final class SettlingLoop<T> {
                 })
                 // Before the completion travels downstream: a stop() that saw the run drain must see zero in flight.
                 .doOnTerminate(inFlight::decrementAndGet)
-                .doOnCancel(inFlight::decrementAndGet);
+                .doOnCancel(inFlight::decrementAndGet)
+                .contextWrite(context -> context.put(MessageBus.HANDLING_QUEUE, queue));
     }
 
     private Mono<Void> handleAndSettle(Delivery delivery) {

@@ -6,7 +6,6 @@ import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.error.FatalErrors;
-import java.util.Map;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -41,8 +40,7 @@ public class PipelineInfrastructureAutoConfiguration {
         PipelineProperties.InMemory inMemory = properties.bus().inMemory();
         return InMemoryMessageBus.create(new InMemoryBusOptions(inMemory.lockDuration(), inMemory.maxDeliveryCount(),
                 inMemory.duplicateDeliveryRate(), inMemory.handlerCrashRate(), inMemory.seed(),
-                inMemory.lockCheckInterval(), inMemory.maxQueuedPages() == 0 ? Map.of()
-                        : Map.of(properties.queues().pages(), inMemory.maxQueuedPages())));
+                inMemory.lockCheckInterval(), inMemory.maxQueued().capacities(properties.queues())));
     }
 
     /** The blob store. */

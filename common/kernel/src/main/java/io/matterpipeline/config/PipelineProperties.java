@@ -3,6 +3,8 @@ package io.matterpipeline.config;
 import io.matterpipeline.contract.Queues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -51,8 +53,7 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
      *     settling (the message is redelivered when its lock expires)
      * @param seed seed of the fault injection, for reproducible runs; unset for a random one
      * @param lockCheckInterval how often expired locks are looked for
-     * @param maxQueuedPages PageTasks the pages queue holds waiting for a worker (about 0.5 KB of heap each); a
-     *     page-splitter publishing beyond it waits, without holding a thread, until workers take pages; 0 for no bound
+     * @param maxQueued how many messages each in-memory queue of the pipeline holds waiting for its consumer
      */
     public record InMemory(
             @DefaultValue("30s") Duration lockDuration,
@@ -61,11 +62,43 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
             @DefaultValue("0") double handlerCrashRate,
             Long seed,
             @DefaultValue("50ms") Duration lockCheckInterval,
-            @DefaultValue("2000") int maxQueuedPages) {
+            @DefaultValue MaxQueued maxQueued) {
+    }
 
-        public InMemory {
-            if (maxQueuedPages < 0) {
-                throw new IllegalArgumentException("matter-pipeline.bus.in-memory.max-queued-pages must be >= 0");
+    /**
+     * Bounds of the in-memory queues, so a large Matter does not sit in the heap at once: a publisher beyond a bound
+     * waits, without holding a thread, until the consumer takes messages (backpressure up to the upload or the
+     * splitter); nothing is dropped, and redeliveries and a handler publishing to its own queue never wait. 0 for no
+     * bound. {@code matters-completed} is not bounded: in one JVM nothing may consume it.
+     *
+     * @param documents DocumentReceived waiting for the page-splitter (about 0.5 KB each); an upload or a trigger
+     *     publishing beyond it waits
+     * @param pages PageTasks waiting for a worker (about 0.5 KB each); the page-splitter's publish waits beyond it
+     * @param results facts waiting for the aggregator (about 0.5 KB a page); workers and the splitter wait beyond it
+     */
+    public record MaxQueued(
+            @DefaultValue("1000") int documents,
+            @DefaultValue("2000") int pages,
+            @DefaultValue("10000") int results) {
+
+        public MaxQueued {
+            if (documents < 0 || pages < 0 || results < 0) {
+                throw new IllegalArgumentException("matter-pipeline.bus.in-memory.max-queued.* must be >= 0");
+            }
+        }
+
+        /** The bound of each named queue, by its configured name; queues without a bound are left out. */
+        public Map<String, Integer> capacities(QueueNames names) {
+            Map<String, Integer> capacities = new HashMap<>();
+            bound(capacities, names.documents(), documents);
+            bound(capacities, names.pages(), pages);
+            bound(capacities, names.results(), results);
+            return capacities;
+        }
+
+        private static void bound(Map<String, Integer> capacities, String queue, int capacity) {
+            if (capacity > 0) {
+                capacities.put(queue, capacity);
             }
         }
     }

@@ -11,6 +11,7 @@ import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.contract.Queues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,8 @@ class PipelineInfrastructureAutoConfigurationTests {
             assertThat(properties.bus().inMemory().maxDeliveryCount()).isEqualTo(10);
             assertThat(properties.bus().inMemory().duplicateDeliveryRate()).isZero();
             assertThat(properties.bus().inMemory().seed()).isNull();
-            assertThat(properties.bus().inMemory().maxQueuedPages()).isEqualTo(2000);
+            assertThat(properties.bus().inMemory().maxQueued())
+                    .isEqualTo(new PipelineProperties.MaxQueued(1000, 2000, 10000));
             assertThat(properties.blob().type()).isEqualTo(PipelineProperties.BlobType.FILESYSTEM);
             assertThat(properties.queues().documents()).isEqualTo(Queues.DOCUMENTS);
             assertThat(properties.queues().pages()).isEqualTo(Queues.PAGES);
@@ -63,26 +65,51 @@ class PipelineInfrastructureAutoConfigurationTests {
     }
 
     @Test
-    void theInMemoryPagesQueueHoldsAtMostMaxQueuedPagesAndThePublisherWaitsForRoom() {
-        runner().withPropertyValues("matter-pipeline.bus.in-memory.max-queued-pages=2",
+    void eachInMemoryQueueOfThePipelineHoldsAtMostItsMaxQueuedAndThePublisherWaitsForRoom() {
+        runner().withPropertyValues("matter-pipeline.bus.in-memory.max-queued.documents=1",
+                        "matter-pipeline.bus.in-memory.max-queued.pages=2",
+                        "matter-pipeline.bus.in-memory.max-queued.results=3",
                         "matter-pipeline.queues.pages=pages-test")
                 .run(context -> {
                     InMemoryMessageBus bus = context.getBean(InMemoryMessageBus.class);
-                    var publishing = bus.publishAll("pages-test", Flux.range(0, 3)
-                            .map(i -> new OutboundMessage("p-" + i, "page-task", new byte[] {1}, Map.of()))
-                            .collectList().block()).toFuture();
-                    assertThat(bus.activeCount("pages-test")).isEqualTo(2);
-                    assertThat(publishing).isNotDone();
-                    // The other queues are not bounded.
-                    bus.publishAll(Queues.RESULTS, Flux.range(0, 3)
-                            .map(i -> new OutboundMessage("r-" + i, "page-extracted", new byte[] {1}, Map.of()))
-                            .collectList().block()).block(Duration.ofSeconds(5));
-                    assertThat(bus.activeCount(Queues.RESULTS)).isEqualTo(3);
+                    Map<String, Integer> bounds = Map.of(Queues.DOCUMENTS, 1, "pages-test", 2, Queues.RESULTS, 3);
+                    bounds.forEach((queue, bound) -> {
+                        var publishing = bus.publishAll(queue, messages(queue, bound + 1)).toFuture();
+                        assertThat(bus.activeCount(queue)).as(queue).isEqualTo(bound);
+                        assertThat(publishing).as(queue).isNotDone();
 
-                    bus.receive("pages-test", ReceiveOptions.defaults()).take(1).blockLast(Duration.ofSeconds(5));
-                    assertThat(publishing.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNull();
-                    assertThat(bus.activeCount("pages-test")).isEqualTo(3);
+                        bus.receive(queue, ReceiveOptions.defaults()).take(1).blockLast(Duration.ofSeconds(5));
+                        assertThat(publishing).as(queue).succeedsWithin(Duration.ofSeconds(5));
+                        assertThat(bus.activeCount(queue)).as(queue).isEqualTo(bound + 1);
+                    });
+                    // Queues outside the pipeline's (and matters-completed, which nothing may consume) are not bounded.
+                    bus.publishAll(Queues.MATTERS_COMPLETED, messages("c", 20)).block(Duration.ofSeconds(5));
+                    assertThat(bus.activeCount(Queues.MATTERS_COMPLETED)).isEqualTo(20);
                 });
+    }
+
+    @Test
+    void aMaxQueuedOfZeroLeavesThatQueueUnbounded() {
+        runner().withPropertyValues("matter-pipeline.bus.in-memory.max-queued.results=0")
+                .run(context -> {
+                    InMemoryMessageBus bus = context.getBean(InMemoryMessageBus.class);
+                    bus.publishAll(Queues.RESULTS, messages("r", 20_000)).block(Duration.ofSeconds(5));
+                    assertThat(bus.activeCount(Queues.RESULTS)).isEqualTo(20_000);
+                    assertThat(context.getBean(PipelineProperties.class).bus().inMemory().maxQueued()
+                            .capacities(context.getBean(PipelineProperties.class).queues()))
+                            .containsOnlyKeys(Queues.DOCUMENTS, Queues.PAGES);
+                });
+    }
+
+    @Test
+    void aNegativeMaxQueuedFailsStartup() {
+        runner().withPropertyValues("matter-pipeline.bus.in-memory.max-queued.documents=-1")
+                .run(context -> assertThat(context).hasFailed());
+    }
+
+    private static List<OutboundMessage> messages(String prefix, int count) {
+        return Flux.range(0, count).map(i -> new OutboundMessage(prefix + "-" + i, "t", new byte[] {1}, Map.of()))
+                .collectList().block();
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.matterpipeline.bus.memory;
 
 import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.LockLostException;
+import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.ReceiveOptions;
 import io.matterpipeline.bus.TraceContext;
@@ -37,7 +38,8 @@ import reactor.util.context.ContextView;
  *
  * <p>A bounded queue ({@link InMemoryBusOptions#capacities()}) takes what fits of a publication and parks the rest,
  * with the publisher's completion, in a FIFO of waiting publications; each take by a receiver moves waiting messages
- * in as room frees, and a publication completes (on the scheduler, not in the drain loop) once all of it is in.
+ * in as room frees, and a publication completes (on the scheduler, not in the drain loop) once all of it is in. A
+ * handler of a queue publishing to that same queue ({@link MessageBus#HANDLING_QUEUE}) is never made to wait.
  */
 final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
 
@@ -74,23 +76,36 @@ final class DefaultInMemoryMessageBus implements InMemoryMessageBus {
     public Mono<Void> publishAll(String queue, List<OutboundMessage> messages) {
         QueueState known = queue == null ? null : queues.get(queue);
         if (known != null && known.capacity != Integer.MAX_VALUE) {
-            return Mono.deferContextual(context -> Mono.<Void>create(sink -> {
-                requireOpen();
-                Objects.requireNonNull(messages, "messages");
-                known.offer(entries(messages, context), sink);
-            }));
+            return Mono.deferContextual(context -> handlingItself(queue, context) ? enqueue(known, messages, context)
+                    : Mono.<Void>create(sink -> {
+                        requireOpen();
+                        Objects.requireNonNull(messages, "messages");
+                        known.offer(entries(messages, context), sink);
+                    }));
         }
         return Mono.deferContextual(context -> {
             QueueState state = known != null ? known : queue(queue);
-            if (state.capacity != Integer.MAX_VALUE) {
+            if (state.capacity != Integer.MAX_VALUE && !handlingItself(queue, context)) {
                 // A bounded queue seen for the first time.
                 return publishAll(queue, messages);
             }
-            return Mono.fromRunnable(() -> {
-                requireOpen();
-                Objects.requireNonNull(messages, "messages");
-                state.enqueue(entries(messages, context));
-            });
+            return enqueue(state, messages, context);
+        });
+    }
+
+    /**
+     * A handler of {@code queue} publishing to it: never made to wait for room, like a redelivery, since the receivers
+     * that would make the room may all be handlers waiting on such publishes (a consumer waiting on itself).
+     */
+    private static boolean handlingItself(String queue, ContextView context) {
+        return queue.equals(context.getOrDefault(MessageBus.HANDLING_QUEUE, null));
+    }
+
+    private Mono<Void> enqueue(QueueState state, List<OutboundMessage> messages, ContextView context) {
+        return Mono.fromRunnable(() -> {
+            requireOpen();
+            Objects.requireNonNull(messages, "messages");
+            state.enqueue(entries(messages, context));
         });
     }
 

@@ -4,10 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.matterpipeline.NonBlockingThreads;
+import io.matterpipeline.bus.ConsumerSettings;
 import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.MessageBusContractTests;
+import io.matterpipeline.bus.MessageHandler;
+import io.matterpipeline.bus.OutboundMessage;
+import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.bus.ReceiveOptions;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PageFailed;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -247,6 +253,40 @@ class InMemoryMessageBusTests extends MessageBusContractTests {
             receiver.dispose();
             bounded.close();
         }
+    }
+
+    @Test
+    void aHandlerPublishingToItsOwnFullQueueIsNeverMadeToWaitOnItself() {
+        InMemoryMessageBus bounded = InMemoryMessageBus.create(InMemoryBusOptions.defaults()
+                .withLockCheckInterval(CHECK).withCapacity("results", 1));
+        // One handler at a time, and each fact of pages 1..3 makes two more facts on the queue it came from: waiting
+        // for room would wait for the only handler, which is the one waiting.
+        AtomicInteger handled = new AtomicInteger();
+        MessageHandler handler = (message, attempt) -> {
+            handled.incrementAndGet();
+            int page = ((PageFailed) message).pageNumber();
+            return page > 3 ? Mono.empty() : bounded.publishAll("results", List.of(fact(2 * page), fact(2 * page + 1)));
+        };
+        QueueConsumer consumer = new QueueConsumer(bounded, "results", ConsumerSettings.of(1), handler);
+        try {
+            bounded.publish("results", fact(1)).block(timeout());
+            consumer.start();
+
+            await().atMost(timeout()).until(() -> handled.get() == 7 && bounded.activeCount("results") == 0);
+            assertThat(bounded.deadLetters("results")).isEmpty();
+            // Anyone else still waits for room.
+            consumer.stop();
+            bounded.publish("results", fact(8)).block(timeout());
+            var outside = bounded.publishAll("results", List.of(fact(9), fact(10))).toFuture();
+            assertThat(outside).isNotDone();
+        } finally {
+            consumer.stop();
+            bounded.close();
+        }
+    }
+
+    private static OutboundMessage fact(int page) {
+        return MessageCodec.encode(new PageFailed("m-1", "d-1", page, "model-unavailable", "page " + page));
     }
 
     @Test

@@ -40,6 +40,13 @@ final class ResultsIntake implements AutoCloseable {
 
     /** Starts the aggregator's consumer, talking to the bus through {@code through} (the bus, or a counting view). */
     void start(MessageBus through, int maxDeliveries) {
+        assembler = assembler(store, through);
+        consumer = consumer(through, assembler, maxDeliveries);
+        consumer.start();
+    }
+
+    /** An aggregator over {@code store} that folds facts within 50 ms. */
+    static MatterAssembler assembler(MemoryBlobStore store, MessageBus bus) {
         AggregatorProperties defaults = AggregatorProperties.defaults();
         AggregatorProperties.Progress progress = defaults.progress();
         AggregatorProperties properties = new AggregatorProperties(defaults.concurrency(), defaults.consumer(),
@@ -47,10 +54,13 @@ final class ResultsIntake implements AutoCloseable {
                         progress.casMaxBackoff(), progress.casJitter(), Duration.ofMillis(50),
                         progress.batchMaxFacts()),
                 defaults.merge());
-        assembler = new MatterAssembler(store, through, Queues.MATTERS_COMPLETED, properties, Clock.systemUTC());
-        consumer = new QueueConsumer(through, Queues.RESULTS, ConsumerSettings.of(16).withMaxDeliveries(maxDeliveries)
+        return new MatterAssembler(store, bus, Queues.MATTERS_COMPLETED, properties, Clock.systemUTC());
+    }
+
+    /** Its consumer of the results queue (not started), with quick retries. */
+    static QueueConsumer consumer(MessageBus bus, MatterAssembler assembler, int maxDeliveries) {
+        return new QueueConsumer(bus, Queues.RESULTS, ConsumerSettings.of(16).withMaxDeliveries(maxDeliveries)
                 .withRetryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)), assembler);
-        consumer.start();
     }
 
     /** The extracted pages of every document, as one worker batch. */

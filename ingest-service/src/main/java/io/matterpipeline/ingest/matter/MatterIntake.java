@@ -11,6 +11,7 @@ import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.error.TooLargeException;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.MatterManifest.ManifestDocument;
+import io.matterpipeline.progress.FailureNote;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
@@ -231,6 +232,43 @@ public final class MatterIntake {
         }).checkpoint("seal Matter " + matterId);
     }
 
+    /**
+     * Records that a document asked for could not be added (a request or event given up on, about to be
+     * dead-lettered), so its Matter does not wait for it: the document is in the manifest as failed with
+     * {@code reason}, announced as {@code DocumentFailed} on the results queue, listed by the seal, and the Matter
+     * ends PARTIAL (FAILED if nothing else was read). Nothing is recorded when the Matter does not exist, no longer
+     * accepts documents (sealed, cancelled, full) or already has {@code documentId}.
+     *
+     * @return true when this call recorded the failure
+     */
+    public Mono<Boolean> recordFailedDocument(String tenant, String matterId, String documentId, String fileName,
+            String reason, String description) {
+        return Mono.defer(() -> {
+            String id = Ids.require("matterId", matterId);
+            String docId = Ids.require("documentId", documentId);
+            ManifestDocument failed = new ManifestDocument(docId, Labels.fileName(fileName), null, 0,
+                    clock.instant(), false, new FailureNote(reason, description));
+            AtomicBoolean recorded = new AtomicBoolean();
+            return manifests.update(id, tenant, manifest -> {
+                        recorded.set(false);
+                        if (manifest.hasDocument(docId) || manifest.isCancelled() || manifest.isSealed()
+                                || manifest.documents().size() >= properties.maxDocumentsPerMatter()) {
+                            return manifest;
+                        }
+                        recorded.set(true);
+                        return manifest.withDocument(failed);
+                    })
+                    .flatMap(manifest -> recorded.get()
+                            ? announceDocument(tenant, id, failed).thenReturn(true)
+                            : Mono.just(false))
+                    .onErrorResume(Matters::isMatterNotFound, missing -> Mono.just(false));
+        }).checkpoint("record failed document " + documentId + " of Matter " + matterId);
+    }
+
+    private String announcedOn(ManifestDocument document) {
+        return document.failure() == null ? documentsQueue : resultsQueue;
+    }
+
     private Mono<DocumentView> storeNewDocument(String tenant, String matterId, String documentId, String fileName,
             String contentType, Flux<ByteBuffer> content) {
         String source = BlobPaths.documentSource(matterId, documentId);
@@ -297,7 +335,7 @@ public final class MatterIntake {
      * here only delays it until the seal publishes it again, so it is logged, not returned.
      */
     private Mono<Void> announceDocument(String tenant, String matterId, ManifestDocument document) {
-        return publisher.publish(documentsQueue, document.receivedMessage(matterId))
+        return publisher.publish(announcedOn(document), document.announcement(matterId))
                 .then(manifests.update(matterId, tenant,
                         manifest -> manifest.withDocumentsPublished(Set.of(document.documentId()))))
                 .then()
@@ -313,9 +351,10 @@ public final class MatterIntake {
         List<ManifestDocument> pending = sealed.unpublishedDocuments();
         Mono<MatterManifest> documentsAnnounced = pending.isEmpty()
                 ? Mono.just(sealed)
-                : publisher.publishAll(documentsQueue, pending.stream()
-                                .map(document -> document.receivedMessage(matterId))
-                                .toList())
+                : Flux.fromIterable(pending.stream().collect(Collectors.groupingBy(this::announcedOn)).entrySet())
+                        .concatMap(byQueue -> publisher.publishAll(byQueue.getKey(), byQueue.getValue().stream()
+                                .map(document -> document.announcement(matterId))
+                                .toList()))
                         .then(manifests.update(matterId, tenant, manifest -> manifest.withDocumentsPublished(
                                 pending.stream().map(ManifestDocument::documentId).collect(Collectors.toSet()))));
         return documentsAnnounced

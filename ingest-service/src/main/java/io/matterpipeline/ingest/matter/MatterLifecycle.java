@@ -127,7 +127,9 @@ public final class MatterLifecycle {
                                     return Mono.error(new ConflictException("matter-not-final", "Matter " + id
                                             + " is not final yet; only a final Matter's sources are archived"));
                                 }
+                                // A document that could not be added has no source.
                                 List<String> sources = manifest.documents().stream()
+                                        .filter(document -> document.failure() == null)
                                         .map(document -> BlobPaths.documentSource(id, document.documentId()))
                                         .toList();
                                 Instant now = clock.instant();

@@ -1,9 +1,12 @@
 package io.matterpipeline.ingest.matter;
 
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.contract.DocumentFailed;
 import io.matterpipeline.contract.DocumentReceived;
 import io.matterpipeline.contract.MatterSealed;
+import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.contract.SealedDocument;
+import io.matterpipeline.progress.FailureNote;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,9 +109,12 @@ record MatterManifest(
     }
 
     /**
-     * One uploaded document.
+     * One uploaded document, or one that was asked for and could not be added.
      *
-     * @param published true once its {@link DocumentReceived} was accepted by the bus
+     * @param published true once its announcement (see {@link #announcement}) was accepted by the bus
+     * @param failure why the document could not be added (an {@code add-document} request or a Blob event given up
+     *     on, with the dead letter's reason); null for a document whose bytes are stored. Such a document has no
+     *     source blob: it is announced as {@link DocumentFailed} on the results queue, not to the page-splitter
      */
     record ManifestDocument(
             String documentId,
@@ -116,15 +122,25 @@ record MatterManifest(
             String declaredContentType,
             long sizeBytes,
             Instant uploadedAt,
-            boolean published) {
+            boolean published,
+            FailureNote failure) {
 
-        ManifestDocument asPublished() {
-            return new ManifestDocument(documentId, fileName, declaredContentType, sizeBytes, uploadedAt, true);
+        ManifestDocument(String documentId, String fileName, String declaredContentType, long sizeBytes,
+                Instant uploadedAt, boolean published) {
+            this(documentId, fileName, declaredContentType, sizeBytes, uploadedAt, published, null);
         }
 
-        DocumentReceived receivedMessage(String matterId) {
-            return new DocumentReceived(matterId, documentId, fileName, BlobPaths.documentSource(matterId, documentId),
-                    sizeBytes, declaredContentType);
+        ManifestDocument asPublished() {
+            return new ManifestDocument(documentId, fileName, declaredContentType, sizeBytes, uploadedAt, true,
+                    failure);
+        }
+
+        /** DocumentReceived for the page-splitter, or DocumentFailed for the aggregator. */
+        PipelineMessage announcement(String matterId) {
+            return failure == null
+                    ? new DocumentReceived(matterId, documentId, fileName,
+                            BlobPaths.documentSource(matterId, documentId), sizeBytes, declaredContentType)
+                    : new DocumentFailed(matterId, documentId, failure.reason(), failure.description());
         }
     }
 }

@@ -9,6 +9,7 @@ import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.MatterManifest.ManifestDocument;
 import io.matterpipeline.progress.DocumentProgress;
 import io.matterpipeline.progress.DocumentStatus;
+import io.matterpipeline.progress.FailureNote;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
 import java.nio.ByteBuffer;
@@ -113,8 +114,12 @@ public final class MatterQueries {
     private static DocumentStatusView documentStatus(ManifestDocument document, Optional<DocumentProgress> found,
             DocumentStatus settledStatus, boolean matterCancelled) {
         DocumentProgress progress = found.orElse(null);
+        // A document that could not be added is FAILED from the start, before the aggregator hears of it.
+        FailureNote failure = progress != null && progress.documentFailure() != null ? progress.documentFailure()
+                : document.failure();
         DocumentStatus status = settledStatus != null ? settledStatus
-                : progress != null ? progress.status() : DocumentStatus.PENDING;
+                : progress != null ? progress.status()
+                : document.failure() != null ? DocumentStatus.FAILED : DocumentStatus.PENDING;
         if (matterCancelled && settledStatus == null) {
             // Whatever was still running for it is skipped.
             status = DocumentStatus.CANCELLED;
@@ -126,6 +131,6 @@ public final class MatterQueries {
                 progress == null ? 0 : progress.extractedPages().size(),
                 progress == null ? 0 : progress.failedPages().size(),
                 progress == null ? null : progress.averageWordConfidence(),
-                progress == null ? null : progress.documentFailure());
+                failure);
     }
 }

@@ -73,6 +73,31 @@ final class IngestRequestHandler {
                 .checkpoint("ingest request " + request.requestId());
     }
 
+    /**
+     * What a request given up on leaves behind: the document an {@code add-document} request named is recorded as
+     * failed in its Matter with the reason (when the Matter exists, is this tenant's and still takes documents), so
+     * the Matter ends PARTIAL when sealed instead of waiting for it. Other requests change nothing: a seal given up
+     * on leaves the Matter open, since nothing else can say it is complete.
+     */
+    Mono<Void> giveUp(IngestRequest request, String reason, String description) {
+        if (!IngestRequest.ADD_DOCUMENT.equals(request.action())) {
+            return Mono.empty();
+        }
+        // Without a URL's query: a SAS token must not end up in the Matter's status.
+        String source = request.source().replaceFirst("[?#].*$", "");
+        String fileName = request.fileName() != null ? request.fileName() : source;
+        return matters.recordFailedDocument(request.tenant(), request.matterId(), documentId(request), fileName,
+                        reason, "add-document request " + request.requestId() + " (" + source + "): " + description)
+                .doOnNext(recorded -> {
+                    if (recorded) {
+                        log.warn("Ingest request {} of tenant {} given up ({}): document {} of Matter {} recorded "
+                                + "FAILED", request.requestId(), request.tenant(), reason, documentId(request),
+                                request.matterId());
+                    }
+                })
+                .then();
+    }
+
     /** Emits what the request did: the document id for add-document, the action otherwise. */
     private Mono<String> effect(IngestRequest request) {
         return switch (request.action()) {

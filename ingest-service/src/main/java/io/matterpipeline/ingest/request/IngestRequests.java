@@ -4,6 +4,7 @@ import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.MessageHandler;
 import io.matterpipeline.bus.RawQueueConsumer;
+import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.MatterIntake;
 import java.time.Clock;
@@ -46,5 +47,18 @@ public final class IngestRequests implements RawQueueConsumer.Handler {
         return Mono.fromCallable(() -> schema.read(message.body()))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(handler::handle);
+    }
+
+    /**
+     * An {@code add-document} request given up on (refused, or failed on its last delivery) records its document as
+     * failed with the reason, so the Matter does not wait for it ({@link IngestRequestHandler#giveUp}); a request
+     * that does not parse names nothing to record.
+     */
+    @Override
+    public Mono<Void> onGiveUp(RawQueueConsumer.Message message, String reason, String description) {
+        return Mono.fromCallable(() -> schema.read(message.body()))
+                .subscribeOn(Schedulers.boundedElastic())
+                .onErrorResume(PipelineException.class, invalid -> Mono.empty())
+                .flatMap(request -> handler.giveUp(request, reason, description));
     }
 }

@@ -106,6 +106,49 @@ final class BlobTriggerHandler implements RawQueueConsumer.Handler {
     }
 
     /**
+     * A delivery given up on (refused, or failed on its last delivery) whose one event named a file of an open Matter
+     * records that file's document as failed with the reason, so the Matter ends PARTIAL when sealed instead of
+     * waiting for it. Nothing is recorded for a file that is not there ({@value #BLOB_NOT_FOUND}: a forged event, or
+     * a file deleted on purpose), a seal marker (the Matter stays open: nothing else can say it is complete), an event
+     * that does not parse or lies outside the inbox, or a delivery of several events (the reason is one event's, and
+     * which one is not known).
+     */
+    @Override
+    public Mono<Void> onGiveUp(RawQueueConsumer.Message message, String reason, String description) {
+        return Mono.defer(() -> {
+            InboxEntry entry;
+            BlobEvents.BlobCreated created;
+            try {
+                List<BlobEvents.Event> events = BlobEvents.parse(message.body());
+                if (BLOB_NOT_FOUND.equals(reason) || events.size() != 1
+                        || !(events.get(0) instanceof BlobEvents.BlobCreated event)) {
+                    return Mono.empty();
+                }
+                created = event;
+                entry = InboxEntry.of(created.subject(), container, properties.inbox());
+            } catch (PipelineException unusable) {
+                return Mono.empty();
+            }
+            if (entry.isHidden() || "CreateFile".equals(created.api())
+                    || entry.fileName().equals(properties.sealMarker())) {
+                return Mono.empty();
+            }
+            return matters.recordFailedDocument(tenant, entry.matterId(),
+                            documentId(entry.blobPath(), created.eTag()), entry.fileName(), reason,
+                            "blob " + entry.blobPath() + ": " + description)
+                    .onErrorResume(error -> error instanceof PipelineException invalid
+                            && invalid.kind() == PipelineException.Kind.BAD_INPUT, invalid -> Mono.just(false))
+                    .doOnNext(recorded -> {
+                        if (recorded) {
+                            log.warn("Event {} given up ({}): {} recorded FAILED in Matter {}", created.id(), reason,
+                                    entry.blobPath(), entry.matterId());
+                        }
+                    })
+                    .then();
+        });
+    }
+
+    /**
      * Handles the events of one delivery in order. Every event is tried; then, if some failed, the delivery fails with
      * a failure that is retried when any was retryable (so nothing is dead-lettered that could still succeed; the
      * events that succeeded are idempotent), otherwise with the first failure.

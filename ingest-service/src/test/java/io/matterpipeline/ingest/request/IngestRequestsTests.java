@@ -9,14 +9,23 @@ import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.bus.ConsumerProperties;
 import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.RawQueueConsumer;
+import io.matterpipeline.bus.ReceiveOptions;
 import io.matterpipeline.bus.memory.DeadLetteredMessage;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
+import io.matterpipeline.contract.DocumentFailed;
+import io.matterpipeline.contract.MatterSealed;
+import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.contract.PipelineMessage;
+import io.matterpipeline.contract.Queues;
+import io.matterpipeline.contract.SealedDocument;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.ingest.IngestProperties;
-import io.matterpipeline.ingest.matter.Matters;
+import io.matterpipeline.ingest.matter.DocumentStatusView;
 import io.matterpipeline.ingest.matter.MatterState;
 import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.ingest.matter.Matters;
+import io.matterpipeline.progress.DocumentStatus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -160,7 +169,17 @@ class IngestRequestsTests {
         DeadLetteredMessage dead = awaitDeadLetter();
         assertThat(dead.reason()).isEqualTo(reason);
         assertThat(dead.deliveryCount()).as("not retried").isLessThanOrEqualTo(1);
-        assertThat(matters.queries().status(TENANT, "m-1").block(TIMEOUT).documents()).isEmpty();
+        List<DocumentStatusView> documents = matters.queries().status(TENANT, "m-1").block(TIMEOUT).documents();
+        if (reason.equals("source-not-allowed")) {
+            // A well-formed add-document names a document: it is recorded FAILED, never read.
+            assertThat(documents).singleElement().satisfies(document -> {
+                assertThat(document.status()).isEqualTo(DocumentStatus.FAILED);
+                assertThat(document.failure().reason()).isEqualTo(reason);
+                assertThat(document.fileName()).doesNotContain("/");
+            });
+        } else {
+            assertThat(documents).isEmpty();
+        }
     }
 
     @Test
@@ -175,6 +194,48 @@ class IngestRequestsTests {
         DeadLetteredMessage dead = awaitDeadLetter();
         assertThat(dead.reason()).isEqualTo("matter-sealed");
         assertThat(dead.deliveryCount()).isLessThanOrEqualTo(1);
+        // A sealed Matter's documents are fixed: nothing is recorded.
+        assertThat(status("m-sealed").documents()).isEmpty();
+    }
+
+    @Test
+    void aDocumentGivenUpOnIsRecordedFailedSoTheSealedMatterDoesNotWaitForIt() {
+        blobs.putBytes("inbox/acme/brief.pdf", "%PDF-1.7".getBytes(StandardCharsets.UTF_8), PutCondition.none())
+                .block(TIMEOUT);
+        send(request("r-1", "create-matter", "m-gone", null));
+        send(request("r-2", "add-document", "m-gone", "\"source\": \"inbox/acme/brief.pdf\""));
+        await(() -> status("m-gone") != null && status("m-gone").documents().size() == 1);
+        // The source was deleted before the request was handled (or never existed): the request is dead-lettered.
+        send(request("r-3", "add-document", "m-gone",
+                "\"source\": \"https://acct.blob.core.windows.net/pipeline/inbox/acme/exhibit.pdf?sv=x&sig=secret\""));
+        DeadLetteredMessage dead = awaitDeadLetter();
+        assertThat(dead.reason()).isEqualTo("source-not-found");
+
+        // The document it named is in the Matter, FAILED with the dead letter's reason, and the aggregator is told.
+        await(() -> status("m-gone").documents().size() == 2);
+        DocumentStatusView failed = status("m-gone").documents().stream()
+                .filter(document -> document.status() == DocumentStatus.FAILED).findFirst().orElseThrow();
+        assertThat(failed.fileName()).isEqualTo("exhibit.pdf");
+        assertThat(failed.failure().reason()).isEqualTo("source-not-found");
+        assertThat(failed.failure().description()).contains("r-3").doesNotContain("secret");
+        List<PipelineMessage> results = drain(Queues.RESULTS);
+        assertThat(results).singleElement().isInstanceOfSatisfying(DocumentFailed.class, documentFailed -> {
+            assertThat(documentFailed.documentId()).isEqualTo(failed.documentId());
+            assertThat(documentFailed.reason()).isEqualTo("source-not-found");
+        });
+        assertThat(drain(Queues.DOCUMENTS)).extracting(PipelineMessage::messageId).hasSize(1)
+                .noneMatch(id -> id.contains(failed.documentId()));
+
+        // The seal lists it: the Matter ends PARTIAL rather than waiting for a document that will never come.
+        send(request("r-4", "seal", "m-gone", null));
+        await(() -> bus.activeCount(Queues.RESULTS) > 0);
+        assertThat(drain(Queues.RESULTS)).singleElement().isInstanceOfSatisfying(MatterSealed.class, sealed ->
+                assertThat(sealed.documents()).extracting(SealedDocument::documentId).contains(failed.documentId())
+                        .hasSize(2));
+        // Replaying the dead letter as it is changes nothing (the same request names the same document).
+        bus.replayDeadLetters(QUEUE);
+        await(() -> bus.activeCount(QUEUE) == 0);
+        assertThat(status("m-gone").documents()).hasSize(2);
     }
 
     @Test
@@ -200,6 +261,14 @@ class IngestRequestsTests {
     private void send(String body) {
         bus.publish(QUEUE, new OutboundMessage(UUID.randomUUID().toString(), "ingest-request",
                 body.getBytes(StandardCharsets.UTF_8), Map.of())).block(TIMEOUT);
+    }
+
+    /** Every message waiting on {@code queue}, taken and completed. */
+    private List<PipelineMessage> drain(String queue) {
+        int waiting = bus.activeCount(queue);
+        return waiting == 0 ? List.of() : bus.receive(queue, ReceiveOptions.defaults()).take(waiting)
+                .concatMap(delivery -> delivery.complete().thenReturn(MessageCodec.decode(delivery.body())))
+                .collectList().block(TIMEOUT);
     }
 
     private MatterStatusView status(String matterId) {

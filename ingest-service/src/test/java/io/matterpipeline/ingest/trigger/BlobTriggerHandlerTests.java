@@ -17,9 +17,10 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.error.PipelineException;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.DocumentStatusView;
-import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterState;
 import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.ingest.matter.Matters;
+import io.matterpipeline.progress.DocumentStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -248,6 +249,8 @@ class BlobTriggerHandlerTests {
         publish("foreign", BlobEventJson.eventGrid("e-2", "elsewhere", upload.path(), upload.etag()));
         publish("garbage", BlobEventJson.text("<xml/>"));
         publish("forged-seal", BlobEventJson.eventGrid("e-3", CONTAINER, "inbox/m-q/_SEALED", "0x1"));
+        BlobInfo empty = upload("inbox/m-q/empty.txt", "");
+        publish("empty", BlobEventJson.eventGrid("e-4", CONTAINER, empty.path(), empty.etag()));
         RawQueueConsumer consumer = new RawQueueConsumer(bus, "blob-events", ConsumerSettings.of(1), handler);
         Sinks.Empty<Void> stop = Sinks.empty();
 
@@ -260,8 +263,16 @@ class BlobTriggerHandlerTests {
                         DeadLetteredMessage::reason)
                 .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("foreign", "foreign-container"),
                         org.assertj.core.groups.Tuple.tuple("garbage", "malformed-event"),
-                        org.assertj.core.groups.Tuple.tuple("forged-seal", "blob-not-found"));
-        assertThat(status("m-q").documents()).hasSize(1);
+                        org.assertj.core.groups.Tuple.tuple("forged-seal", "blob-not-found"),
+                        org.assertj.core.groups.Tuple.tuple("empty", "empty-document"));
+        // The file that could not be taken is in its Matter, FAILED with the dead letter's reason, so the Matter
+        // will not wait for it; the forged marker sealed nothing.
+        assertThat(status("m-q").documents()).hasSize(2)
+                .filteredOn(document -> document.status() == DocumentStatus.FAILED).singleElement()
+                .satisfies(document -> {
+                    assertThat(document.fileName()).isEqualTo("empty.txt");
+                    assertThat(document.failure().reason()).isEqualTo("empty-document");
+                });
         assertThat(status("m-q").state()).isEqualTo(MatterState.OPEN);
     }
 

@@ -107,7 +107,9 @@ final class Cancellation {
         int partial = 0;
         int failed = 0;
         for (MatterManifest.ManifestDocument document : manifest.documents()) {
-            DocumentStatus status = settled.getOrDefault(document.documentId(), DocumentStatus.CANCELLED);
+            // A document that could not be added stays FAILED, whether or not the aggregator has heard of it yet.
+            DocumentStatus status = settled.getOrDefault(document.documentId(),
+                    document.failure() != null ? DocumentStatus.FAILED : DocumentStatus.CANCELLED);
             switch (status) {
                 case COMPLETED -> completed++;
                 case PARTIAL -> partial++;

@@ -215,9 +215,19 @@ class MattersTests {
                 .verify(TIMEOUT);
         assertThat(tiering.archived).isEmpty();
 
+        // A document that could not be added (its request given up on) has no source to archive.
+        assertThat(service.intake().recordFailedDocument("acme", matterId, "d-gone", "gone.pdf", "source-not-found",
+                "No blob at inbox/gone.pdf").block(TIMEOUT)).isTrue();
+        assertThat(service.intake().recordFailedDocument("acme", matterId, "d-gone", "gone.pdf", "source-not-found",
+                "again").block(TIMEOUT)).as("recorded once").isFalse();
         service.lifecycle().cancel("acme", matterId).block(TIMEOUT);
+        assertThat(service.intake().recordFailedDocument("acme", matterId, "d-late", "late.pdf", "source-not-found",
+                "cancelled Matter").block(TIMEOUT)).as("a cancelled Matter takes nothing").isFalse();
         ArchiveView archived = service.lifecycle().archive("acme", matterId).block(TIMEOUT);
 
+        assertThat(new String(tiering.read(BlobPaths.matterResult(matterId)).block(TIMEOUT).bytes(),
+                StandardCharsets.UTF_8)).contains("\"documentId\":\"d-gone\",\"fileName\":\"gone.pdf\","
+                        + "\"status\":\"FAILED\"");
         assertThat(archived.archivedBlobs()).isEqualTo(1);
         assertThat(archived.archivedAt()).isNotNull();
         assertThat(tiering.archived).containsExactly(BlobPaths.documentSource(matterId, document.documentId()));

@@ -6,8 +6,10 @@ import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.config.PipelineInfrastructureAutoConfiguration;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -17,9 +19,14 @@ class ServiceBusAutoConfigurationTests {
     private static final String CONNECTION_STRING =
             "Endpoint=sb://localhost:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true";
 
+    @TempDir
+    static Path blobRoot;
+
+    // The infrastructure's blob store too: in a temporary directory, not the default ./data in the module.
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ServiceBusAutoConfiguration.class,
-                    PipelineInfrastructureAutoConfiguration.class));
+                    PipelineInfrastructureAutoConfiguration.class))
+            .withPropertyValues("matter-pipeline.blob.filesystem.root=" + blobRoot);
 
     @Test
     void servicebusTypeProvidesTheServiceBusBusAsMessageBusAndDeadLetters() {

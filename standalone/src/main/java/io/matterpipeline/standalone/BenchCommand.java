@@ -178,6 +178,10 @@ final class BenchCommand implements Callable<Integer> {
                     dataDir.resolve("pipeline.log"), extra);
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
                 ObjectNode report = run(pipeline, servers, latency, concurrency, ready, limit);
+                // What the CPU figure depends on beyond the code: where the filesystem store's files go (creating a
+                // file costs far more on some filesystems than on others) and the JVM's compiler settings.
+                report.put("storeFileSystem", azurite == null ? Files.getFileStore(dataDir).type() : null);
+                report.putPOJO("jvm", jvm());
                 stdout.println(MessageCodec.mapper().writeValueAsString(report));
                 return report.path("status").asString("").equals("COMPLETED") ? 0 : 2;
             }
@@ -222,7 +226,7 @@ final class BenchCommand implements Callable<Integer> {
             ModelRouter router = pipeline.bean(ModelRouter.class);
             List<EndpointSnapshot> routedBefore = router.endpoints();
             // An endpoint's first grant is of its lifetime: after a warm-up the measured Matter's first call is
-            // found by watching the router instead, to the millisecond.
+            // found by polling the router every millisecond instead.
             CompletableFuture<Instant> firstCall = warmupPages > 0 ? firstCallAfter(router, routedBefore) : null;
             // The clock starts before the upload, not at the seal: documents are split and their first pages read
             // as they arrive, so work done before the seal would otherwise count in pages but not in seconds.
@@ -388,6 +392,16 @@ final class BenchCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    /** The Java version and the -XX options this JVM was started with (the JIT's among them). */
+    private static Map<String, Object> jvm() {
+        Map<String, Object> jvm = new LinkedHashMap<>();
+        jvm.put("version", Runtime.version().toString());
+        jvm.put("options", ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(argument -> argument.startsWith("-XX:"))
+                .toList());
+        return jvm;
     }
 
     private static long processCpuNanos() {

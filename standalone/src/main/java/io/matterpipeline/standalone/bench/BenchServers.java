@@ -55,6 +55,9 @@ public final class BenchServers implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         command.add("-Xmx512m");
+        // The simulators stand in for model servers on machines of their own: on the bench's shared cores, the
+        // quick C1 compiler alone keeps their JIT from taking CPU the pipeline would have (BENCHMARKS.md).
+        command.add("-XX:TieredStopAtLevel=1");
         String classPath = System.getProperty("java.class.path");
         if (isExecutableJar(classPath)) {
             command.add("-jar");

@@ -21,6 +21,7 @@ resource "azurerm_linux_virtual_machine_scale_set" "service" {
     service                = each.key
     gpu                    = each.value.gpu
     heap_percent           = each.value.gpu ? 50 : 75
+    jvm_options            = lookup(var.jvm_options, each.key, "")
     shutdown_grace_seconds = local.shutdown_grace_seconds
     stop_timeout_seconds   = local.stop_timeout_seconds
     deploy_script          = filebase64("${path.module}/cloud-init/deploy.sh")

@@ -80,6 +80,17 @@ variable "vm_sizes" {
   }
 }
 
+variable "jvm_options" {
+  description = "Extra JVM options per service. ingest-service and llm-worker compile with C1 only: their work per page is I/O (HTTP, blob, bus), and on a 2-core VM the C2 compiler, which kept recompiling as a Matter moved through its phases, cost more CPU than its code saved (BENCHMARKS.md, CPU per page). page-splitter (PDF parsing) and aggregator (merging) keep the default tiered compilation."
+  type        = map(string)
+  default = {
+    "ingest-service" = "-XX:TieredStopAtLevel=1"
+    "page-splitter"  = ""
+    "llm-worker"     = "-XX:TieredStopAtLevel=1"
+    "aggregator"     = ""
+  }
+}
+
 variable "image" {
   description = "Marketplace image of every scale set (Ubuntu 22.04 LTS); ignored for a service listed in custom_image_ids."
   type        = object({ publisher = string, offer = string, sku = string, version = string })

@@ -134,6 +134,18 @@ class InfraPolicyTests {
     }
 
     @Test
+    void theIoBoundServicesCompileWithC1OnlyOnTheirScaleSetsAndInKubernetes() {
+        JsonNode options = terraform.variableDefault("jvm_options");
+        assertThat(options.properties()).extracting(Map.Entry::getKey).containsExactlyInAnyOrderElementsOf(SERVICES);
+        assertThat(options.path("llm-worker").asString()).isEqualTo("-XX:TieredStopAtLevel=1");
+        assertThat(options.path("ingest-service").asString()).isEqualTo("-XX:TieredStopAtLevel=1");
+        assertThat(options.path("page-splitter").asString()).isEmpty();
+        assertThat(options.path("aggregator").asString()).isEmpty();
+        assertThat(read("cloud-init/service.yaml.tftpl")).contains("${jvm_options} -jar /opt/matter-pipeline/");
+        assertThat(read("compute.tf")).contains("jvm_options            = lookup(var.jvm_options, each.key, \"\")");
+    }
+
+    @Test
     void everyServiceHasAZonalScaleSetWithReadinessHealthRepairAndRollingUpgrades() {
         assertThat(terraform.local("services").properties()).extracting(Map.Entry::getKey)
                 .containsExactlyInAnyOrderElementsOf(SERVICES);

@@ -29,6 +29,7 @@ import tools.jackson.databind.node.ObjectNode;
 class KubernetesManifestTests {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String JVM_OPTIONS = "JAVA_TOOL_OPTIONS";
     private static List<JsonNode> manifests;
 
     @BeforeAll
@@ -134,6 +135,21 @@ class KubernetesManifestTests {
     }
 
     @Test
+    void jvmOptionsMatchTheScaleSets() {
+        JsonNode options = Terraform.get().variableDefault("jvm_options");
+        for (String service : InfraPolicyTests.SERVICES) {
+            String set = "";
+            for (JsonNode variable : serviceContainer(find("Deployment", service).path("spec").path("template"),
+                    service).path("env")) {
+                if (variable.path("name").asString().equals(JVM_OPTIONS)) {
+                    set = variable.path("value").asString();
+                }
+            }
+            assertThat(set).as(service).isEqualTo(options.path(service).asString());
+        }
+    }
+
+    @Test
     void everyEnvironmentVariableSetsAPropertyAServiceReads() {
         Set<String> names = new TreeSet<>();
         find("ConfigMap", "matter-pipeline").path("data").properties().forEach(e -> names.add(e.getKey()));
@@ -141,6 +157,8 @@ class KubernetesManifestTests {
             serviceContainer(find("Deployment", service).path("spec").path("template"), service).path("env")
                     .forEach(variable -> names.add(variable.path("name").asString()));
         }
+        // Read by the JVM itself, not by Spring: its options (jvmOptionsMatchTheScaleSets).
+        names.remove(JVM_OPTIONS);
         assertThat(names).contains("MATTER_PIPELINE_BUS_TYPE", "MATTER_PIPELINE_WORKER_ENDPOINTS_0_SLOTS");
         assertThat(EnvironmentNames.unknown(names, CodeFacts.properties())).isEmpty();
         assertThat(find("ConfigMap", "matter-pipeline").toString()).doesNotContain("SharedAccessKey", "AccountKey");

@@ -2,7 +2,6 @@ package io.matterpipeline.assemble;
 
 import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
 import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
-import io.matterpipeline.assemble.sentinel.InMemoryDeadLetters;
 import io.matterpipeline.assemble.sentinel.MatterWatchdog;
 import io.matterpipeline.assemble.sentinel.MatterWatchdogProperties;
 import io.matterpipeline.assemble.sentinel.WatchList;
@@ -10,7 +9,7 @@ import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.QueueConsumer;
-import io.matterpipeline.bus.memory.InMemoryMessageBus;
+import io.matterpipeline.bus.memory.InMemoryDeadLetters;
 import io.matterpipeline.config.PipelineProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -57,10 +56,9 @@ public class AggregatorConfiguration {
     public DeadLetterSweep aggregatorDeadLetterSweep(ObjectProvider<DeadLetters> deadLetters, MessageBus messageBus,
             PipelineProperties pipeline, DeadLetterSweepProperties properties,
             MatterAssembler aggregatorMatterAssembler) {
-        return new DeadLetterSweep(deadLetters.getIfAvailable(() -> messageBus instanceof InMemoryMessageBus memory
-                        ? new InMemoryDeadLetters(memory) : null), messageBus,
+        return new DeadLetterSweep(deadLetters.getIfAvailable(() -> InMemoryDeadLetters.of(messageBus)), messageBus,
                 List.of(pipeline.queues().documents(), pipeline.queues().pages(), pipeline.queues().results()),
-                pipeline.queues().results(), aggregatorMatterAssembler.lostFacts(), properties);
+                pipeline.queues().results(), aggregatorMatterAssembler.lostFacts(), properties.deadLetterSweep());
     }
 
     /**

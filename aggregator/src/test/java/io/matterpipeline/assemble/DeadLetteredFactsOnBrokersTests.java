@@ -4,8 +4,8 @@ import static io.matterpipeline.assemble.MatterScenario.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
-import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.bus.DeadLetterSweepSettings;
 import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.MessageBus;
@@ -113,7 +113,7 @@ class DeadLetteredFactsOnBrokersTests {
         assertThat(result(store, "m-lost")).isNull();
 
         DeadLetterSweep sweep = new DeadLetterSweep(deadLetters, bus, List.of(Queues.RESULTS), Queues.RESULTS,
-                assembler.lostFacts(), new DeadLetterSweepProperties(true, Duration.ofMinutes(1), 100, 1000));
+                assembler.lostFacts(), new DeadLetterSweepSettings(true, Duration.ofMinutes(1), 100, 1000));
         assertThat(sweep.sweep().block(WAIT)).isEqualTo(2L);
 
         ResultsIntake.await(() -> result(store, "m-lost") != null);
@@ -125,7 +125,7 @@ class DeadLetteredFactsOnBrokersTests {
                 .containsExactly("MaxDeliveryCountExceeded", "MaxDeliveryCountExceeded");
         // Looking again (another instance, a restart) changes nothing; the dead letter stays for the operator.
         assertThat(new DeadLetterSweep(deadLetters, bus, List.of(Queues.RESULTS), Queues.RESULTS,
-                assembler.lostFacts(), new DeadLetterSweepProperties(true, Duration.ofMinutes(1), 100, 1000))
+                assembler.lostFacts(), new DeadLetterSweepSettings(true, Duration.ofMinutes(1), 100, 1000))
                 .sweep().block(WAIT)).isZero();
         assertThat(deadLetters.list(Queues.RESULTS, 10).collectList().block(WAIT)).hasSize(1);
     }

@@ -4,12 +4,13 @@ import static io.matterpipeline.assemble.MatterScenario.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.assemble.sentinel.DeadLetterSweep;
-import io.matterpipeline.assemble.sentinel.DeadLetterSweepProperties;
-import io.matterpipeline.assemble.sentinel.InMemoryDeadLetters;
+import io.matterpipeline.bus.DeadLetterSweepSettings;
+import io.matterpipeline.bus.memory.InMemoryDeadLetters;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.ReceiveOptions;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
+import io.matterpipeline.bus.memory.InMemoryDeadLetters;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import io.matterpipeline.contract.DocumentSplit;
 import io.matterpipeline.contract.PageExtracted;
@@ -158,6 +159,6 @@ class DeadLetteredFactsTests {
 
     private DeadLetterSweep sweep() {
         return new DeadLetterSweep(new InMemoryDeadLetters(bus), bus, List.of(Queues.RESULTS), Queues.RESULTS,
-                intake.assembler.lostFacts(), new DeadLetterSweepProperties(true, Duration.ofMinutes(1), 100, 1000));
+                intake.assembler.lostFacts(), new DeadLetterSweepSettings(true, Duration.ofMinutes(1), 100, 1000));
     }
 }

@@ -23,6 +23,12 @@ public final class NonBlockingThreads {
                 // Netty's own back-off after an unexpected selector-loop exception sleeps one second on purpose;
                 // flagging it turns a logged hiccup into a dead event loop (and a hung test).
                 .allowBlockingCallsInside("io.netty.channel.epoll.EpollIoHandler", "handleLoopException")
-                .allowBlockingCallsInside("io.netty.channel.nio.NioIoHandler", "handleLoopException"));
+                .allowBlockingCallsInside("io.netty.channel.nio.NioIoHandler", "handleLoopException")
+                // The filesystem store's I/O executor (IoExecutor) hands a task over through its queue's lock, held
+                // for the enqueue only, and takes its worker-set lock to start a thread; under contention the lock
+                // parks for that moment. Reactor's own BlockHound integration allows the same hand-over into its
+                // scheduled executors' queues (DelayedWorkQueue.offer).
+                .allowBlockingCallsInside("java.util.concurrent.LinkedBlockingQueue", "offer")
+                .allowBlockingCallsInside("java.util.concurrent.ThreadPoolExecutor", "addWorker"));
     }
 }

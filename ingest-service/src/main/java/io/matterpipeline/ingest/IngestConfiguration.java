@@ -1,8 +1,11 @@
 package io.matterpipeline.ingest;
 
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.bus.DeadLetters;
+import io.matterpipeline.bus.GiveUpSweep;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.RawQueueConsumer;
+import io.matterpipeline.bus.memory.InMemoryDeadLetters;
 import io.matterpipeline.config.PipelineProperties;
 import io.matterpipeline.ingest.access.AccessFilter;
 import io.matterpipeline.ingest.access.EntraTokens;
@@ -15,6 +18,7 @@ import io.matterpipeline.ingest.matter.PageReader;
 import io.matterpipeline.ingest.request.IngestRequests;
 import io.matterpipeline.ingest.trigger.BlobTriggerConfiguration;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -63,6 +67,18 @@ public class IngestConfiguration {
             Matters ingestMatters, IngestProperties properties) {
         return IngestRequests.consumer(messageBus,
                 IngestRequests.create(ingestMatters.intake(), blobStore, properties.requests()), properties.requests());
+    }
+
+    /**
+     * Gives up on what the broker dead-lettered from ingest's raw queues ({@code ingest-requests}, the Blob-event
+     * queue) without a give-up, every {@code matter-pipeline.ingest.dead-letter-sweep.interval}; on every bus that
+     * lists dead letters (the in-memory one through {@link InMemoryDeadLetters}).
+     */
+    @Bean
+    GiveUpSweep ingestDeadLetterSweep(ObjectProvider<DeadLetters> deadLetters, MessageBus messageBus,
+            ObjectProvider<RawQueueConsumer> consumers, IngestProperties properties) {
+        return new GiveUpSweep(deadLetters.getIfAvailable(() -> InMemoryDeadLetters.of(messageBus)),
+                consumers.orderedStream().toList(), properties.deadLetterSweep());
     }
 
     /** The HTTP side: tokens and their filter, routes and the problem+json error mapping. */

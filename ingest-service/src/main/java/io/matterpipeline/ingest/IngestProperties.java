@@ -4,6 +4,7 @@ import io.matterpipeline.bus.ConsumerProperties;
 import io.matterpipeline.bus.ConsumerSettings;
 import java.time.Duration;
 import java.util.List;
+import io.matterpipeline.bus.DeadLetterSweepSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
@@ -28,6 +29,9 @@ import org.springframework.util.unit.DataSize;
  * @param events the live progress stream ({@code GET /v1/matters/{id}/events})
  * @param auth bearer tokens, scopes and per-token rate limits
  * @param requests the upstream {@code ingest-requests} queue
+ * @param deadLetterSweep the sweep of the {@code ingest-requests} and Blob-event queues' dead letters: a request or
+ *     event the broker dead-lettered without ingest's give-up (the process killed on it at every delivery) is given
+ *     up on then, so the document it named is recorded FAILED
  */
 @ConfigurationProperties("matter-pipeline.ingest")
 public record IngestProperties(
@@ -42,7 +46,8 @@ public record IngestProperties(
         @DefaultValue Listing listing,
         @DefaultValue Events events,
         @DefaultValue Auth auth,
-        @DefaultValue Requests requests) {
+        @DefaultValue Requests requests,
+        @DefaultValue DeadLetterSweepSettings deadLetterSweep) {
 
     @ConstructorBinding
     public IngestProperties {
@@ -64,6 +69,7 @@ public record IngestProperties(
         events = events == null ? Events.defaults() : events;
         auth = auth == null ? Auth.defaults() : auth;
         requests = requests == null ? Requests.defaults() : requests;
+        deadLetterSweep = deadLetterSweep == null ? DeadLetterSweepSettings.defaults() : deadLetterSweep;
     }
 
     /** The core limits with every other group at its defaults (tests, tools). */
@@ -71,7 +77,7 @@ public record IngestProperties(
             String defaultTenant, int manifestUpdateAttempts, Duration manifestUpdateBackoff,
             int statusReadConcurrency) {
         this(maxDocumentSize, maxDocumentsPerMatter, maxNameLength, defaultTenant, manifestUpdateAttempts,
-                manifestUpdateBackoff, statusReadConcurrency, null, null, null, null, null);
+                manifestUpdateBackoff, statusReadConcurrency, null, null, null, null, null, null);
     }
 
     /** The defaults, for code that drives the service without Spring binding (tests, tools). */

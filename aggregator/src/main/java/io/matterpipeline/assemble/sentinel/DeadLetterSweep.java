@@ -1,8 +1,12 @@
 package io.matterpipeline.assemble.sentinel;
 
 import io.matterpipeline.bus.DeadLetter;
+import io.matterpipeline.bus.DeadLetterSweepSettings;
 import io.matterpipeline.bus.DeadLetters;
 import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.bus.Periodic;
+import io.matterpipeline.bus.RecentKeys;
+import io.matterpipeline.bus.memory.InMemoryDeadLetters;
 import io.matterpipeline.contract.DocumentFailed;
 import io.matterpipeline.contract.DocumentReceived;
 import io.matterpipeline.contract.MessageCodec;
@@ -10,15 +14,10 @@ import io.matterpipeline.contract.PageFailed;
 import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.contract.PipelineMessage;
 import io.matterpipeline.error.PipelineException;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -35,7 +34,7 @@ import reactor.core.publisher.Mono;
  * settled and the progress does not show settled yet (a page recorded as read stays read). The dead letters stay
  * where they are, for an operator to inspect and replay.
  */
-public final class DeadLetterSweep implements SmartLifecycle {
+public final class DeadLetterSweep extends Periodic {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterSweep.class);
 
@@ -44,9 +43,8 @@ public final class DeadLetterSweep implements SmartLifecycle {
     private final List<String> queues;
     private final String resultsQueue;
     private final LostFacts lostFacts;
-    private final DeadLetterSweepProperties properties;
-    private final Set<String> reported;
-    private final Periodic schedule;
+    private final DeadLetterSweepSettings settings;
+    private final RecentKeys reported;
 
     /**
      * @param deadLetters the bus's dead-letter operations ({@link InMemoryDeadLetters} for the in-memory bus); null where
@@ -55,63 +53,43 @@ public final class DeadLetterSweep implements SmartLifecycle {
      * @param lostFacts ends what a fact dead-lettered on the results queue would have settled
      */
     public DeadLetterSweep(DeadLetters deadLetters, MessageBus bus, List<String> queues, String resultsQueue,
-            LostFacts lostFacts, DeadLetterSweepProperties properties) {
+            LostFacts lostFacts, DeadLetterSweepSettings settings) {
+        super("Dead-letter sweep", settings.interval(), settings.enabled() && deadLetters != null, log);
         this.deadLetters = deadLetters;
         this.bus = bus;
         this.queues = List.copyOf(queues);
         this.resultsQueue = resultsQueue;
         this.lostFacts = lostFacts;
-        this.properties = properties;
-        this.schedule = new Periodic("Dead-letter sweep", properties.interval(), this::sweep, log);
-        int remembered = properties.remembered();
-        this.reported = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                return size() > remembered;
-            }
-        }));
+        this.settings = settings;
+        this.reported = new RecentKeys(settings.remembered());
     }
 
     /** One pass over the dead-letter queues; emits how many failure facts were published or recorded. */
     public Mono<Long> sweep() {
         return Flux.fromIterable(queues)
-                .concatMap(queue -> deadLetters.list(queue, properties.batch())
+                .concatMap(queue -> deadLetters.list(queue, settings.batch())
                         .onErrorResume(error -> {
                             log.warn("Listing the dead letters of {} failed: {}", queue, error.toString());
                             return Flux.empty();
                         }))
-                .filter(letter -> !reported.contains(key(letter)))
+                .filter(letter -> !reported.contains(RecentKeys.of(letter)))
                 .concatMap(letter -> letter.queue().equals(resultsQueue) ? lostFact(letter) : failureFact(letter)
                         .map(fact -> bus.publish(resultsQueue, MessageCodec.encode(fact))
                                 .doOnSuccess(ignored -> {
-                                    reported.add(key(letter));
+                                    reported.add(RecentKeys.of(letter));
                                     log.warn("Dead-lettered {} on {} ({}): published {}", letter.messageId(),
                                             letter.queue(), letter.reason(), fact.messageId());
                                 })
                                 .thenReturn(1L))
                         .orElseGet(() -> {
-                            reported.add(key(letter));
+                            reported.add(RecentKeys.of(letter));
                             return Mono.just(0L);
                         }))
                 .reduce(0L, Long::sum);
     }
 
-    @Override
-    public void start() {
-        if (properties.enabled() && deadLetters != null) {
-            schedule.start();
-        }
-    }
 
-    @Override
-    public void stop() {
-        schedule.stop();
-    }
 
-    @Override
-    public boolean isRunning() {
-        return schedule.isRunning();
-    }
 
     /**
      * Fails what a fact dead-lettered on the results queue would have settled; a failure to do so is logged and the
@@ -122,14 +100,14 @@ public final class DeadLetterSweep implements SmartLifecycle {
         try {
             message = MessageCodec.decode(letter.body());
         } catch (PipelineException undecodable) {
-            reported.add(key(letter));
+            reported.add(RecentKeys.of(letter));
             return Mono.just(0L);
         }
         String description = "after " + letter.deliveryCount() + " deliveries"
                 + (letter.description() == null ? "" : ": " + letter.description());
         return lostFacts.settle(message, letter.reason(), description)
                 .doOnSuccess(recorded -> {
-                    reported.add(key(letter));
+                    reported.add(RecentKeys.of(letter));
                     if (recorded > 0) {
                         log.warn("Dead-lettered {} on {} ({}): recorded {} failures", letter.messageId(),
                                 letter.queue(), letter.reason(), recorded);
@@ -141,10 +119,6 @@ public final class DeadLetterSweep implements SmartLifecycle {
                             error.toString());
                     return Mono.just(0L);
                 });
-    }
-
-    private static String key(DeadLetter letter) {
-        return letter.queue() + "/" + letter.messageId() + "/" + letter.sequenceNumber();
     }
 
     /** The fact that settles the dead-lettered work, if it is work of a Matter. */
@@ -167,5 +141,10 @@ public final class DeadLetterSweep implements SmartLifecycle {
                     description));
         }
         return Optional.empty();
+    }
+
+    @Override
+    protected Mono<?> pass() {
+        return sweep();
     }
 }

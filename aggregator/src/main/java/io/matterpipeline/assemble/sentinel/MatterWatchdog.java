@@ -1,12 +1,12 @@
 package io.matterpipeline.assemble.sentinel;
 
+import io.matterpipeline.bus.Periodic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
  * {@code matterpipeline.watchdog.matters} by {@code outcome}: {@code finished}, {@code failed}, {@code error}.
  * Several aggregator instances may run it: the finishing steps are the idempotent ones every redelivery runs.
  */
-public final class MatterWatchdog implements SmartLifecycle {
+public final class MatterWatchdog extends Periodic {
 
     /** The reason of a Matter the watchdog ended. */
     public static final String GAVE_UP = "result-missing";
@@ -36,17 +36,16 @@ public final class MatterWatchdog implements SmartLifecycle {
     private final Counter finished;
     private final Counter failed;
     private final Counter errors;
-    private final Periodic schedule;
 
     /**
      * @param registry where the counter goes; null for none
      */
     public MatterWatchdog(WatchList watchList, StalledMatters matters, MatterWatchdogProperties properties,
             Clock clock, MeterRegistry registry) {
+        super("Watchdog", properties.interval(), properties.enabled(), log);
         this.watchList = watchList;
         this.matters = matters;
         this.properties = properties;
-        this.schedule = new Periodic("Watchdog", properties.interval(), this::check, log);
         this.clock = clock;
         this.finished = counter(registry, "finished");
         this.failed = counter(registry, "failed");
@@ -129,19 +128,7 @@ public final class MatterWatchdog implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        if (properties.enabled()) {
-            schedule.start();
-        }
-    }
-
-    @Override
-    public void stop() {
-        schedule.stop();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return schedule.isRunning();
+    protected Mono<?> pass() {
+        return check();
     }
 }

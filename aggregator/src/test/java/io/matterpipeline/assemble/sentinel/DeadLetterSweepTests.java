@@ -2,6 +2,7 @@ package io.matterpipeline.assemble.sentinel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.matterpipeline.bus.DeadLetterSweepSettings;
 import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.ReceiveOptions;
 import io.matterpipeline.bus.servicebus.ServiceBusMessageBus;
@@ -53,7 +54,7 @@ class DeadLetterSweepTests {
         }
         assertThat(emulator.deadLetterMessageCount("pages")).isEqualTo(1);
         DeadLetterSweep sweep = new DeadLetterSweep(bus, bus, List.of("documents", "pages"), "results", null,
-                new DeadLetterSweepProperties(true, Duration.ofSeconds(30), 100, 1000));
+                new DeadLetterSweepSettings(true, Duration.ofSeconds(30), 100, 1000));
 
         assertThat(sweep.sweep().block(WAIT)).isEqualTo(1L);
 

@@ -17,6 +17,9 @@ public final class RawQueueConsumer extends SettlingConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(RawQueueConsumer.class);
 
+    private final String queue;
+    private final Handler handler;
+
     public RawQueueConsumer(MessageBus bus, String queue, ConsumerSettings settings, Handler handler) {
         super(new SettlingLoop<>(bus, queue, settings, new SettlingLoop.Steps<Message>() {
 
@@ -40,6 +43,25 @@ public final class RawQueueConsumer extends SettlingConsumer {
                 return handler.onGiveUp(message, reason, description);
             }
         }, log));
+        this.queue = queue;
+        this.handler = handler;
+    }
+
+    /** The queue consumed. */
+    public String queue() {
+        return queue;
+    }
+
+    /**
+     * What a give-up would have done for a message of this queue that reached its dead letters without one (the broker
+     * moved it after its max delivery count: the process died on it at every delivery). Idempotent like the give-up.
+     */
+    public Mono<Void> giveUp(DeadLetter letter) {
+        String reason = letter.reason() == null ? "dead-lettered" : letter.reason();
+        String description = "Dead-lettered on " + letter.queue() + " after " + letter.deliveryCount()
+                + " deliveries" + (letter.description() == null ? "" : ": " + letter.description());
+        return handler.onGiveUp(new Message(letter.messageId(), letter.type(), letter.body(), letter.properties()),
+                reason, description);
     }
 
     /**

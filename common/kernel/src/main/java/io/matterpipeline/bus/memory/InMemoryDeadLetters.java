@@ -1,16 +1,16 @@
-package io.matterpipeline.assemble.sentinel;
+package io.matterpipeline.bus.memory;
 
 import io.matterpipeline.bus.DeadLetter;
 import io.matterpipeline.bus.DeadLetters;
+import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.ReplayResult;
-import io.matterpipeline.bus.memory.InMemoryMessageBus;
 import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The in-memory bus's dead letters as the {@link DeadLetterSweep} reads them, so the sweep also runs in the single-JVM
- * mode: a fact the aggregator could not even give up on (its store still failing then) ends there with
+ * The in-memory bus's dead letters as the dead-letter sweeps read them (the aggregator's, ingest's), so they also run
+ * in the single-JVM mode: a fact the aggregator could not even give up on (its store still failing then) ends there with
  * {@code MaxDeliveryCountExceeded} once its lock expires. Listing only: replaying is the bus's own
  * {@link InMemoryMessageBus#replayDeadLetters}.
  */
@@ -20,6 +20,11 @@ public final class InMemoryDeadLetters implements DeadLetters {
 
     public InMemoryDeadLetters(InMemoryMessageBus bus) {
         this.bus = bus;
+    }
+
+    /** The dead letters of {@code bus} when it is the in-memory bus; null for any other (which lists its own). */
+    public static DeadLetters of(MessageBus bus) {
+        return bus instanceof InMemoryMessageBus memory ? new InMemoryDeadLetters(memory) : null;
     }
 
     @Override

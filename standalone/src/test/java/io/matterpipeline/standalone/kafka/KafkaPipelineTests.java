@@ -190,7 +190,7 @@ class KafkaPipelineTests {
 
     @Test
     @Order(4)
-    void aWorkerKilledMidCallHasItsPageRedeliveredAndReadOnce() {
+    void aWorkerKilledMidCallHasItsPageRedeliveredAndRecordedOnce() {
         startWorkers(2 - workers.size());
         simulator.resetStats();
         // The first model call hangs far past the lease; every other call answers at once.
@@ -221,8 +221,11 @@ class KafkaPipelineTests {
         assertThat(status.totals().pagesFailed()).isZero();
         assertThat(extractedPageNumbers(pipeline.result(matter.matterId()).path("documents").get(0)))
                 .isEqualTo(range(4));
-        // Four pages, one of them twice (the killed call and the redelivered one); no other page was read again.
-        assertThat(simulator.stats().totalCalls()).isEqualTo(5);
+        // Four pages, the killed one twice (the killed call and the redelivered one), each recorded once (above). A
+        // page finished less than a commit interval before the kill, or before the rebalance it starts, has no
+        // committed offset yet and is delivered and read again too: at-least-once, not a second fact (6 calls in
+        // 1 of ~10 full runs). So: at least the redelivered call, at most every page twice.
+        assertThat(simulator.stats().totalCalls()).isBetween(5L, 8L);
     }
 
     @Test

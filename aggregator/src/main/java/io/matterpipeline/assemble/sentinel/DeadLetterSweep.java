@@ -129,9 +129,8 @@ public final class DeadLetterSweep extends Periodic {
         } catch (PipelineException undecodable) {
             return Optional.empty();
         }
-        String reason = letter.reason() == null ? "dead-lettered" : letter.reason();
-        String description = "Dead-lettered on " + letter.queue() + " after " + letter.deliveryCount()
-                + " deliveries" + (letter.description() == null ? "" : ": " + letter.description());
+        String reason = letter.failureReason();
+        String description = letter.failureDescription();
         if (message instanceof PageTask task) {
             return Optional.of(new PageFailed(task.matterId(), task.documentId(), task.pageNumber(),
                     reason, description));

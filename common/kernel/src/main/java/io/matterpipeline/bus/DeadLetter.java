@@ -39,4 +39,15 @@ public record DeadLetter(
     public DeadLetter {
         properties = properties == null ? Map.of() : Map.copyOf(properties);
     }
+
+    /** The reason a failure recorded for this dead letter carries: its own, or {@code dead-lettered} when it has none. */
+    public String failureReason() {
+        return reason == null ? "dead-lettered" : reason;
+    }
+
+    /** Where and after how many deliveries it was dead-lettered, with its description: a recorded failure's text. */
+    public String failureDescription() {
+        return "Dead-lettered on " + queue + " after " + deliveryCount + " deliveries"
+                + (description == null ? "" : ": " + description);
+    }
 }

@@ -57,11 +57,8 @@ public final class RawQueueConsumer extends SettlingConsumer {
      * moved it after its max delivery count: the process died on it at every delivery). Idempotent like the give-up.
      */
     public Mono<Void> giveUp(DeadLetter letter) {
-        String reason = letter.reason() == null ? "dead-lettered" : letter.reason();
-        String description = "Dead-lettered on " + letter.queue() + " after " + letter.deliveryCount()
-                + " deliveries" + (letter.description() == null ? "" : ": " + letter.description());
         return handler.onGiveUp(new Message(letter.messageId(), letter.type(), letter.body(), letter.properties()),
-                reason, description);
+                letter.failureReason(), letter.failureDescription());
     }
 
     /**

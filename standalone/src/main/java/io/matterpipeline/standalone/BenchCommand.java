@@ -23,6 +23,7 @@ import io.matterpipeline.metering.PortCounts;
 import io.matterpipeline.standalone.bench.BenchDurations;
 import io.matterpipeline.standalone.bench.BenchServers;
 import io.matterpipeline.standalone.bench.SyntheticPages;
+import io.matterpipeline.standalone.bench.WholeCallBound;
 import io.matterpipeline.testkit.azurite.Azurite;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import java.io.IOException;
@@ -57,7 +58,8 @@ import tools.jackson.databind.node.ObjectNode;
  * slots and {@code --model-latency} per call in a child process (with {@code --bus emulator}, the Service Bus
  * emulator too), runs the whole embedded pipeline over a generated Matter of {@code --pages} text pages, and prints one
  * JSON line: {@code pagesPerSecond}, {@code idealPagesPerSecond} (replicas × slots ÷ latency, the most the replicas
- * could do), {@code efficiency} (their ratio), what each page cost at the ports ({@code blobRequestsPerPage},
+ * could do), {@code efficiency} (their ratio) and {@code efficiencyCeiling} (the most it can be with whole calls on
+ * whole slots, {@link WholeCallBound}), what each page cost at the ports ({@code blobRequestsPerPage},
  * {@code busOperationsPerPage}, {@code casConflictsPerPage}, counted by the kernel's {@link PortCounter}) and in CPU
  * of this process ({@code cpuMsPerPage}), with extras.
  */
@@ -251,9 +253,9 @@ final class BenchCommand implements Callable<Integer> {
             // With no model latency the replicas are no limit: there is no ideal to compare with.
             Double ideal = latency.isZero() ? null : replicas * slots / (latency.toNanos() / 1e9);
             // What these replicas can do together, the slow one at its own latency.
+            List<Duration> replicaLatencies = BenchDurations.replicaLatencies(latency, replicas, slowReplicaFactor);
             Double achievable = latency.isZero() ? null
-                    : slots / (latency.toNanos() * slowReplicaFactor / 1e9) + (replicas - 1) * slots
-                            / (latency.toNanos() / 1e9);
+                    : replicaLatencies.stream().mapToDouble(replica -> slots / (replica.toNanos() / 1e9)).sum();
             double perSecond = done / seconds;
             report.put("pages", pages);
             report.put("warmupPages", warmupPages);
@@ -280,6 +282,15 @@ final class BenchCommand implements Callable<Integer> {
             if (slowReplicaFactor > 1) {
                 report.put("achievablePagesPerSecond", achievable == null ? null : round(achievable));
                 report.put("efficiencyOfAchievable", achievable == null ? null : round(perSecond / achievable));
+            }
+            // The most any schedule could reach with whole calls on whole slots (WholeCallBound): the ideal rate
+            // assumes a last round as full as the others.
+            Double bound = latency.isZero() ? null
+                    : WholeCallBound.shortest(pages, replicaLatencies, slots).toNanos() / 1e9;
+            report.put("wholeCallBoundSeconds", bound == null ? null : round(bound));
+            report.put("efficiencyCeiling", bound == null ? null : round(pages / bound / ideal));
+            if (slowReplicaFactor > 1) {
+                report.put("efficiencyOfAchievableCeiling", bound == null ? null : round(pages / bound / achievable));
             }
             report.put("slotBusyShare", round(busyShare(routedBefore, routedAfter, seconds)));
             report.put("slotMsPerCall", round(slotMsPerCall(routedBefore, routedAfter)));

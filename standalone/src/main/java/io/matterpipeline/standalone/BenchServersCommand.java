@@ -64,11 +64,9 @@ final class BenchServersCommand implements Callable<Integer> {
             ObjectNode started = MessageCodec.mapper().createObjectNode();
             ArrayNode urls = started.putArray("modelUrls");
             OllamaSimulator.warmUpAnswers();
-            for (int i = 0; i < replicas; i++) {
-                Duration replicaLatency = i == 0
-                        ? Duration.ofNanos(Math.round(latency.toNanos() * slowReplicaFactor)) : latency;
+            for (Duration replicaLatency : BenchDurations.replicaLatencies(latency, replicas, slowReplicaFactor)) {
                 OllamaSimulator simulator = OllamaSimulator.start(OllamaSimulatorOptions.builder()
-                        .slots(slots).latency(replicaLatency).defaultNumCtx(8192).seed(42 + i).build());
+                        .slots(slots).latency(replicaLatency).defaultNumCtx(8192).seed(42 + simulators.size()).build());
                 simulators.add(simulator);
                 urls.add(simulator.baseUrl());
             }

@@ -1,6 +1,9 @@
 package io.matterpipeline.standalone.bench;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,5 +35,17 @@ public final class BenchDurations {
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException("not a duration: " + text + " (try 200ms, 1.5s or PT0.2S)", e);
         }
+    }
+
+    /**
+     * One call's latency on each of {@code replicas} simulated replicas: the first is {@code slowReplicaFactor}
+     * times slower ({@code bench --slow-replica-factor}), the others take {@code latency}.
+     */
+    public static List<Duration> replicaLatencies(Duration latency, int replicas, double slowReplicaFactor) {
+        List<Duration> latencies = new ArrayList<>(Collections.nCopies(replicas, latency));
+        if (replicas > 0) {
+            latencies.set(0, Duration.ofNanos(Math.round(latency.toNanos() * slowReplicaFactor)));
+        }
+        return List.copyOf(latencies);
     }
 }

@@ -27,6 +27,14 @@ class SyntheticPagesTests {
     }
 
     @Test
+    void onlyTheFirstReplicaIsSlower() {
+        assertThat(BenchDurations.replicaLatencies(Duration.ofMillis(200), 3, 5))
+                .containsExactly(Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofMillis(200));
+        assertThat(BenchDurations.replicaLatencies(Duration.ofMillis(200), 2, 1))
+                .containsExactly(Duration.ofMillis(200), Duration.ofMillis(200));
+    }
+
+    @Test
     void durationsParseAsTypedOnACommandLine() {
         assertThat(BenchDurations.parse("200ms")).isEqualTo(Duration.ofMillis(200));
         assertThat(BenchDurations.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));

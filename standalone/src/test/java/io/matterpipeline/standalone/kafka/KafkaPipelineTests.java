@@ -3,8 +3,6 @@ package io.matterpipeline.standalone.kafka;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.awaitTrue;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.deleteRecursively;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.extractedPageNumbers;
-import static io.matterpipeline.standalone.servicebus.PipelineFixtures.pageCount;
-import static io.matterpipeline.standalone.servicebus.PipelineFixtures.pdfPageCount;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.range;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -93,17 +91,10 @@ class KafkaPipelineTests {
 
     @AfterAll
     void stop() throws Exception {
-        try {
-            if (pipeline != null) {
-                pipeline.close();
-            }
+        // Closed in reverse order (the pipeline first, the broker last); one not started is skipped.
+        try (KafkaBroker closingBroker = broker; OllamaSimulator model = simulator; ServiceBusPipeline services = pipeline) {
+            // nothing else to do: the resources above close themselves
         } finally {
-            if (simulator != null) {
-                simulator.close();
-            }
-            if (broker != null) {
-                broker.close();
-            }
             deleteRecursively(blobRoot);
         }
     }
@@ -111,23 +102,8 @@ class KafkaPipelineTests {
     @Test
     @Order(1)
     void processesTheSampleMatterEndToEnd() throws Exception {
-        Map<String, byte[]> files = PipelineFixtures.sampleFiles();
-        int pdfPages = pdfPageCount(PipelineFixtures.SAMPLES.resolve("master-services-agreement.pdf"));
-        ServiceBusPipeline.Submitted matter = pipeline.submit("samples", files);
-        pipeline.seal(matter.matterId());
+        ServiceBusPipeline.FinishedMatter matter = pipeline.processSampleMatter(FINAL_WITHIN);
 
-        MatterStatusView status = pipeline.awaitFinal(matter.matterId(), FINAL_WITHIN);
-
-        assertThat(status.status()).isEqualTo(MatterStatus.COMPLETED);
-        assertThat(status.totals().pagesDone()).isEqualTo(pdfPages + 2 + 2);
-        assertThat(status.totals().pagesFailed()).isZero();
-        JsonNode result = pipeline.result(matter.matterId());
-        assertThat(result.path("status").asString()).isEqualTo("COMPLETED");
-        assertThat(pageCount(result, "master-services-agreement.pdf")).isEqualTo(pdfPages);
-        for (JsonNode document : result.path("documents")) {
-            assertThat(extractedPageNumbers(document)).as(document.path("fileName").asString())
-                    .isEqualTo(range(document.path("pageCount").asInt()));
-        }
         for (String queue : List.of("documents", "pages", "results")) {
             assertThat(deadLetters().list(queue, 10).collectList().block(Duration.ofSeconds(60))).as(queue)
                     .isEmpty();

@@ -1,5 +1,7 @@
 package io.matterpipeline.standalone.servicebus;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.matterpipeline.assemble.AggregatorApplication;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.extract.LlmWorkerApplication;
@@ -8,10 +10,12 @@ import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.DocumentUpload;
 import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterStatusView;
+import io.matterpipeline.progress.MatterStatus;
 import io.matterpipeline.split.PageSplitterApplication;
 import io.matterpipeline.testkit.servicebus.QueueOptions;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulatorOptions;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -172,6 +176,36 @@ public final class ServiceBusPipeline implements AutoCloseable {
         return MessageCodec.mapper().readTree(bytes);
     }
 
+    /**
+     * Submits and seals the sample Matter ({@link PipelineFixtures#sampleFiles()}), waits for it and checks what every
+     * transport must give for it: COMPLETED, every page of every document read once, none failed. Returns it for the
+     * caller's own checks.
+     */
+    public FinishedMatter processSampleMatter(Duration timeout) throws IOException {
+        int pdfPages = PipelineFixtures.pdfPageCount(PipelineFixtures.SAMPLES.resolve("master-services-agreement.pdf"));
+        Submitted matter = submit("samples", PipelineFixtures.sampleFiles());
+        seal(matter.matterId());
+
+        MatterStatusView status = awaitFinal(matter.matterId(), timeout);
+
+        assertThat(status.status()).isEqualTo(MatterStatus.COMPLETED);
+        assertThat(status.totals().pageCount()).isEqualTo(pdfPages + 2 + 2);
+        assertThat(status.totals().pagesDone()).isEqualTo(pdfPages + 2 + 2);
+        assertThat(status.totals().pagesFailed()).isZero();
+        JsonNode result = result(matter.matterId());
+        assertThat(result.path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(PipelineFixtures.pageCount(result, "master-services-agreement.pdf")).isEqualTo(pdfPages);
+        assertThat(PipelineFixtures.pageCount(result, "scheduling-order.ocr.json")).isEqualTo(2);
+        assertThat(PipelineFixtures.pageCount(result, "settlement-letter.txt")).isEqualTo(2);
+        for (JsonNode document : result.path("documents")) {
+            String fileName = document.path("fileName").asString();
+            assertThat(document.path("status").asString()).as(fileName).isEqualTo("COMPLETED");
+            assertThat(PipelineFixtures.extractedPageNumbers(document)).as(fileName)
+                    .isEqualTo(PipelineFixtures.range(document.path("pageCount").asInt()));
+        }
+        return new FinishedMatter(matter.matterId(), status, result);
+    }
+
     private ConfigurableApplicationContext start(Class<?> application, String name, Map<String, Object> extra) {
         Map<String, Object> properties = new LinkedHashMap<>();
         properties.put("spring.application.name", name);
@@ -221,6 +255,10 @@ public final class ServiceBusPipeline implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A final Matter: its status and its result. */
+    public record FinishedMatter(String matterId, MatterStatusView status, JsonNode result) {
     }
 
     /** A sealed-to-be Matter. */

@@ -2,9 +2,9 @@ package io.matterpipeline.ingest;
 
 import io.matterpipeline.bus.ConsumerProperties;
 import io.matterpipeline.bus.ConsumerSettings;
+import io.matterpipeline.bus.DeadLetterSweepSettings;
 import java.time.Duration;
 import java.util.List;
-import io.matterpipeline.bus.DeadLetterSweepSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;

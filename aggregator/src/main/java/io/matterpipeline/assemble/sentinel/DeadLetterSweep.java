@@ -88,9 +88,6 @@ public final class DeadLetterSweep extends Periodic {
                 .reduce(0L, Long::sum);
     }
 
-
-
-
     /**
      * Fails what a fact dead-lettered on the results queue would have settled; a failure to do so is logged and the
      * letter looked at again by the next sweep.

@@ -56,6 +56,23 @@ final class ChatEndpoint {
         final SlotQueue.Ticket ticket = new SlotQueue.Ticket();
         final AtomicInteger phase = new AtomicInteger(WAITING);
         final AtomicBoolean answered = new AtomicBoolean();
+        /** Whether the call is classified: counted as a chat call, or known to be a model load (never counted). */
+        final AtomicBoolean classified = new AtomicBoolean();
+
+        /**
+         * Counts the call once its body says it is a chat call. Counting on arrival and taking a model load off again
+         * later would let {@link OllamaSimulator#resetStats()} fall between the two: the counts after a reset would be
+         * one short while a client warms up.
+         */
+        void countAsChatCall() {
+            if (classified.compareAndSet(false, true)) {
+                stats.callReceived();
+            }
+        }
+
+        void classifyAsModelLoad() {
+            classified.set(true);
+        }
 
         boolean startGeneration() {
             if (phase.compareAndSet(WAITING, GENERATING)) {
@@ -78,6 +95,8 @@ final class ChatEndpoint {
         }
 
         void end() {
+            // A client that left before its body arrived made a call all the same.
+            countAsChatCall();
             if (phase.getAndSet(ENDED) == GENERATING) {
                 stats.generationEnded();
             }
@@ -104,7 +123,6 @@ final class ChatEndpoint {
     }
 
     Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
-        stats.callReceived();
         Call call = new Call();
         return request.receive().aggregate().asString(StandardCharsets.UTF_8)
                 .defaultIfEmpty("")
@@ -117,12 +135,13 @@ final class ChatEndpoint {
         try {
             request = ChatRequest.parse(body);
         } catch (ChatRequest.InvalidChatRequest e) {
+            call.countAsChatCall();
             return call.error(response, 400, e.getMessage());
         }
         if (request.load()) {
             // Ollama's "load a model": no messages, answered at once (done_reason "load"), no slot, no generation.
             // Not a chat call, so no call in the stats: a client warming up leaves the counts of its pages as they are.
-            stats.callWasModelLoad();
+            call.classifyAsModelLoad();
             call.answered.set(true);
             ObjectNode loaded = line("");
             loaded.put("done_reason", "load");
@@ -130,6 +149,7 @@ final class ChatEndpoint {
             return response.status(HttpResponseStatus.OK).header(HttpHeaderNames.CONTENT_TYPE, JSON)
                     .sendString(Mono.just(OllamaJson.write(loaded)), StandardCharsets.UTF_8).then();
         }
+        call.countAsChatCall();
         int numCtx = request.numCtx() > 0 ? request.numCtx() : options.defaultNumCtx();
         if (request.promptTokens() > numCtx && !request.truncate()) {
             return call.error(response, 400, CONTEXT_EXCEEDED);

@@ -20,11 +20,6 @@ final class StatsRecorder {
         totalCalls++;
     }
 
-    /** The call turned out to be a model load (no messages): no chat call, so it is not counted as one. */
-    synchronized void callWasModelLoad() {
-        totalCalls--;
-    }
-
     synchronized void answered(int status) {
         callsByStatus.merge(status, 1L, Long::sum);
     }

@@ -224,6 +224,7 @@ final class BenchCommand implements Callable<Integer> {
             stderr.println("bench: measuring from " + Instant.now());
             PortCounts before = counter.snapshot();
             long cpuBefore = processCpuNanos();
+            Duration serversCpuBefore = servers.cpuTime();
             servers.resetStats();
             ModelRouter router = pipeline.bean(ModelRouter.class);
             List<EndpointSnapshot> routedBefore = router.endpoints();
@@ -243,6 +244,7 @@ final class BenchCommand implements Callable<Integer> {
             Instant ended = Instant.now();
             List<EndpointSnapshot> routedAfter = router.endpoints();
             long cpuNanos = processCpuNanos() - cpuBefore;
+            Duration serversCpuAfter = servers.cpuTime();
             PortCounts counts = counter.snapshot().minus(before);
             completed.cancel(true);
 
@@ -305,6 +307,8 @@ final class BenchCommand implements Callable<Integer> {
             report.put("startToFirstCallSeconds", window == null ? null : round(window.secondsFrom(startedAt)));
             report.put("lastCallToCompletedSeconds", window == null ? null : round(window.secondsTo(ended)));
             addCosts(report, counts, cpuNanos);
+            report.put("serversCpuMsPerPage", serversCpuBefore == null || serversCpuAfter == null ? null
+                    : round(serversCpuAfter.minus(serversCpuBefore).toNanos() / 1e6 / pages));
             addPageModelTimes(report, pipeline.bean(BlobStore.class), matterId);
             addReplicas(report, servers.stats(), routedBefore, routedAfter, seconds);
             return report;

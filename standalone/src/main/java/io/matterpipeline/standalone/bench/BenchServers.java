@@ -105,6 +105,14 @@ public final class BenchServers implements AutoCloseable {
         request("reset");
     }
 
+    /**
+     * CPU time the servers' process has used so far (its simulators' answers, and the emulator's work with
+     * {@code --servicebus}), as the operating system counts it; {@code null} where it does not say.
+     */
+    public Duration cpuTime() {
+        return process.info().totalCpuDuration().orElse(null);
+    }
+
     /** The child's process id. */
     public long pid() {
         return process.pid();

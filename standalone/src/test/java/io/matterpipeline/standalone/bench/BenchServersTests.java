@@ -2,6 +2,7 @@ package io.matterpipeline.standalone.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.matterpipeline.contract.MessageCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 class BenchServersTests {
 
@@ -30,12 +32,12 @@ class BenchServersTests {
             Duration started = servers.cpuTime();
             assertThat(started).isPositive();
 
+            ObjectNode chat = MessageCodec.mapper().createObjectNode().put("model", "m").put("stream", false);
+            chat.putArray("messages").addObject().put("role", "user").put("content", SyntheticPages.page(1, 1, 400));
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(servers.modelUrls().get(1)
                             + "/api/chat"))
                     .timeout(WAIT)
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\": \"m\", \"stream\": false, \"messages\": "
-                            + "[{\"role\": \"user\", \"content\": \"" + SyntheticPages.page(1, 1, 400)
-                            .replace("\n", "\\n") + "\"}]}"))
+                    .POST(HttpRequest.BodyPublishers.ofString(MessageCodec.mapper().writeValueAsString(chat)))
                     .build(), HttpResponse.BodyHandlers.ofString());
 
             assertThat(answer.statusCode()).isEqualTo(200);

@@ -25,6 +25,7 @@ import io.matterpipeline.standalone.bench.BenchServers;
 import io.matterpipeline.standalone.bench.SyntheticPages;
 import io.matterpipeline.standalone.bench.WholeCallBound;
 import io.matterpipeline.testkit.azurite.Azurite;
+import io.matterpipeline.testkit.files.Directories;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,7 +36,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +44,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import reactor.core.publisher.Flux;
@@ -188,7 +187,7 @@ final class BenchCommand implements Callable<Integer> {
                 return report.path("status").asString("").equals("COMPLETED") ? 0 : 2;
             }
         } finally {
-            deleteRecursively(dataDir);
+            Directories.deleteQuietly(dataDir);
         }
     }
 
@@ -556,13 +555,5 @@ final class BenchCommand implements Callable<Integer> {
 
     private static double round(double value) {
         return Math.round(value * 1000) / 1000.0;
-    }
-
-    private static void deleteRecursively(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary directory left behind is harmless
-        }
     }
 }

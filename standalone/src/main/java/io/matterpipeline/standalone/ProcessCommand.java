@@ -5,7 +5,7 @@ import io.matterpipeline.ingest.matter.DocumentUpload;
 import io.matterpipeline.ingest.matter.MatterQueries;
 import io.matterpipeline.ingest.matter.Matters;
 import io.matterpipeline.ingest.matter.MatterStatusView;
-import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.testkit.files.Directories;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -106,7 +106,7 @@ final class ProcessCommand implements Callable<Integer> {
             }
         } finally {
             if (dataDir == null) {
-                deleteRecursively(storeRoot);
+                Directories.deleteQuietly(storeRoot);
             }
         }
     }
@@ -263,14 +263,6 @@ final class ProcessCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary directory left behind is harmless
         }
     }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.ingest.IngestApplication;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,10 +12,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -35,6 +35,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
                 "matter-pipeline.ingest.auth.entra.audience=" + EntraIssuer.AUDIENCE,
                 // A rotation is picked up by the next token with the new key id, not after 30 s.
                 "matter-pipeline.ingest.auth.entra.keys-min-refresh-interval=0s"})
+@DirtiesContext
 class EntraTokenTests {
 
     static {
@@ -43,11 +44,13 @@ class EntraTokenTests {
 
     static final String ADMIN_TOKEN = "entra-token-tests-bootstrap-admin-0123456789";
     private static final EntraIssuer ENTRA = EntraIssuer.start();
-    private static final Path BLOB_ROOT = createTempDirectory();
+    /** The filesystem store's root; deleted after the class, once its context is closed. */
+    @TempDir
+    static Path storeRoot;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
-        registry.add("matter-pipeline.blob.filesystem.root", BLOB_ROOT::toString);
+        registry.add("matter-pipeline.blob.filesystem.root", () -> storeRoot.toString());
         registry.add("matter-pipeline.ingest.auth.entra.jwk-set-uri", ENTRA::jwkSetUri);
     }
 
@@ -210,13 +213,5 @@ class EntraTokenTests {
         return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port)
                 .responseTimeout(Duration.ofSeconds(20))
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token).build();
-    }
-
-    private static Path createTempDirectory() {
-        try {
-            return Files.createTempDirectory("entra-token-tests");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -13,9 +13,7 @@ import io.matterpipeline.ingest.IngestApplication;
 import io.matterpipeline.ingest.access.EntraIssuer;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -32,6 +30,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,6 +41,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -64,6 +64,7 @@ import org.springframework.web.reactive.function.BodyInserters;
                 "matter-pipeline.ingest.requests.enabled=false",
                 "matter-pipeline.ingest.auth.entra.issuer=" + EntraIssuer.ISSUER,
                 "matter-pipeline.ingest.auth.entra.audience=" + EntraIssuer.AUDIENCE})
+@DirtiesContext
 class AccessMatrixTests {
 
     static {
@@ -73,12 +74,14 @@ class AccessMatrixTests {
     static final String ADMIN_TOKEN = "access-matrix-tests-bootstrap-admin-0123456789";
     static final String TENANT = "acme";
     static final String OTHER = "globex";
-    private static final Path BLOB_ROOT = createTempDirectory();
+    /** The filesystem store's root; deleted after the class, once its context is closed. */
+    @TempDir
+    static Path storeRoot;
     private static final EntraIssuer ENTRA = EntraIssuer.start();
 
     @DynamicPropertySource
     static void blobRoot(DynamicPropertyRegistry registry) {
-        registry.add("matter-pipeline.blob.filesystem.root", BLOB_ROOT::toString);
+        registry.add("matter-pipeline.blob.filesystem.root", () -> storeRoot.toString());
         registry.add("matter-pipeline.ingest.auth.entra.jwk-set-uri", ENTRA::jwkSetUri);
     }
 
@@ -443,14 +446,6 @@ class AccessMatrixTests {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(token.getBytes(StandardCharsets.UTF_8)));
         } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Path createTempDirectory() {
-        try {
-            return Files.createTempDirectory("access-matrix-tests");
-        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }

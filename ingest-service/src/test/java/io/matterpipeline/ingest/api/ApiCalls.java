@@ -1,8 +1,5 @@
 package io.matterpipeline.ingest.api;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +8,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
-/** What the API tests that run a whole service on loopback share: token clients, problem checks, a blob root. */
+/** What the API tests that run a whole service on loopback share: token clients and problem checks. */
 final class ApiCalls {
 
     private ApiCalls() {
@@ -41,13 +38,5 @@ final class ApiCalls {
         response.expectStatus().isEqualTo(status)
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.type").isEqualTo(ProblemDetailsHandler.TYPE_BASE + reason);
-    }
-
-    static Path temporaryDirectory(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -15,8 +15,10 @@ import io.matterpipeline.contract.DocumentReceived;
 import io.matterpipeline.contract.MatterSealed;
 import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.progress.DocumentStatus;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.test.annotation.DirtiesContext;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 import io.matterpipeline.contract.MessageCodec;
@@ -31,19 +33,15 @@ import io.matterpipeline.progress.MatterStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -71,6 +69,7 @@ import reactor.core.publisher.Flux;
                 "matter-pipeline.ingest.events.poll-interval=50ms", "matter-pipeline.ingest.events.heartbeat=200ms",
                 "matter-pipeline.ingest.requests.enabled=false",
                 "matter-pipeline.ingest.auth.requests-per-minute=100000", "matter-pipeline.ingest.auth.burst=10000"})
+@DirtiesContext
 class IngestApiTests {
 
     static {
@@ -82,22 +81,18 @@ class IngestApiTests {
     static final String ADMIN_TOKEN = "ingest-api-tests-bootstrap-admin-0123456789";
     private static final String TENANT = "acme";
 
-    private static final Path BLOB_ROOT = createTempDirectory();
+    /** The filesystem store's root; deleted after the class, once its context is closed. */
+    @TempDir
+    static Path storeRoot;
     /** A matters:read + matters:write token of tenant {@value #TENANT}, issued once through the API. */
     private static String tenantToken;
     private static final long LIMIT = 64 * 1024;
 
     @DynamicPropertySource
     static void blobRoot(DynamicPropertyRegistry registry) {
-        registry.add("matter-pipeline.blob.filesystem.root", BLOB_ROOT::toString);
+        registry.add("matter-pipeline.blob.filesystem.root", () -> storeRoot.toString());
     }
 
-    @AfterAll
-    static void deleteBlobRoot() throws IOException {
-        try (Stream<Path> files = Files.walk(BLOB_ROOT)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-    }
 
     /** Every message published during the tests, received from the bus and completed, by Matter id. */
     private static final Map<String, List<PipelineMessage>> RECEIVED = new ConcurrentHashMap<>();
@@ -840,13 +835,5 @@ class IngestApiTests {
         body.writeBytes(content);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
         return body.toByteArray();
-    }
-
-    private static Path createTempDirectory() {
-        try {
-            return Files.createTempDirectory("ingest-api-tests");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -16,11 +16,13 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -36,6 +38,7 @@ import tools.jackson.databind.JsonNode;
                 "matter-pipeline.ingest.requests.enabled=false",
                 "matter-pipeline.splitter.low-confidence-threshold=0.9",
                 "matter-pipeline.ingest.auth.requests-per-minute=100000"})
+@DirtiesContext
 class PageApiTests {
 
     static {
@@ -43,11 +46,13 @@ class PageApiTests {
     }
 
     static final String ADMIN_TOKEN = "page-api-tests-bootstrap-admin-0123456789";
-    private static final Path BLOB_ROOT = ApiCalls.temporaryDirectory("page-api-tests");
+    /** The filesystem store's root; deleted after the class, once its context is closed. */
+    @TempDir
+    static Path storeRoot;
 
     @DynamicPropertySource
     static void blobRoot(DynamicPropertyRegistry registry) {
-        registry.add("matter-pipeline.blob.filesystem.root", BLOB_ROOT::toString);
+        registry.add("matter-pipeline.blob.filesystem.root", () -> storeRoot.toString());
     }
 
     @LocalServerPort

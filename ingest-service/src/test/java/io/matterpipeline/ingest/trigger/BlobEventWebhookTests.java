@@ -15,19 +15,16 @@ import io.matterpipeline.ingest.access.EntraIssuer;
 import io.matterpipeline.ingest.matter.DocumentStatusView;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.ingest.matter.Matters;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -35,6 +32,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -51,6 +49,7 @@ import reactor.core.publisher.Flux;
                 "matter-pipeline.ingest.trigger.webhook-audience=" + BlobEventWebhookTests.WEBHOOK_AUDIENCE,
                 "matter-pipeline.ingest.auth.entra.issuer=" + EntraIssuer.ISSUER,
                 "matter-pipeline.ingest.auth.entra.audience=" + EntraIssuer.AUDIENCE})
+@DirtiesContext
 class BlobEventWebhookTests {
 
     static {
@@ -64,21 +63,20 @@ class BlobEventWebhookTests {
     static final String SECRET = "blob-webhook-tests-secret-0123456789";
     static final String WEBHOOK_AUDIENCE = "api://matter-pipeline-blob-webhook";
     static final String EVENT_GRID_ROLE = "AzureEventGridSecureWebhookSubscriber";
-    private static final Path BLOB_ROOT = createTempDirectory();
+    /** The filesystem store's root; deleted after the class, once its context is closed. */
+    @TempDir
+    static Path storeRoot;
     private static final EntraIssuer ENTRA = EntraIssuer.start();
 
     @DynamicPropertySource
     static void blobRoot(DynamicPropertyRegistry registry) {
-        registry.add("matter-pipeline.blob.filesystem.root", BLOB_ROOT::toString);
+        registry.add("matter-pipeline.blob.filesystem.root", () -> storeRoot.toString());
         registry.add("matter-pipeline.ingest.auth.entra.jwk-set-uri", ENTRA::jwkSetUri);
     }
 
     @AfterAll
-    static void deleteBlobRoot() throws IOException {
+    static void stopEntra() {
         ENTRA.close();
-        try (Stream<Path> files = Files.walk(BLOB_ROOT)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
     }
 
     @LocalServerPort
@@ -294,14 +292,6 @@ class BlobEventWebhookTests {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
-        }
-    }
-
-    private static Path createTempDirectory() {
-        try {
-            return Files.createTempDirectory("blob-trigger-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

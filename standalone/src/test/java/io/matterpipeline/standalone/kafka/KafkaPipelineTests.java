@@ -1,7 +1,6 @@
 package io.matterpipeline.standalone.kafka;
 
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.awaitTrue;
-import static io.matterpipeline.standalone.servicebus.PipelineFixtures.deleteRecursively;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.extractedPageNumbers;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.range;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.text;
@@ -20,6 +19,7 @@ import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.progress.MatterStatus;
 import io.matterpipeline.standalone.servicebus.PipelineFixtures;
 import io.matterpipeline.standalone.servicebus.ServiceBusPipeline;
+import io.matterpipeline.testkit.files.Directories;
 import io.matterpipeline.testkit.kafka.KafkaBroker;
 import io.matterpipeline.testkit.kafka.KafkaBrokerOptions;
 import io.matterpipeline.testkit.ollama.OllamaFault;
@@ -95,7 +95,7 @@ class KafkaPipelineTests {
         try (KafkaBroker closingBroker = broker; OllamaSimulator model = simulator; ServiceBusPipeline services = pipeline) {
             // nothing else to do: the resources above close themselves
         } finally {
-            deleteRecursively(blobRoot);
+            Directories.deleteQuietly(blobRoot);
         }
     }
 

@@ -105,15 +105,4 @@ public final class PipelineFixtures {
             ServiceBusPipeline.sleep(Duration.ofMillis(50));
         }
     }
-
-    public static void deleteRecursively(Path root) throws IOException {
-        if (root == null || !Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 }

@@ -2,12 +2,12 @@ package io.matterpipeline.standalone.servicebus;
 
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.testkit.files.Directories;
 import io.matterpipeline.testkit.kafka.KafkaBroker;
 import io.matterpipeline.testkit.kafka.KafkaBrokerOptions;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,7 +86,7 @@ public final class ServiceBusPipelineBenchmark {
                 }
             }
         } finally {
-            deleteRecursively(blobRoot);
+            Directories.deleteQuietly(blobRoot);
         }
         System.out.println();
         System.out.println("Pipeline over " + (kafka ? "a Kafka broker (testkit, 3 partitions)" : "the Service Bus emulator")
@@ -132,16 +132,5 @@ public final class ServiceBusPipelineBenchmark {
             files.put("exhibits-" + document + ".txt", text.toString().getBytes(StandardCharsets.UTF_8));
         }
         return files;
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

@@ -1,7 +1,6 @@
 package io.matterpipeline.standalone.servicebus;
 
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.awaitTrue;
-import static io.matterpipeline.standalone.servicebus.PipelineFixtures.deleteRecursively;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.extractedPageNumbers;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.range;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.text;
@@ -10,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.matterpipeline.bus.QueueConsumer;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.testkit.files.Directories;
 import io.matterpipeline.testkit.ollama.OllamaFault;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -77,7 +76,7 @@ class ServiceBusPipelineTests {
         try (ServiceBusEmulator closingBroker = emulator; OllamaSimulator model = simulator; ServiceBusPipeline services = pipeline) {
             // nothing else to do: the resources above close themselves
         } finally {
-            deleteRecursively(blobRoot);
+            Directories.deleteQuietly(blobRoot);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.matterpipeline.standalone.servicebus;
 
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.awaitTrue;
-import static io.matterpipeline.standalone.servicebus.PipelineFixtures.deleteRecursively;
 import static io.matterpipeline.standalone.servicebus.PipelineFixtures.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +11,7 @@ import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.PageTask;
 import io.matterpipeline.ingest.matter.MatterStatusView;
 import io.matterpipeline.progress.MatterStatus;
+import io.matterpipeline.testkit.files.Directories;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
 import java.io.IOException;
@@ -63,7 +63,7 @@ class ServiceBusPoisonPageTests {
                 ServiceBusPipeline services = pipeline) {
             // nothing else to do: the resources above close themselves
         } finally {
-            deleteRecursively(blobRoot);
+            Directories.deleteQuietly(blobRoot);
         }
     }
 

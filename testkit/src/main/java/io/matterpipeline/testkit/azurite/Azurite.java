@@ -1,5 +1,6 @@
 package io.matterpipeline.testkit.azurite;
 
+import io.matterpipeline.testkit.files.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -11,10 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import io.matterpipeline.testkit.net.LoopbackPorts;
 import org.slf4j.Logger;
@@ -138,7 +137,9 @@ public final class Azurite implements AutoCloseable {
     @Override
     public void close() {
         stop(process);
-        deleteRecursively(location);
+        if (!Directories.deleteQuietly(location)) {
+            log.warn("could not delete all of Azurite's data in {}", location);
+        }
     }
 
     /** The directory the pinned Azurite is (or will be) installed in. */
@@ -208,7 +209,7 @@ public final class Azurite implements AutoCloseable {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(output.toFile()).start();
         } catch (IOException e) {
-            deleteRecursively(location);
+            Directories.deleteQuietly(location);
             throw new IllegalStateException(PREREQUISITE + ": could not run node", e);
         }
         Azurite azurite = new Azurite(process, port, location);
@@ -357,17 +358,6 @@ public final class Azurite implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for Azurite", e);
-        }
-    }
-
-    private static void deleteRecursively(Path directory) {
-        if (directory == null || !Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException | UncheckedIOException e) {
-            log.warn("could not delete Azurite data in {}: {}", directory, e.getMessage());
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.matterpipeline.testkit.kafka;
 
 import io.matterpipeline.testkit.TestkitCommand;
+import io.matterpipeline.testkit.files.Directories;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -111,7 +112,7 @@ public final class KafkaBroker implements AutoCloseable {
     public synchronized void close() {
         stop();
         if (ownLogDir) {
-            FreePorts.deleteQuietly(logDir);
+            Directories.deleteQuietly(logDir);
         }
         try {
             Files.deleteIfExists(output);

@@ -1,5 +1,6 @@
 package io.matterpipeline.testkit.kafka;
 
+import io.matterpipeline.testkit.files.Directories;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class KafkaBrokerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             if (dataDir == null) {
-                FreePorts.deleteQuietly(logDir);
+                Directories.deleteQuietly(logDir);
             }
             stopped.countDown();
         }, "kafka-shutdown"));

@@ -19,6 +19,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 
@@ -56,9 +57,12 @@ public final class ServiceBusEmulator implements AutoCloseable {
 
     private ServiceBusEmulator(ServiceBusEmulatorOptions options) {
         this.options = options;
-        // One event loop: every entity, lock and connection is confined to it, so none needs a lock.
+        // One event loop: every entity, lock and connection is confined to it, so none needs a lock. No class-path
+        // file resolving: the emulator serves no files, and its cache directory (vertx-cache-* in java.io.tmpdir)
+        // would be left behind by every emulator process that is killed rather than closed.
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
-                .setInternalBlockingPoolSize(1));
+                .setInternalBlockingPoolSize(1)
+                .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false)));
         this.context = vertx.getOrCreateContext();
         this.namespace = new Namespace(vertx, options.queues(), options.dataDirectory());
         this.management = new ManagementNode(namespace);

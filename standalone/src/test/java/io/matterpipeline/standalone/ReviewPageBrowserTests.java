@@ -3,6 +3,7 @@ package io.matterpipeline.standalone;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.contract.MessageCodec;
+import io.matterpipeline.testkit.files.Directories;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
 import java.io.IOException;
 import java.net.URI;
@@ -12,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -88,11 +88,7 @@ class ReviewPageBrowserTests {
         if (simulator != null) {
             simulator.close();
         }
-        if (dataDir != null) {
-            try (Stream<Path> files = Files.walk(dataDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        Directories.deleteQuietly(dataDir);
     }
 
     @BeforeEach
@@ -116,9 +112,8 @@ class ReviewPageBrowserTests {
         if (browser != null) {
             browser.quit();
         }
-        try (Stream<Path> files = Files.walk(profile)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        // Chromium's helper processes may still be writing to the profile as the browser quits.
+        Directories.deleteQuietly(profile);
     }
 
     @Test

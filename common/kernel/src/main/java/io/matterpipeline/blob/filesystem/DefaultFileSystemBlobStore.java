@@ -14,9 +14,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -455,20 +457,57 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
             return List.of();
         }
         List<String> paths = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(base)) {
-            files.filter(file -> !file.getFileName().toString().startsWith("."))
-                    .filter(Files::isRegularFile)
-                    .map(file -> blobs.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/"))
-                    .filter(blobPath -> blobPath.startsWith(prefix))
-                    .forEach(paths::add);
-        } catch (IOException | UncheckedIOException e) {
-            // A directory vanished during the walk (a concurrent delete); the listing is best effort like any other.
-            if (!(rootCause(e) instanceof NoSuchFileException)) {
-                throw ioFailure("list", prefix, e);
-            }
+        try {
+            Files.walkFileTree(base, new ListingVisitor(prefix, paths));
+        } catch (IOException e) {
+            throw ioFailure("list", prefix, e);
         }
         paths.sort(null);
         return paths;
+    }
+
+    /**
+     * Collects the blob paths under a directory. An entry that is gone by the time it is looked at is passed over: a
+     * write's temporary file renamed into place, a blob or a folder deleted meanwhile. ({@code Files.walk} ends the
+     * whole listing at the first such entry, so a listing beside writers could miss most blobs.)
+     */
+    private final class ListingVisitor extends SimpleFileVisitor<Path> {
+        private final String prefix;
+        private final List<String> paths;
+
+        ListingVisitor(String prefix, List<String> paths) {
+            this.prefix = prefix;
+            this.paths = paths;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            boolean regular = attributes.isRegularFile()
+                    || (attributes.isSymbolicLink() && Files.isRegularFile(file));
+            if (regular && !file.getFileName().toString().startsWith(".")) {
+                String blobPath = blobs.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+                if (blobPath.startsWith(prefix)) {
+                    paths.add(blobPath);
+                }
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+            if (failure instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+            }
+            throw failure;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path directory, IOException failure) throws IOException {
+            if (failure != null && !(failure instanceof NoSuchFileException)) {
+                throw failure;
+            }
+            return FileVisitResult.CONTINUE;
+        }
     }
 
     private static FileChannel openForRead(String blobPath, Path file) {
@@ -500,14 +539,6 @@ final class DefaultFileSystemBlobStore implements FileSystemBlobStore {
     private static TransientException ioFailure(String operation, String blobPath, Throwable cause) {
         return new TransientException("blob-io-error", "Cannot " + operation + " blob " + blobPath + ": " + cause,
                 cause);
-    }
-
-    private static Throwable rootCause(Throwable error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
-        return cause;
     }
 
     private static void closeQuietly(FileChannel channel) {

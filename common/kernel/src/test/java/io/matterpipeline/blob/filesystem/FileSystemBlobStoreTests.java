@@ -15,8 +15,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +57,44 @@ class FileSystemBlobStoreTests extends BlobStoreContractTests {
             store = FileSystemBlobStore.create(root);
         }
         return store;
+    }
+
+    /**
+     * A write goes through a temporary file beside its blob, renamed into place: a listing that meets such a file in
+     * the directory and finds it gone a moment later must go on, not end there. Writers keep replacing ten blobs while
+     * the directory is listed again and again; every blob that was there all along is in every listing.
+     */
+    @Test
+    void aListingDuringWritesHasEveryBlobThatWasThereThroughout() throws Exception {
+        List<String> lasting = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            String path = prefix + "pages/" + i + ".json";
+            store().putBytes(path, utf8("{}"), PutCondition.none()).block(timeout());
+            lasting.add(path);
+        }
+        AtomicBoolean writing = new AtomicBoolean(true);
+        ExecutorService writers = Executors.newFixedThreadPool(2);
+        try {
+            for (int writer = 0; writer < 2; writer++) {
+                int first = writer * 5;
+                writers.submit(() -> {
+                    for (int n = 0; writing.get(); n++) {
+                        store().putBytes(prefix + "pages/churn-" + (first + n % 5) + ".json", utf8("{}"),
+                                PutCondition.none()).block(timeout());
+                    }
+                    return null;
+                });
+            }
+            for (int listing = 0; listing < 200; listing++) {
+                List<String> listed = store().list(prefix + "pages/").map(BlobInfo::path).collectList()
+                        .block(timeout());
+                assertThat(listed).as("listing %d", listing).containsAll(lasting);
+            }
+        } finally {
+            writing.set(false);
+            writers.shutdown();
+            assertThat(writers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;

@@ -3,6 +3,7 @@ package io.matterpipeline.assemble;
 import io.matterpipeline.blob.BlobContent;
 import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import io.matterpipeline.blob.PutCondition;
 import java.nio.ByteBuffer;
 import java.util.Collection;

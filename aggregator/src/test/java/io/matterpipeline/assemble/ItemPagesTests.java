@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import io.matterpipeline.blob.PutCondition;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

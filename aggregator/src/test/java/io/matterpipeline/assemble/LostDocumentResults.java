@@ -1,6 +1,7 @@
 package io.matterpipeline.assemble;
 
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import io.matterpipeline.error.TransientException;
 import java.nio.ByteBuffer;
 import reactor.core.publisher.Flux;

@@ -7,6 +7,7 @@ import static io.matterpipeline.assemble.MatterScenario.withoutTimestamp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import reactor.core.publisher.Mono;
 import java.nio.ByteBuffer;
 import io.matterpipeline.blob.BlobContent;

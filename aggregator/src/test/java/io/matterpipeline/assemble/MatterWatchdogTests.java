@@ -7,6 +7,7 @@ import io.matterpipeline.assemble.sentinel.MatterWatchdogProperties;
 import io.matterpipeline.assemble.sentinel.WatchList;
 import io.matterpipeline.blob.BlobPaths;
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;
 import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.contract.MessageCodec;

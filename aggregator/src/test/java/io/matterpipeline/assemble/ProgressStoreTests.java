@@ -3,6 +3,7 @@ package io.matterpipeline.assemble;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobInfo;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.error.ConflictException;
 import io.matterpipeline.error.PipelineException;

@@ -145,14 +145,13 @@ class VersionedJsonTests {
     }
 
     /** Before each of its first {@code races} conditional writes, another writer adds a name. */
-    private static final class Racing implements BlobStore {
-        private final BlobStore delegate;
+    private static final class Racing extends DelegatingBlobStore {
         private final int limit;
         private final String writer;
         final AtomicInteger races = new AtomicInteger();
 
         Racing(BlobStore delegate, int limit, String writer) {
-            this.delegate = delegate;
+            super(delegate);
             this.limit = limit;
             this.writer = writer;
         }
@@ -171,31 +170,6 @@ class VersionedJsonTests {
                         return delegate.putBytes(path, other, PutCondition.none());
                     })
                     .then(delegate.put(path, content, condition, metadata));
-        }
-
-        @Override
-        public Flux<ByteBuffer> get(String path) {
-            return delegate.get(path);
-        }
-
-        @Override
-        public Mono<BlobInfo> stat(String path) {
-            return delegate.stat(path);
-        }
-
-        @Override
-        public Flux<BlobInfo> list(String prefix) {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public Mono<Long> deleteAll(java.util.Collection<String> paths) {
-            return delegate.deleteAll(paths);
-        }
-
-        @Override
-        public Mono<BlobContent> read(String path) {
-            return delegate.read(path);
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.matterpipeline.NonBlockingThreads;
 import io.matterpipeline.blob.BlobInfo;
 import io.matterpipeline.blob.BlobPaths;
+import io.matterpipeline.blob.DelegatingBlobStore;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
 import io.matterpipeline.bus.Delivery;
 import io.matterpipeline.bus.MessageBus;
@@ -264,14 +265,13 @@ class MattersTests {
     }
 
     /** A store with tiers: records what was archived, and counts the bytes streamed out by {@code get}. */
-    static final class TieringStore implements io.matterpipeline.blob.BlobStore, io.matterpipeline.blob.BlobTiering {
+    static final class TieringStore extends DelegatingBlobStore implements io.matterpipeline.blob.BlobTiering {
 
-        private final io.matterpipeline.blob.BlobStore delegate;
         final List<String> archived = new CopyOnWriteArrayList<>();
         final AtomicLong streamed = new AtomicLong();
 
         TieringStore(io.matterpipeline.blob.BlobStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -281,34 +281,8 @@ class MattersTests {
         }
 
         @Override
-        public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, io.matterpipeline.blob.PutCondition condition,
-                java.util.Map<String, String> metadata) {
-            return delegate.put(path, content, condition, metadata);
-        }
-
-        @Override
         public Flux<ByteBuffer> get(String path) {
             return delegate.get(path).doOnNext(chunk -> streamed.addAndGet(chunk.remaining()));
-        }
-
-        @Override
-        public Mono<BlobInfo> stat(String path) {
-            return delegate.stat(path);
-        }
-
-        @Override
-        public Flux<BlobInfo> list(String prefix) {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public Mono<Long> deleteAll(java.util.Collection<String> paths) {
-            return delegate.deleteAll(paths);
-        }
-
-        @Override
-        public Mono<io.matterpipeline.blob.BlobContent> read(String path) {
-            return delegate.read(path);
         }
     }
 

@@ -1,21 +1,17 @@
-package io.matterpipeline.assemble;
+package io.matterpipeline.blob;
 
-import io.matterpipeline.blob.BlobContent;
-import io.matterpipeline.blob.BlobInfo;
-import io.matterpipeline.blob.BlobStore;
-import io.matterpipeline.blob.PutCondition;
 import java.nio.ByteBuffer;
 import java.util.Collection;
 import java.util.Map;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Forwards to another store; tests override what they want to break. */
-class DelegatingBlobStore implements BlobStore {
+/** Forwards to another store; tests override what they want to break or watch. */
+public class DelegatingBlobStore implements BlobStore {
 
-    private final BlobStore delegate;
+    protected final BlobStore delegate;
 
-    DelegatingBlobStore(BlobStore delegate) {
+    public DelegatingBlobStore(BlobStore delegate) {
         this.delegate = delegate;
     }
 

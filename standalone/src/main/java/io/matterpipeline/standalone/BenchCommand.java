@@ -105,8 +105,8 @@ final class BenchCommand implements Callable<Integer> {
     String api;
 
     @Option(names = "--blob", defaultValue = "filesystem",
-            description = "Blob store: filesystem (a temporary directory) or azurite (started on loopback; needs "
-                    + "Node.js and npm). Default: ${DEFAULT-VALUE}.")
+            description = "Blob store: filesystem (a temporary directory), memory (the pipeline's own cost, no "
+                    + "store I/O) or azurite (started on loopback; needs Node.js and npm). Default: ${DEFAULT-VALUE}.")
     String blob;
 
     @Option(names = "--bus", defaultValue = "in-memory",
@@ -137,8 +137,9 @@ final class BenchCommand implements Callable<Integer> {
                     + "--warmup-pages >= 0, --page-chars >= 100, --slow-replica-factor >= 1");
             return 1;
         }
-        if (!List.of("filesystem", "azurite").contains(blob) || !List.of("in-memory", "emulator").contains(bus)) {
-            stderr.println("error: --blob is filesystem or azurite, --bus is in-memory or emulator");
+        if (!List.of("filesystem", "memory", "azurite").contains(blob)
+                || !List.of("in-memory", "emulator").contains(bus)) {
+            stderr.println("error: --blob is filesystem, memory or azurite, --bus is in-memory or emulator");
             return 1;
         }
         Duration latency = BenchDurations.parse(modelLatency);
@@ -166,6 +167,9 @@ final class BenchCommand implements Callable<Integer> {
             extra.put("matter-pipeline.splitter.page-task-batch-size", 500);
             extra.put("matter-pipeline.aggregator.concurrency", 32);
             extra.put("matter-pipeline.metering.enabled", true);
+            if (blob.equals("memory")) {
+                extra.put("matter-pipeline.blob.type", "memory");
+            }
             // The Azure SDK warns on every request of the JDK HTTP client about a header it may not set.
             extra.put("logging.level.com.azure", "ERROR");
             if (servers.serviceBusConnectionString() != null) {
@@ -181,7 +185,7 @@ final class BenchCommand implements Callable<Integer> {
                 ObjectNode report = run(pipeline, servers, latency, concurrency, ready, limit);
                 // What the CPU figure depends on beyond the code: where the filesystem store's files go (creating a
                 // file costs far more on some filesystems than on others) and the JVM's compiler settings.
-                report.put("storeFileSystem", azurite == null ? Files.getFileStore(dataDir).type() : null);
+                report.put("storeFileSystem", blob.equals("filesystem") ? Files.getFileStore(dataDir).type() : null);
                 report.putPOJO("jvm", jvm());
                 stdout.println(MessageCodec.mapper().writeValueAsString(report));
                 return report.path("status").asString("").equals("COMPLETED") ? 0 : 2;

@@ -7,7 +7,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The blob store port. Adapters: Azure Blob Storage (production) and a filesystem store (single-JVM mode, tests).
+ * The blob store port. Adapters: Azure Blob Storage (production), a filesystem store (single-JVM mode, tests) and
+ * one in memory (benchmarks, tests).
  *
  * <p>Paths are {@code /}-separated relative paths (see {@link BlobPaths}); every write is atomic: a reader sees the
  * old or the new content, never a mix. Bodies stream: neither {@link #put} nor {@link #get} holds a whole blob in

@@ -2,6 +2,7 @@ package io.matterpipeline.config;
 
 import io.matterpipeline.blob.BlobStore;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
+import io.matterpipeline.blob.memory.InMemoryBlobStore;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.memory.InMemoryBusOptions;
 import io.matterpipeline.bus.memory.InMemoryMessageBus;
@@ -16,7 +17,7 @@ import org.springframework.context.annotation.Bean;
  * Provides the {@link MessageBus} and {@link BlobStore} every service uses, chosen by
  * {@code matter-pipeline.bus.type} and {@code matter-pipeline.blob.type}.
  *
- * <p>This configuration provides the embedded adapters (in-memory bus, filesystem store). The other adapters plug in
+ * <p>This configuration provides the embedded adapters (in-memory bus, filesystem or in-memory store). The other adapters plug in
  * through the same mechanism: an {@code @AutoConfiguration(before = PipelineInfrastructureAutoConfiguration.class)}
  * declaring its {@code MessageBus} or {@code BlobStore} bean under {@link ConditionalOnBusType} /
  * {@link ConditionalOnBlobType}; the beans here then back off ({@code @ConditionalOnMissingBean}). When a type is
@@ -43,11 +44,14 @@ public class PipelineInfrastructureAutoConfiguration {
                 inMemory.lockCheckInterval(), inMemory.maxQueued().capacities(properties.queues())));
     }
 
-    /** The blob store. */
-    @Bean(destroyMethod = "close")
+    /** The blob store; the filesystem one is closed with the context (its lock files, its I/O threads). */
+    @Bean
     @ConditionalOnMissingBean(BlobStore.class)
-    public FileSystemBlobStore blobStore(PipelineProperties properties) {
+    public BlobStore blobStore(PipelineProperties properties) {
         PipelineProperties.BlobType type = properties.blob().type();
+        if (type == PipelineProperties.BlobType.MEMORY) {
+            return InMemoryBlobStore.create();
+        }
         if (type != PipelineProperties.BlobType.FILESYSTEM) {
             throw new IllegalStateException("matter-pipeline.blob.type is " + type + " but no " + type
                     + " BlobStore adapter is configured: add the adapter's auto-configuration (module on the "

@@ -34,7 +34,9 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
         /** A local directory (single-JVM mode, tests). */
         FILESYSTEM,
         /** Azure Blob Storage (production). */
-        AZURE
+        AZURE,
+        /** The process's memory: nothing outlives it (benchmarks of the pipeline's own cost, tests). */
+        MEMORY
     }
 
     /**
@@ -104,7 +106,7 @@ public record PipelineProperties(@DefaultValue Bus bus, @DefaultValue Blob blob,
     }
 
     /**
-     * @param type which adapter stores blobs: {@code filesystem} or {@code azure}
+     * @param type which adapter stores blobs: {@code filesystem}, {@code azure} or {@code memory}
      * @param filesystem settings of the filesystem store
      */
     public record Blob(@DefaultValue("filesystem") BlobType type, @DefaultValue Filesystem filesystem) {

@@ -3,7 +3,9 @@ package io.matterpipeline.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.blob.PutCondition;
 import io.matterpipeline.blob.filesystem.FileSystemBlobStore;
+import io.matterpipeline.blob.memory.InMemoryBlobStore;
 import io.matterpipeline.bus.MessageBus;
 import io.matterpipeline.bus.OutboundMessage;
 import io.matterpipeline.bus.ReceiveOptions;
@@ -145,6 +147,28 @@ class PipelineInfrastructureAutoConfigurationTests {
         StepVerifier.create(bus[0].publish("q", new OutboundMessage("m-1", "t", new byte[0], Map.of())))
                 .expectError(IllegalStateException.class)
                 .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void closingTheContextClosesTheFilesystemStore() {
+        BlobStore[] store = new BlobStore[1];
+        runner().run(context -> store[0] = context.getBean(BlobStore.class));
+
+        StepVerifier.create(store[0].putBytes("after/close.json", new byte[0], PutCondition.none()))
+                .expectError()
+                .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void theMemoryStoreIsChosenByItsType() {
+        runner().withPropertyValues("matter-pipeline.blob.type=memory").run(context -> {
+            assertThat(context).hasSingleBean(BlobStore.class);
+            BlobStore store = context.getBean(BlobStore.class);
+            assertThat(store).isInstanceOf(InMemoryBlobStore.class);
+            store.putBytes("m/blob.json", new byte[] {1}, PutCondition.none()).block(Duration.ofSeconds(5));
+            assertThat(store.stat("m/blob.json").block(Duration.ofSeconds(5)).size()).isEqualTo(1);
+            assertThat(root).isEmptyDirectory();
+        });
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -175,12 +176,22 @@ class KafkaPipelineTests {
         pipeline.seal(matter.matterId());
 
         // The holder is the worker whose router has the one model call in flight: with pages kept ready, a worker's
-        // count of deliveries in flight says nothing about which one holds the slow call.
-        awaitTrue(() -> simulator.stats().inFlight() == 1
-                && modelCallsInFlight(workers.get(0)) + modelCallsInFlight(workers.get(1)) == 1
-                && simulator.stats().totalCalls() >= 1, "the slow call in flight, and no other");
-        ConfigurableApplicationContext holder = modelCallsInFlight(workers.get(0)) == 1 ? workers.get(0)
-                : workers.get(1);
+        // count of deliveries in flight says nothing about which one holds the slow call. Named from the same reading
+        // that saw the slow call alone, once the three other pages are read: read again afterwards, a fast call of
+        // the other worker starting in between named that one (it was closed idle, the slow call answered after
+        // 30 s and nothing was delivered again: 4 calls).
+        awaitTrue(() -> pipeline.status(matter.matterId()).totals().pagesDone() == 3, "three pages read");
+        AtomicReference<ConfigurableApplicationContext> holding = new AtomicReference<>();
+        awaitTrue(() -> {
+            int first = modelCallsInFlight(workers.get(0));
+            int second = modelCallsInFlight(workers.get(1));
+            if (first + second != 1 || simulator.stats().inFlight() != 1) {
+                return false;
+            }
+            holding.set(first == 1 ? workers.get(0) : workers.get(1));
+            return true;
+        }, "the slow call in flight, and no other");
+        ConfigurableApplicationContext holder = holding.get();
         ConfigurableApplicationContext survivor = holder == workers.get(0) ? workers.get(1) : workers.get(0);
         // The kill rebalances the group, and a record the survivor is still handling when its partitions are revoked
         // is delivered again while that handling goes on (at-least-once: a second model call, 1 run in 5). This test

@@ -27,35 +27,41 @@ final class LegalExtractor {
 
     private static final String MONTH = "(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
             + "|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
-    private static final Pattern ISO_DATE = Pattern.compile("(?<![\\d-])(\\d{4})-(\\d{2})-(\\d{2})(?![\\d-])");
-    private static final Pattern US_DATE = Pattern.compile("(?<![\\d/])(\\d{1,2})/(\\d{1,2})/(\\d{4})(?![\\d/])");
-    private static final Pattern MONTH_FIRST_DATE = Pattern.compile(
-            "(?i)\\b" + MONTH + "\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b");
-    private static final Pattern DAY_FIRST_DATE = Pattern.compile(
+    private static final PatternScan ISO_DATE =
+            PatternScan.startingWithDigit("(?<![\\d-])(\\d{4})-(\\d{2})-(\\d{2})(?![\\d-])");
+    private static final PatternScan US_DATE =
+            PatternScan.startingWithDigit("(?<![\\d/])(\\d{1,2})/(\\d{1,2})/(\\d{4})(?![\\d/])");
+    private static final PatternScan MONTH_FIRST_DATE = PatternScan.startingWith(
+            "(?i)\\b" + MONTH + "\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b",
+            "JFMASONDjfmasond", PatternScan.Before.NO_WORD_CHARACTER);
+    private static final PatternScan DAY_FIRST_DATE = PatternScan.startingWithDigit(
             "(?i)\\b(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:day\\s+of\\s+)?" + MONTH + "\\.?,?\\s+(\\d{4})\\b");
 
     private static final String NUMBER = "(\\d{1,3}(?:,\\d{3})+|\\d+)(\\.\\d{1,2})?";
     private static final String SCALE = "(?:\\s?(million|billion)\\b)?";
-    private static final Pattern SYMBOL_AMOUNT = Pattern.compile("(?<![\\w$])(US\\$|\\$|€|£)\\s?" + NUMBER + SCALE);
-    private static final Pattern CODE_AMOUNT = Pattern.compile("\\b(USD|EUR|GBP|CHF|CAD|AUD|JPY)\\s?" + NUMBER + SCALE);
-    private static final Pattern TRAILING_CODE_AMOUNT = Pattern.compile(
+    private static final PatternScan SYMBOL_AMOUNT = PatternScan.startingWith(
+            "(?<![\\w$])(US\\$|\\$|€|£)\\s?" + NUMBER + SCALE, "U$€£", PatternScan.Before.ANYTHING);
+    private static final PatternScan CODE_AMOUNT = PatternScan.startingWith(
+            "\\b(USD|EUR|GBP|CHF|CAD|AUD|JPY)\\s?" + NUMBER + SCALE, "UEGCAJ", PatternScan.Before.NO_WORD_CHARACTER);
+    private static final PatternScan TRAILING_CODE_AMOUNT = PatternScan.startingWithDigit(
             "(?<![\\w.,$€£])" + NUMBER + SCALE + "\\s?(USD|EUR|GBP|CHF|CAD|AUD|JPY|dollars|euros)\\b");
 
-    private static final Pattern DOCKET_NUMBER = Pattern.compile("\\b\\d{2,4}-[A-Z]{1,4}-\\d{3,7}\\b");
-    private static final Pattern FEDERAL_NUMBER =
-            Pattern.compile("(?i)\\b\\d{1,2}:\\d{2}-[a-z]{2,4}-\\d{3,6}(?:-[a-z]{2,5})*\\b");
-    private static final Pattern LABELLED_NUMBER = Pattern.compile(
+    private static final PatternScan DOCKET_NUMBER =
+            PatternScan.startingWithDigit("\\b\\d{2,4}-[A-Z]{1,4}-\\d{3,7}\\b");
+    private static final PatternScan FEDERAL_NUMBER =
+            PatternScan.startingWithDigit("(?i)\\b\\d{1,2}:\\d{2}-[a-z]{2,4}-\\d{3,6}(?:-[a-z]{2,5})*\\b");
+    private static final PatternScan LABELLED_NUMBER = PatternScan.startingWith(
             "(?i)\\b(?:case|matter|docket|index|file|cause|civil action|appeal)\\s+(?:no\\.?|number|#)\\s*:?\\s*"
-                    + "([A-Z0-9][A-Z0-9:./-]*[A-Z0-9])");
+                    + "([A-Z0-9][A-Z0-9:./-]*[A-Z0-9])", "cmdifaCMDIFA", PatternScan.Before.NO_WORD_CHARACTER);
 
     private static final String ROLE = "(?i:(?:counter-?|cross-?|third-party\\s+)?(?:plaintiffs?|defendants?|petitioners?"
             + "|respondents?|appellants?|appellees?|claimants?|intervenors?|debtors?|creditors?|movants?))";
-    private static final Pattern CAPTION_PARTY = Pattern.compile(
-            "^[ \\t]*(\\S.{0,149}?)[ \\t]*,?[ \\t]+(" + ROLE + ")[ \\t]*[.,;:]?[ \\t]*$",
-            Pattern.MULTILINE);
-    private static final Pattern BETWEEN = Pattern.compile(
+    private static final PatternScan CAPTION_PARTY = PatternScan.atLineStart(
+            "^[ \\t]*(\\S.{0,149}?)[ \\t]*,?[ \\t]+(" + ROLE + ")[ \\t]*[.,;:]?[ \\t]*$");
+    private static final PatternScan BETWEEN = PatternScan.startingWith(
             "(?i)\\bbetween\\s+([^;]{2,200}?)\\s+and\\s+([^;]{2,200}?)"
-                    + "(?=\\s*(?:[.;]\\s|[.;]$|\\n\\s*\\n|,\\s*(?:dated|effective|as of|whereby|hereinafter|each)\\b|$))");
+                    + "(?=\\s*(?:[.;]\\s|[.;]$|\\n\\s*\\n|,\\s*(?:dated|effective|as of|whereby|hereinafter|each)\\b|$))",
+            "bB", PatternScan.Before.NO_WORD_CHARACTER);
     private static final Pattern DEFINED_ROLE = Pattern.compile(
             "(?i)\\(\\s*(?:the\\s+|hereinafter\\s+(?:referred\\s+to\\s+as\\s+)?(?:the\\s+)?)?[\"“']([^\"”']{1,40})[\"”']\\s*\\)");
     /** Lower-case words that mark a sentence rather than a name. */
@@ -64,7 +70,8 @@ final class LegalExtractor {
     /** Words that mark counsel rather than a party, in any case. */
     private static final Set<String> COUNSEL = Set.of("counsel", "attorney", "attorneys");
 
-    private static final Pattern MODAL = Pattern.compile("(?i)\\b(shall|must)\\b");
+    private static final PatternScan MODAL = PatternScan.startingWith("(?i)\\b(shall|must)\\b", "smSM",
+            PatternScan.Before.NO_WORD_CHARACTER);
     private static final Set<String> LEADING_DETERMINERS = Set.of("the", "such", "said");
 
     private static final Map<String, Integer> MONTHS = Map.ofEntries(Map.entry("jan", 1), Map.entry("feb", 2),
@@ -264,8 +271,7 @@ final class LegalExtractor {
             String role = PageText.normalizeSpace(m.group(2)).toLowerCase(Locale.ROOT);
             return party(page, m.group(1), m.start(1), role.endsWith("s") ? role.substring(0, role.length() - 1) : role);
         });
-        Matcher between = BETWEEN.matcher(page);
-        while (between.find()) {
+        BETWEEN.forEachMatch(page, between -> {
             for (int g = 1; g <= 2; g++) {
                 String piece = between.group(g);
                 Matcher defined = DEFINED_ROLE.matcher(piece);
@@ -276,7 +282,7 @@ final class LegalExtractor {
                     found.add(party);
                 }
             }
-        }
+        });
         return distinct(found);
     }
 
@@ -308,8 +314,8 @@ final class LegalExtractor {
         List<Found> found = new ArrayList<>();
         for (int[] span : PageText.sentences(page)) {
             String sentence = page.substring(span[0], span[1]);
-            Matcher modal = MODAL.matcher(sentence);
-            if (!modal.find()) {
+            Matcher modal = MODAL.first(sentence);
+            if (modal == null) {
                 continue;
             }
             ObjectNode item = NODES.objectNode();
@@ -369,14 +375,19 @@ final class LegalExtractor {
         return summary.substring(0, cut > 0 ? cut : SUMMARY_CHARS - 3) + "...";
     }
 
-    private static void collect(List<Found> into, Pattern pattern, String page, Function<Matcher, Found> toFound) {
-        Matcher m = pattern.matcher(page);
-        while (m.find()) {
+    private static void collect(List<Found> into, PatternScan scan, String page, Function<Matcher, Found> toFound) {
+        scan.forEachMatch(page, m -> {
             Found found = toFound.apply(m);
             if (found != null) {
                 into.add(found);
             }
-        }
+        });
+    }
+
+    /** Every scan of a page, for {@code PatternScanTests}. */
+    static List<PatternScan> scans() {
+        return List.of(ISO_DATE, US_DATE, MONTH_FIRST_DATE, DAY_FIRST_DATE, SYMBOL_AMOUNT, CODE_AMOUNT,
+                TRAILING_CODE_AMOUNT, DOCKET_NUMBER, FEDERAL_NUMBER, LABELLED_NUMBER, CAPTION_PARTY, BETWEEN, MODAL);
     }
 
     /** Text order; a finding overlapping a kept one, or repeating its key, is dropped. */

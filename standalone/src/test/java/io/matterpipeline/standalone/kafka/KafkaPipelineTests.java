@@ -175,17 +175,20 @@ class KafkaPipelineTests {
         ServiceBusPipeline.Submitted matter = pipeline.submit("killed", Map.of("exhibits.txt", text(4, "exhibit")));
         pipeline.seal(matter.matterId());
 
-        // The holder is the worker whose router has the one model call in flight: with pages kept ready, a worker's
-        // count of deliveries in flight says nothing about which one holds the slow call. Named from the same reading
-        // that saw the slow call alone, once the three other pages are read: read again afterwards, a fast call of
-        // the other worker starting in between named that one (it was closed idle, the slow call answered after
-        // 30 s and nothing was delivered again: 4 calls).
-        awaitTrue(() -> pipeline.status(matter.matterId()).totals().pagesDone() == 3, "three pages read");
+        // The holder is the worker whose router has the slow call: with pages kept ready, a worker's count of
+        // deliveries in flight says nothing about which one holds it, and the pages after it wait for its fact (so
+        // no count of pages read shows it alone). Once the simulator has drawn the slow fault, that call is in its
+        // router's count until it ends, 30 s later; a reading taken after that with one call in flight in all names
+        // its worker. (Read without that order, a fast call of the other worker starting in between named that one:
+        // it was closed idle, the slow call answered after 30 s and nothing was delivered again.)
         AtomicReference<ConfigurableApplicationContext> holding = new AtomicReference<>();
         awaitTrue(() -> {
+            if (simulator.stats().injected(OllamaFault.SLOW) != 1) {
+                return false;
+            }
             int first = modelCallsInFlight(workers.get(0));
             int second = modelCallsInFlight(workers.get(1));
-            if (first + second != 1 || simulator.stats().inFlight() != 1) {
+            if (first + second != 1) {
                 return false;
             }
             holding.set(first == 1 ? workers.get(0) : workers.get(1));

@@ -76,27 +76,27 @@ final class PatternScan {
     /** Every match, as {@code find()} would give them; the matcher is only valid during the call. */
     void forEachMatch(String text, Consumer<Matcher> each) {
         Matcher matcher = matcher(text);
-        int length = text.length();
-        int at = 0;
-        while (at < length) {
-            if (canStartAt(text, at) && matcher.region(at, length).lookingAt()) {
-                each.accept(matcher);
-                at = Math.max(matcher.end(), at + 1);
-            } else {
-                at++;
-            }
+        int from = 0;
+        while (find(matcher, text, from)) {
+            each.accept(matcher);
+            from = Math.max(matcher.end(), matcher.start() + 1);
         }
     }
 
     /** The first match, or null: {@code find()} once. */
     Matcher first(String text) {
         Matcher matcher = matcher(text);
-        for (int at = 0; at < text.length(); at++) {
+        return find(matcher, text, 0) ? matcher : null;
+    }
+
+    /** The next match starting at or after {@code from}, left in {@code matcher}; false when there is none. */
+    private boolean find(Matcher matcher, String text, int from) {
+        for (int at = from; at < text.length(); at++) {
             if (canStartAt(text, at) && matcher.region(at, text.length()).lookingAt()) {
-                return matcher;
+                return true;
             }
         }
-        return null;
+        return false;
     }
 
     private Matcher matcher(String text) {

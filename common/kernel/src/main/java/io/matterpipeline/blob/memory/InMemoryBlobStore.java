@@ -55,21 +55,23 @@ public final class InMemoryBlobStore implements BlobStore {
     @Override
     public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, PutCondition condition,
             Map<String, String> metadata) {
-        return Mono.defer(() -> {
-            String blobPath = BlobPathRules.requirePath(path);
-            Objects.requireNonNull(condition, "condition");
-            Map<String, String> kept = metadata == null ? Map.of() : Map.copyOf(metadata);
-            return content.collect(ByteArrayOutputStream::new, InMemoryBlobStore::append)
-                    .map(body -> commit(blobPath, body.toByteArray(), condition, kept).info(blobPath));
-        });
+        return write(path, content.collect(ByteArrayOutputStream::new, InMemoryBlobStore::append)
+                .map(ByteArrayOutputStream::toByteArray), condition, metadata);
     }
 
     @Override
     public Mono<BlobInfo> putBytes(String path, byte[] bytes, PutCondition condition) {
-        return Mono.fromCallable(() -> {
+        return write(path, Mono.fromCallable(bytes::clone), condition, Map.of());
+    }
+
+    /** Checks the arguments when subscribed, then commits the body once it is all there. */
+    private Mono<BlobInfo> write(String path, Mono<byte[]> body, PutCondition condition,
+            Map<String, String> metadata) {
+        return Mono.defer(() -> {
             String blobPath = BlobPathRules.requirePath(path);
             Objects.requireNonNull(condition, "condition");
-            return commit(blobPath, bytes.clone(), condition, Map.of()).info(blobPath);
+            Map<String, String> kept = metadata == null ? Map.of() : Map.copyOf(metadata);
+            return body.map(bytes -> commit(blobPath, bytes, condition, kept).info(blobPath));
         });
     }
 

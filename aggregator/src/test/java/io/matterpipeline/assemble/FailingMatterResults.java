@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -39,42 +40,49 @@ final class FailingMatterResults extends DelegatingBlobStore {
     @Override
     public Mono<BlobInfo> put(String path, Flux<ByteBuffer> content, PutCondition condition,
             Map<String, String> metadata) {
-        if (stopped.get()) {
-            return Mono.never();
-        }
-        if (!path.endsWith("/result.json") || path.contains("/documents/") || remaining.getAndDecrement() <= 0) {
-            return super.put(path, content, condition, metadata);
-        }
-        return super.put(path, content.index().map(chunk -> {
-            if (chunk.getT1() == 0) {
-                failure.run();
+        return whileAlive(() -> {
+            if (!path.endsWith("/result.json") || path.contains("/documents/") || remaining.getAndDecrement() <= 0) {
+                return super.put(path, content, condition, metadata);
             }
-            return chunk.getT2();
-        }), condition, metadata);
+            return super.put(path, content.index().map(chunk -> {
+                if (chunk.getT1() == 0) {
+                    failure.run();
+                }
+                return chunk.getT2();
+            }), condition, metadata);
+        });
     }
 
     @Override
     public Flux<ByteBuffer> get(String path) {
-        return stopped.get() ? Flux.never() : super.get(path);
+        return Flux.defer(() -> stopped.get() ? Flux.never() : super.get(path));
     }
 
     @Override
     public Mono<BlobInfo> stat(String path) {
-        return stopped.get() ? Mono.never() : super.stat(path);
+        return whileAlive(() -> super.stat(path));
     }
 
     @Override
     public Flux<BlobInfo> list(String prefix) {
-        return stopped.get() ? Flux.never() : super.list(prefix);
+        return Flux.defer(() -> stopped.get() ? Flux.never() : super.list(prefix));
     }
 
     @Override
     public Mono<Long> deleteAll(Collection<String> paths) {
-        return stopped.get() ? Mono.never() : super.deleteAll(paths);
+        return whileAlive(() -> super.deleteAll(paths));
     }
 
     @Override
     public Mono<BlobContent> read(String path) {
-        return stopped.get() ? Mono.never() : super.read(path);
+        return whileAlive(() -> super.read(path));
+    }
+
+    /**
+     * The request, unless the instance is stopped when it is made: checked at subscription, so that a request put
+     * together before the halt and started after it (a retry, a timer) does not happen either.
+     */
+    private <T> Mono<T> whileAlive(Supplier<Mono<T>> request) {
+        return Mono.defer(() -> stopped.get() ? Mono.never() : request.get());
     }
 }

@@ -12,6 +12,7 @@ import io.matterpipeline.bus.MessageHandler.DeliveryAttempt;
 import io.matterpipeline.contract.MatterCompleted;
 import io.matterpipeline.contract.MessageCodec;
 import io.matterpipeline.contract.Queues;
+import io.matterpipeline.error.FatalErrors;
 import io.matterpipeline.error.TransientException;
 import io.matterpipeline.progress.MatterProgress;
 import io.matterpipeline.progress.MatterStatus;
@@ -118,7 +119,7 @@ class MatterWatchdogTests {
     }
 
     @Test
-    void aMatterWhoseAssemblyStopsEveryInstanceEndsFailedAfterTheAttempts() throws InterruptedException {
+    void aMatterWhoseAssemblyStopsEveryInstanceEndsFailedAfterTheAttempts() throws Exception {
         stalledMatter("m-fatal");
 
         // Each attempt runs an instance out of memory; the halt stops it before it can record anything more.
@@ -127,7 +128,7 @@ class MatterWatchdogTests {
                 throw new OutOfMemoryError("Java heap space (injected)");
             });
             MatterWatchdog dying = watchdog(instance, assembler(instance));
-            assertThat(AssemblyFailureTests.untilHalted(instance, dying::check)).hasSize(1);
+            assertThat(AssemblyFailureTests.untilHalted(instance, dying::check)).isEqualTo(FatalErrors.EXIT_STATUS);
             assertThat(progress("m-fatal").status()).isEqualTo(MatterStatus.PROCESSING);
         }
 

@@ -216,13 +216,16 @@ final class BenchCommand implements Callable<Integer> {
         List<QueueConsumer> moreAggregators = startAggregators(pipeline, aggregators - 1);
         try {
             if (warmupPages > 0) {
-                String warmup = upload(matters, tenant, warmupPages);
+                String warmup = upload(matters, tenant, documents(warmupPages));
                 CompletableFuture<MatterCompleted> warmed = completion(pipeline, warmup);
                 matters.intake().seal(tenant, warmup).block();
                 if (!await(warmed, limit)) {
                     throw new IllegalStateException("The warm-up Matter did not complete within " + limit);
                 }
             }
+            // The documents are generated before the clock and the CPU count start: producing them is the uploading
+            // client's work, on a machine of its own in a deployment, not the pipeline's.
+            List<byte[]> documents = documents(pages);
             // On standard error, for lining up a flight recording with the measured part.
             stderr.println("bench: measuring from " + Instant.now());
             PortCounts before = counter.snapshot();
@@ -238,7 +241,7 @@ final class BenchCommand implements Callable<Integer> {
             // as they arrive, so work done before the seal would otherwise count in pages but not in seconds.
             long started = System.nanoTime();
             Instant startedAt = Instant.now();
-            String matterId = upload(matters, tenant, pages);
+            String matterId = upload(matters, tenant, documents);
             CompletableFuture<MatterCompleted> completed = completion(pipeline, matterId);
             double uploadSeconds = (System.nanoTime() - started) / 1e9;
             matters.intake().seal(tenant, matterId).block();
@@ -320,23 +323,30 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Creates a Matter of generated text pages in documents of {@code --pages-per-document} and uploads them. */
-    private String upload(Matters matters, String tenant, int matterPages) {
-        String matterId = matters.intake().create(tenant, "bench").block().matterId();
-        int documents = (matterPages + pagesPerDocument - 1) / pagesPerDocument;
-        for (int d = 0; d < documents; d++) {
+    /** A Matter of {@code matterPages} generated text pages, in documents of {@code --pages-per-document}. */
+    private List<byte[]> documents(int matterPages) {
+        List<byte[]> documents = new ArrayList<>();
+        for (int d = 0; d * pagesPerDocument < matterPages; d++) {
             int documentPages = Math.min(pagesPerDocument, matterPages - d * pagesPerDocument);
-            byte[] bytes = SyntheticPages.document(d + 1, documentPages, pageChars);
+            documents.add(SyntheticPages.document(d + 1, documentPages, pageChars));
+        }
+        return documents;
+    }
+
+    /** Creates a Matter and uploads {@code documents} into it, one after another. */
+    private static String upload(Matters matters, String tenant, List<byte[]> documents) {
+        String matterId = matters.intake().create(tenant, "bench").block().matterId();
+        for (int d = 0; d < documents.size(); d++) {
             matters.intake().upload(tenant, matterId, new DocumentUpload("bench-" + (d + 1) + ".txt",
-                    "text/plain", Flux.just(ByteBuffer.wrap(bytes)))).block();
+                    "text/plain", Flux.just(ByteBuffer.wrap(documents.get(d))))).block();
         }
         return matterId;
     }
 
     /**
-     * Per page, from creating the Matter to its MatterCompleted (uploads included, the bench's own reads after it
-     * excluded): requests at the blob store and bus ports, lost compare-and-swap races, and this process's CPU (the
-     * simulators and the emulator run in the servers' process, Azurite in its own).
+     * Per page, from creating the Matter to its MatterCompleted (uploads included; generating the documents before and
+     * the bench's own reads after excluded): requests at the blob store and bus ports, lost compare-and-swap races,
+     * and this process's CPU (the simulators and the emulator run in the servers' process, Azurite in its own).
      */
     private void addCosts(ObjectNode report, PortCounts counts, long cpuNanos) {
         report.put("blobRequestsPerPage", perPage(counts.blobRequests()));

@@ -34,6 +34,12 @@ import tools.jackson.databind.node.ObjectNode;
         description = "Model simulators (and a Service Bus emulator) for bench, in their own process.")
 final class BenchServersCommand implements Callable<Integer> {
 
+    /**
+     * Chat calls served before the replicas start, so that they answer as warm model servers would: a bench measures
+     * the pipeline cold or warm ({@code --warmup-pages}), never the simulators' own start.
+     */
+    static final int WARM_UP_CALLS = 1_000;
+
     @Option(names = "--replicas", defaultValue = "3")
     int replicas;
 
@@ -63,7 +69,7 @@ final class BenchServersCommand implements Callable<Integer> {
         try {
             ObjectNode started = MessageCodec.mapper().createObjectNode();
             ArrayNode urls = started.putArray("modelUrls");
-            OllamaSimulator.warmUpAnswers();
+            OllamaSimulator.warmUp(WARM_UP_CALLS);
             for (Duration replicaLatency : BenchDurations.replicaLatencies(latency, replicas, slowReplicaFactor)) {
                 OllamaSimulator simulator = OllamaSimulator.start(OllamaSimulatorOptions.builder()
                         .slots(slots).latency(replicaLatency).defaultNumCtx(8192).seed(42 + simulators.size()).build());

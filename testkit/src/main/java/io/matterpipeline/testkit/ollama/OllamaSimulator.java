@@ -10,10 +10,14 @@ import java.util.HexFormat;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufMono;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerResponse;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -48,6 +52,8 @@ public final class OllamaSimulator implements AutoCloseable {
     private static final String JSON = "application/json; charset=utf-8";
     private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final int WARM_UP_CONCURRENCY = 8;
+    private static final Duration WARM_UP_TIMEOUT = Duration.ofMinutes(2);
     private static final String DIGEST = sha256(MODEL);
 
     private final OllamaSimulatorOptions options;
@@ -95,18 +101,44 @@ public final class OllamaSimulator implements AutoCloseable {
     }
 
     /**
-     * Runs the simulator's answer path (reading a page, the extraction, writing the answer) a few times in this JVM,
-     * so that the first calls of a benchmark do not pay for its class loading and interpretation inside the latency
-     * they claim: a real model server's code is warm before it takes calls. Once per JVM is enough.
+     * Serves {@code calls} chat calls of a contract page each, {@value #WARM_UP_CONCURRENCY} at a time, on a simulator of
+     * its own with no latency, then closes it: the whole answer path (the HTTP server, reading the request, the
+     * extraction, writing the answer) is loaded and compiled in this JVM before a benchmark's replicas take calls. A
+     * real model server's code is warm before it takes calls; without this, a benchmark's first minute would count
+     * the simulators' class loading and compiling on the cores it shares with the pipeline. Once per JVM is enough.
+     *
+     * @return what the warm-up simulator served
+     * @throws IllegalStateException if a call is not answered 200
      */
-    public static void warmUpAnswers() {
-        String page = "This Services Agreement is made on 1 March 2024 between Acme Holdings Ltd (the Supplier) and "
-                + "Beta Retail LLC (the Customer). The Customer shall pay the Supplier USD 1,250,000 within 30 days. "
-                + "This Agreement is governed by the laws of England and Wales. Either party may terminate it on 90 "
-                + "days' written notice.";
-        for (int i = 0; i < 50; i++) {
-            OllamaJson.write(OllamaJson.object().put("content", SimulatedExtraction.fromPageText(page + " " + i)));
+    public static OllamaSimulatorStats warmUp(int calls) {
+        try (OllamaSimulator simulator = start(OllamaSimulatorOptions.builder().slots(WARM_UP_CONCURRENCY).build())) {
+            HttpClient client = HttpClient.create().baseUrl(simulator.baseUrl());
+            Flux.range(0, calls)
+                    .flatMap(call -> client.headers(headers -> headers.set(HttpHeaderNames.CONTENT_TYPE, JSON))
+                            .post().uri("/api/chat")
+                            .send(ByteBufMono.fromString(Mono.fromCallable(() -> warmUpCall(call))))
+                            .responseSingle((response, body) -> response.status().code() == 200 ? body.asString()
+                                    : Mono.error(new IllegalStateException("The warm-up call was answered "
+                                            + response.status()))), WARM_UP_CONCURRENCY)
+                    .then()
+                    .block(WARM_UP_TIMEOUT);
+            return simulator.stats();
         }
+    }
+
+    /** A chat call as the pipeline's worker makes it: rules, then one page of contract text with its facts. */
+    private static String warmUpCall(int call) {
+        ObjectNode body = OllamaJson.object().put("model", MODEL).put("stream", false);
+        ArrayNode messages = body.putArray("messages");
+        messages.addObject().put("role", "system").put("content", "Extract the parties, dates and amounts.");
+        messages.addObject().put("role", "user").put("content", "<page number=\"" + (call + 1) + "\">\n"
+                + "This Services Agreement is made on " + (1 + call % 28) + " March 2024 between Acme Holdings Ltd "
+                + "(the Supplier) and Beta Retail LLC (the Customer). The Customer shall pay the Supplier USD "
+                + (1_000 + call) + ",000 within 30 days. This Agreement is governed by the laws of England and Wales. "
+                + "Either party may terminate it on 90 days' written notice. Case No. 1:24-cv-" + (10_000 + call)
+                + "\n</page>");
+        body.putObject("options").put("num_ctx", 8192).put("num_predict", 1024);
+        return OllamaJson.write(body);
     }
 
     /** Starts a simulator with {@link OllamaSimulatorOptions#defaults()}: a free port, no latency, no faults. */

@@ -229,4 +229,13 @@ class OllamaSimulatorTests {
         assertThat(body.get("done_reason").stringValue()).isEqualTo("load");
         assertThat(simulator.stats().totalCalls()).isZero();
     }
+
+    @Test
+    void theWarmUpServesEveryCallAsAPageExtractionAFewAtATime() {
+        OllamaSimulatorStats served = OllamaSimulator.warmUp(40);
+
+        assertThat(served.totalCalls()).isEqualTo(40);
+        assertThat(served.calls(200)).isEqualTo(40);
+        assertThat(served.peakInFlight()).isBetween(1, 8);
+    }
 }

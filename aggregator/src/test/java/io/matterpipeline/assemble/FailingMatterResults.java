@@ -55,7 +55,7 @@ final class FailingMatterResults extends DelegatingBlobStore {
 
     @Override
     public Flux<ByteBuffer> get(String path) {
-        return Flux.defer(() -> stopped.get() ? Flux.never() : super.get(path));
+        return whileAliveMany(() -> super.get(path));
     }
 
     @Override
@@ -65,7 +65,7 @@ final class FailingMatterResults extends DelegatingBlobStore {
 
     @Override
     public Flux<BlobInfo> list(String prefix) {
-        return Flux.defer(() -> stopped.get() ? Flux.never() : super.list(prefix));
+        return whileAliveMany(() -> super.list(prefix));
     }
 
     @Override
@@ -84,5 +84,10 @@ final class FailingMatterResults extends DelegatingBlobStore {
      */
     private <T> Mono<T> whileAlive(Supplier<Mono<T>> request) {
         return Mono.defer(() -> stopped.get() ? Mono.never() : request.get());
+    }
+
+    /** {@link #whileAlive} for requests of many values. */
+    private <T> Flux<T> whileAliveMany(Supplier<Flux<T>> request) {
+        return Flux.defer(() -> stopped.get() ? Flux.never() : request.get());
     }
 }

@@ -123,9 +123,9 @@ final class ProcessCommand implements Callable<Integer> {
 
     private ModelEndpoint resolveModel() {
         try {
-            return ModelEndpoint.resolve(modelOptions.modelUrl, stderr);
-        } catch (IllegalStateException unreachable) {
-            stderr.println("error: " + unreachable.getMessage());
+            return ModelEndpoint.resolve(modelOptions.modelUrl, modelOptions.model, stderr);
+        } catch (IllegalStateException refused) {
+            stderr.println("error: " + refused.getMessage());
             return null;
         }
     }

@@ -37,9 +37,9 @@ final class ServeCommand implements Callable<Integer> {
         Files.createDirectories(dataDir);
         ModelEndpoint endpoint;
         try {
-            endpoint = ModelEndpoint.resolve(modelOptions.modelUrl, System.err);
-        } catch (IllegalStateException unreachable) {
-            System.err.println("error: " + unreachable.getMessage());
+            endpoint = ModelEndpoint.resolve(modelOptions.modelUrl, modelOptions.model, System.err);
+        } catch (IllegalStateException refused) {
+            System.err.println("error: " + refused.getMessage());
             return 1;
         }
         Map<String, Object> web = new java.util.LinkedHashMap<>(modelOptions.properties);

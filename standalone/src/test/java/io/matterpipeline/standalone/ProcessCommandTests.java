@@ -7,6 +7,7 @@ import io.matterpipeline.testkit.net.LoopbackPorts;
 import io.matterpipeline.testkit.kafka.KafkaBroker;
 import io.matterpipeline.testkit.kafka.KafkaBrokerOptions;
 import io.matterpipeline.testkit.ollama.OllamaSimulator;
+import io.matterpipeline.testkit.ollama.OllamaSimulatorOptions;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -184,6 +185,18 @@ class ProcessCommandTests {
 
         assertThat(exit).isEqualTo(ProcessCommand.EXIT_FAILED);
         assertThat(work.resolve("out").resolve("result.json")).doesNotExist();
+    }
+
+    @Test
+    void anExplicitModelServerWithoutTheModelIsAnErrorBeforeAnyDocumentIsRead() {
+        try (OllamaSimulator withOtherModels = OllamaSimulator.start(OllamaSimulatorOptions.builder()
+                .models(List.of("qwen2.5:7b")).build())) {
+            int exit = process(work.resolve("out"), "--model-url", withOtherModels.baseUrl(), "--model", "llama3.1:8b");
+
+            assertThat(exit).isEqualTo(ProcessCommand.EXIT_FAILED);
+            assertThat(work.resolve("out").resolve("result.json")).doesNotExist();
+            assertThat(withOtherModels.stats().totalCalls()).isZero();
+        }
     }
 
     @Test

@@ -143,6 +143,37 @@ class OllamaModelClientTests {
         assertThat(simulator.stats().totalCalls()).as("no chat call to probe").isZero();
     }
 
+    @Test
+    void theServerSaysWhichModelsItHasAndAChatForAnotherFailsModelNotFound() {
+        try (OllamaSimulator twoModels = OllamaSimulator.start(OllamaSimulatorOptions.builder()
+                .models(List.of("qwen2.5:7b", "mistral")).build())) {
+            Duration timeout = Duration.ofSeconds(5);
+
+            StepVerifier.create(OllamaModelClients.hasModel(twoModels.baseUrl(), "qwen2.5:7b", timeout))
+                    .expectNext(true).expectComplete().verify(WAIT);
+            StepVerifier.create(OllamaModelClients.hasModel(twoModels.baseUrl(), "mistral", timeout))
+                    .expectNext(true).expectComplete().verify(WAIT);
+            StepVerifier.create(OllamaModelClients.hasModel(twoModels.baseUrl(), "llama3.1:8b", timeout))
+                    .expectNext(false).expectComplete().verify(WAIT);
+            StepVerifier.create(OllamaModelClients.modelNames(twoModels.baseUrl(), timeout))
+                    .expectNext(List.of("qwen2.5:7b", "mistral:latest")).expectComplete().verify(WAIT);
+            StepVerifier.create(client(twoModels.baseUrl(), WAIT).chat(request()))
+                    .expectErrorSatisfies(error -> {
+                        assertThat(error).isInstanceOf(PipelineException.class);
+                        assertThat(((PipelineException) error).reason()).isEqualTo(ModelFailures.MODEL_NOT_FOUND);
+                    })
+                    .verify(WAIT);
+        }
+    }
+
+    @Test
+    void aServerThatIsNotThereCannotSayWhichModelsItHas() throws IOException {
+        String nobody = "http://127.0.0.1:" + LoopbackPorts.next();
+
+        StepVerifier.create(OllamaModelClients.hasModel(nobody, "llama3.1:8b", Duration.ofSeconds(2)))
+                .expectError().verify(WAIT);
+    }
+
     static void assertFailure(Throwable error, PipelineException.Kind kind, String reason) {
         assertThat(error).isInstanceOf(PipelineException.class);
         assertThat(((PipelineException) error).kind()).isEqualTo(kind);

@@ -138,6 +138,14 @@ final class ChatEndpoint {
             call.countAsChatCall();
             return call.error(response, 400, e.getMessage());
         }
+        if (!options.serves(request.model())) {
+            if (request.load()) {
+                call.classifyAsModelLoad();
+            } else {
+                call.countAsChatCall();
+            }
+            return call.error(response, 404, notFound(request.model()));
+        }
         if (request.load()) {
             // Ollama's "load a model": no messages, answered at once (done_reason "load"), no slot, no generation.
             // Not a chat call, so no call in the stats: a client warming up leaves the counts of its pages as they are.
@@ -169,6 +177,11 @@ final class ChatEndpoint {
                         ? generate(call, request, numCtx, fault, http, response)
                         : Mono.<Void>empty()))
                 .onErrorResume(SlotQueue.QueueFullException.class, e -> call.error(response, 503, BUSY));
+    }
+
+    /** Ollama's answer (404) to a call for a model it does not have. */
+    static String notFound(String model) {
+        return "model '" + model + "' not found";
     }
 
     private Mono<Void> generate(Call call, ChatRequest request, int numCtx, OllamaFault fault, HttpServerRequest http,

@@ -13,9 +13,11 @@ import tools.jackson.databind.JsonNode;
  * @param numCtx       {@code options.num_ctx}, or 0 when absent
  * @param numPredict   {@code options.num_predict}, or 0 when absent or not positive (no limit)
  * @param truncate     {@code truncate}, true when absent: an over-long prompt is cut silently
+ * @param load         no messages: Ollama's "load a model"
+ * @param model        the model asked for
  */
 record ChatRequest(boolean stream, String pageText, int promptTokens, int numCtx, int numPredict, boolean truncate,
-        boolean load) {
+        boolean load, String model) {
 
     /** A request Ollama would answer 400; the message is the {@code error} text. */
     static final class InvalidChatRequest extends RuntimeException {
@@ -68,7 +70,7 @@ record ChatRequest(boolean stream, String pageText, int promptTokens, int numCtx
         String pageMessage = lastUserWithPage != null ? lastUserWithPage : lastUser;
         return new ChatRequest(bool(root.get("stream"), true), PageText.of(pageMessage), TokenEstimate.ofChars(promptChars),
                 positiveInt(options.get("num_ctx")), positiveInt(options.get("num_predict")),
-                bool(root.get("truncate"), true), messages.isEmpty());
+                bool(root.get("truncate"), true), messages.isEmpty(), model.stringValue());
     }
 
     private static boolean bool(JsonNode node, boolean absent) {

@@ -1,12 +1,15 @@
 package io.matterpipeline.testkit.ollama;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +19,10 @@ import reactor.netty.ByteBufMono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -27,7 +33,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Endpoints: {@code POST /api/chat} (NDJSON stream by default, one JSON object with {@code "stream": false}),
  * the OpenAI-compatible {@code POST /v1/chat/completions} and {@code GET /v1/models} (as vLLM serves them; same slots,
  * faults and stats),
- * {@code GET /api/tags}, {@code GET /api/ps}, {@code GET /api/version}, {@code GET /} and {@code HEAD /}. Chat calls
+ * {@code GET /api/tags}, {@code POST /api/show}, {@code GET /api/ps}, {@code GET /api/version}, {@code GET /} and
+ * {@code HEAD /}. A server given {@link OllamaSimulatorOptions#models()} has those and answers a call for any other
+ * model 404, as an Ollama that lacks it; by default every name is served. Chat calls
  * take {@link OllamaSimulatorOptions#latency()} (plus jitter) on Reactor timers, at most
  * {@link OllamaSimulatorOptions#slots()} at a time; up to {@link OllamaSimulatorOptions#maxQueue()} more wait, the rest
  * get Ollama's 503. Faults are injected through {@link #faults()}, while running.
@@ -76,6 +84,7 @@ public final class OllamaSimulator implements AutoCloseable {
                         .post("/api/chat", chat::handle)
                         .post("/v1/chat/completions", openAi::handle)
                         .get("/v1/models", (request, response) -> json(response, openAiModels()))
+                        .post("/api/show", this::show)
                         .get("/api/tags", (request, response) -> json(response, models(false)))
                         .get("/api/ps", (request, response) -> json(response, models(true)))
                         .get("/api/version", (request, response) -> json(response, OllamaJson.object().put("version", VERSION)))
@@ -189,35 +198,84 @@ public final class OllamaSimulator implements AutoCloseable {
                 .then();
     }
 
+    /** The names the server lists: its models, or the simulated one when it serves every name. */
+    private Collection<String> names() {
+        return options.models().isEmpty() ? List.of(MODEL) : options.models();
+    }
+
     private ObjectNode openAiModels() {
         ObjectNode body = OllamaJson.object().put("object", "list");
-        body.putArray("data").addObject().put("id", MODEL).put("object", "model")
-                .put("created", startedAt.getEpochSecond()).put("owned_by", "matter-pipeline");
+        ArrayNode data = body.putArray("data");
+        for (String name : names()) {
+            data.addObject().put("id", name).put("object", "model")
+                    .put("created", startedAt.getEpochSecond()).put("owned_by", "matter-pipeline");
+        }
         return body;
     }
 
     private ObjectNode models(boolean loaded) {
         ObjectNode body = OllamaJson.object();
-        ObjectNode model = body.putArray("models").addObject();
-        model.put("name", MODEL);
-        model.put("model", MODEL);
-        if (!loaded) {
-            model.put("modified_at", startedAt.toString());
+        ArrayNode models = body.putArray("models");
+        for (String name : names()) {
+            ObjectNode model = models.addObject();
+            model.put("name", name);
+            model.put("model", name);
+            if (!loaded) {
+                model.put("modified_at", startedAt.toString());
+            }
+            model.put("size", 1_048_576L);
+            model.put("digest", DIGEST);
+            details(model.putObject("details"));
+            if (loaded) {
+                model.put("expires_at", Instant.now().plus(Duration.ofMinutes(5)).toString());
+                model.put("size_vram", 0L);
+            }
         }
-        model.put("size", 1_048_576L);
-        model.put("digest", DIGEST);
-        ObjectNode details = model.putObject("details");
+        return body;
+    }
+
+    private static void details(ObjectNode details) {
         details.put("parent_model", "");
         details.put("format", "gguf");
         details.put("family", MODEL);
         details.putArray("families").add(MODEL);
         details.put("parameter_size", "0B");
         details.put("quantization_level", "none");
-        if (loaded) {
-            model.put("expires_at", Instant.now().plus(Duration.ofMinutes(5)).toString());
-            model.put("size_vram", 0L);
-        }
-        return body;
+    }
+
+    /**
+     * {@code POST /api/show} with {@code model} (or the older {@code name}): the model's details, or 404 when the server
+     * does not have it; how a client checks a model is there before its first chat.
+     */
+    private Mono<Void> show(HttpServerRequest request, HttpServerResponse response) {
+        return request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap(body -> {
+            String model;
+            try {
+                JsonNode root = OllamaJson.MAPPER.readTree(body.isBlank() ? "{}" : body);
+                model = root.path("model").asString(root.path("name").asString(""));
+            } catch (JacksonException e) {
+                return error(response, HttpResponseStatus.BAD_REQUEST, "invalid character in request body: "
+                        + e.getOriginalMessage());
+            }
+            if (model.isBlank()) {
+                return error(response, HttpResponseStatus.BAD_REQUEST, "model is required");
+            }
+            if (!options.serves(model)) {
+                return error(response, HttpResponseStatus.NOT_FOUND, ChatEndpoint.notFound(model));
+            }
+            ObjectNode shown = OllamaJson.object().put("modelfile", "").put("parameters", "").put("template", "");
+            details(shown.putObject("details"));
+            shown.putObject("model_info");
+            shown.putArray("capabilities").add("completion");
+            shown.put("modified_at", startedAt.toString());
+            return json(response, shown);
+        });
+    }
+
+    private static Mono<Void> error(HttpServerResponse response, HttpResponseStatus status, String message) {
+        return response.status(status).header(HttpHeaderNames.CONTENT_TYPE, JSON)
+                .sendString(Mono.just(OllamaJson.error(message)), StandardCharsets.UTF_8)
+                .then();
     }
 
     private static String sha256(String text) {

@@ -1,6 +1,7 @@
 package io.matterpipeline.testkit.ollama;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -62,11 +63,16 @@ public final class OllamaSimulatorCommand implements Callable<Integer> {
             description = "Probability of JSON that violates the extraction schema per chat call (0..1).")
     double schemaViolationRate;
 
+    @Option(names = "--models", split = ",", paramLabel = "<name>",
+            description = "The models the server has (e.g. llama3.1:8b,qwen2.5:7b); a call for another is answered 404 "
+                    + "like an Ollama without it. Default: every name is served.")
+    List<String> models = List.of();
+
     @Override
     public Integer call() throws InterruptedException {
         OllamaSimulatorOptions options = OllamaSimulatorOptions.builder()
                 .port(port).latency(latency).jitter(jitter).slots(slots).maxQueue(maxQueue).seed(seed)
-                .defaultNumCtx(numCtx).streamChunkChars(chunkChars).slowDelay(slowDelay)
+                .defaultNumCtx(numCtx).streamChunkChars(chunkChars).slowDelay(slowDelay).models(models)
                 .faultRate(OllamaFault.SERVER_ERROR, errorRate)
                 .faultRate(OllamaFault.BUSY, busyRate)
                 .faultRate(OllamaFault.SLOW, slowRate)

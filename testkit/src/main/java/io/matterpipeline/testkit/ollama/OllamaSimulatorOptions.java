@@ -1,9 +1,13 @@
 package io.matterpipeline.testkit.ollama;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How an {@link OllamaSimulator} behaves. Immutable; build with {@link #builder()} or take {@link #defaults()}.
@@ -18,10 +22,14 @@ import java.util.Objects;
  * @param streamChunkChars characters of content per streamed line
  * @param slowDelay       extra delay of a {@link OllamaFault#SLOW} call
  * @param faultRates      initial fault probabilities (0..1), changeable later through {@link OllamaSimulator#faults()}
+ * @param models          the models the server has, by name ({@code llama3.1:8b}; a name without a tag means
+ *                        {@code :latest}, as in Ollama): a chat or {@code /api/show} for any other is answered 404
+ *                        {@code model 'NAME' not found}, as by an Ollama that lacks the model. Empty (the default):
+ *                        every name is served. Either way the answers report the model {@value OllamaSimulator#MODEL}
  */
 public record OllamaSimulatorOptions(int port, Duration latency, Duration jitter, int slots, int maxQueue, long seed,
                                      int defaultNumCtx, int streamChunkChars, Duration slowDelay,
-                                     Map<OllamaFault, Double> faultRates) {
+                                     Map<OllamaFault, Double> faultRates, Set<String> models) {
 
     /** Ollama's {@code OLLAMA_MAX_QUEUE} default. */
     public static final int DEFAULT_MAX_QUEUE = 512;
@@ -53,11 +61,30 @@ public record OllamaSimulatorOptions(int port, Duration latency, Duration jitter
             rates.put(fault, rate);
         });
         faultRates = Map.copyOf(rates);
+        Set<String> names = new LinkedHashSet<>();
+        for (String model : Objects.requireNonNull(models, "models")) {
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("a model name must not be blank");
+            }
+            names.add(withTag(model.strip()));
+        }
+        models = Collections.unmodifiableSet(names);
+    }
+
+    /** Whether the server has {@code model}: it is one of {@link #models()}, or that list is empty. */
+    public boolean serves(String model) {
+        return models.isEmpty() || models.contains(withTag(model));
+    }
+
+    /** Ollama's reading of a model name: without a tag, the tag {@code latest}. */
+    static String withTag(String model) {
+        int slash = model.lastIndexOf('/');
+        return model.indexOf(':', slash + 1) < 0 ? model + ":latest" : model;
     }
 
     /**
      * Free port, no latency, 4 slots, a queue of 512, seed 42, {@code num_ctx} 4096, 20-character stream chunks,
-     * slow faults 90 s late, no faults.
+     * slow faults 90 s late, no faults, every model name served.
      */
     public static OllamaSimulatorOptions defaults() {
         return builder().build();
@@ -72,7 +99,7 @@ public record OllamaSimulatorOptions(int port, Duration latency, Duration jitter
         Builder builder = new Builder().port(port).latency(latency).jitter(jitter).slots(slots).maxQueue(maxQueue)
                 .seed(seed).defaultNumCtx(defaultNumCtx).streamChunkChars(streamChunkChars).slowDelay(slowDelay);
         faultRates.forEach(builder::faultRate);
-        return builder;
+        return builder.models(List.copyOf(models));
     }
 
     private static void requireNotNegative(Duration duration, String name) {
@@ -94,6 +121,7 @@ public record OllamaSimulatorOptions(int port, Duration latency, Duration jitter
         private int streamChunkChars = 20;
         private Duration slowDelay = Duration.ofSeconds(90);
         private final Map<OllamaFault, Double> faultRates = new EnumMap<>(OllamaFault.class);
+        private List<String> models = List.of();
 
         private Builder() {
         }
@@ -149,10 +177,16 @@ public record OllamaSimulatorOptions(int port, Duration latency, Duration jitter
             return this;
         }
 
+        /** The models the server has (see {@link OllamaSimulatorOptions#models()}); none: every name is served. */
+        public Builder models(List<String> models) {
+            this.models = List.copyOf(models);
+            return this;
+        }
+
         /** @throws IllegalArgumentException if a setting is out of range */
         public OllamaSimulatorOptions build() {
             return new OllamaSimulatorOptions(port, latency, jitter, slots, maxQueue, seed, defaultNumCtx,
-                    streamChunkChars, slowDelay, faultRates);
+                    streamChunkChars, slowDelay, faultRates, new LinkedHashSet<>(models));
         }
     }
 }

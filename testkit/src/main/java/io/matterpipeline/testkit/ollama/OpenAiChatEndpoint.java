@@ -78,6 +78,11 @@ final class OpenAiChatEndpoint {
         } catch (IllegalArgumentException e) {
             return error(response, answered, 400, "BadRequestError", e.getMessage());
         }
+        if (!options.serves(request.model())) {
+            // vLLM's answer to a model it does not serve.
+            return error(response, answered, 404, "NotFoundError", "The model `" + request.model()
+                    + "` does not exist.");
+        }
         int contextTokens = options.defaultNumCtx();
         if (request.promptTokens() + request.maxTokens() > contextTokens) {
             return error(response, answered, 400, "BadRequestError", "This model's maximum context length is "

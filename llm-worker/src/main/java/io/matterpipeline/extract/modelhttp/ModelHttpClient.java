@@ -167,9 +167,13 @@ public final class ModelHttpClient {
                                             .post().uri(baseUrl + path)
                                             .send((out, outbound) -> outbound.sendByteArray(Mono.just(body)));
                             return request.responseSingle((response, content) -> content.asByteArray()
+                                            .defaultIfEmpty(new byte[0])
                                             .doOnNext(bytes -> {
-                                                if (response.status().code() / 100 == 2) {
+                                                int status = response.status().code();
+                                                if (status / 100 == 2) {
                                                     answer.accept(bytes);
+                                                } else if (status / 100 == 4 && i == 0) {
+                                                    refused(body == null ? "GET" : "POST", path, status, bytes);
                                                 }
                                             })
                                             .then())
@@ -178,6 +182,19 @@ public final class ModelHttpClient {
                         }, maxConnections)
                         .then())
                 .onErrorResume(error -> Mono.empty());
+    }
+
+    /**
+     * A warm-up call refused with a 4xx: said once per warm-up, at WARN, because the real calls will most likely be
+     * refused the same way (an Ollama without the configured model answers its model load 404 {@code model 'X' not
+     * found}, and every page's call after it too), and the operator should see it when the service starts, not page
+     * by page. A 5xx is not said: a busy or failing server may well answer the next call.
+     */
+    private void refused(String method, String path, int status, byte[] body) {
+        String answer = new String(body, StandardCharsets.UTF_8);
+        log.warn("The model server's warm-up call {} {}{} was answered HTTP {}: {} - calls like it will fail the same "
+                + "way until the server has what they ask for (for a model server: the model pulled)", method, baseUrl,
+                path, status, answer.length() > 300 ? answer.substring(0, 300) + "..." : answer);
     }
 
     /** The server this client calls. */

@@ -2,7 +2,12 @@ package io.matterpipeline.extract.ollama;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.matterpipeline.error.PipelineException;
+import io.matterpipeline.extract.modelhttp.ModelHttpClient;
 import io.matterpipeline.model.ModelClient;
 import io.matterpipeline.model.ModelFailures;
 import io.matterpipeline.model.ModelMessage;
@@ -18,6 +23,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import reactor.test.StepVerifier;
 
 class OllamaModelClientTests {
@@ -164,6 +170,27 @@ class OllamaModelClientTests {
                     })
                     .verify(WAIT);
         }
+    }
+
+    @Test
+    void aWarmUpAgainstAServerWithoutTheModelSaysSoOnceAtWarn() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger clientLog = (Logger) LoggerFactory.getLogger(ModelHttpClient.class);
+        logs.start();
+        clientLog.addAppender(logs);
+        try (OllamaSimulator otherModel = OllamaSimulator.start(OllamaSimulatorOptions.builder()
+                .models(List.of("qwen2.5:7b")).build())) {
+            StepVerifier.create(client(otherModel.baseUrl(), WAIT).warmUp()).expectComplete().verify(WAIT);
+            StepVerifier.create(client(simulator.baseUrl(), WAIT).warmUp()).expectComplete().verify(WAIT);
+        } finally {
+            clientLog.detachAppender(logs);
+        }
+
+        assertThat(logs.list).singleElement().satisfies(event -> {
+            assertThat(event.getLevel()).isEqualTo(Level.WARN);
+            assertThat(event.getFormattedMessage()).contains("/api/chat was answered HTTP 404")
+                    .contains("model 'llama3.1:8b' not found");
+        });
     }
 
     @Test

@@ -34,6 +34,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (port < 0 || port > 65_535) {
+            System.err.println("error: --port must be within 0..65535, was " + port);
+            return 1;
+        }
         Files.createDirectories(dataDir);
         ModelEndpoint endpoint;
         try {
@@ -47,7 +51,14 @@ final class ServeCommand implements Callable<Integer> {
         web.put("server.address", address);
         EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(endpoint.baseUrl(), modelOptions.model,
                 modelOptions.concurrency, dataDir, blobConnectionString, null, web);
-        EmbeddedPipeline pipeline = EmbeddedPipeline.start(true, settings);
+        EmbeddedPipeline pipeline;
+        try {
+            pipeline = EmbeddedPipeline.start(true, settings);
+        } catch (EmbeddedPipeline.StartFailure refused) {
+            endpoint.close();
+            System.err.println("error: " + refused.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             pipeline.close();

@@ -74,6 +74,10 @@ public final class Fleet {
 
     /** Runs the Matter through the fleet and returns the summary; the files are in the plan's {@code out}. */
     public FleetSummary run() throws IOException, InterruptedException {
+        // Every service's jar is there before anything starts: a missing build is one error, not a half-started fleet.
+        for (String service : FleetPlan.SERVICES) {
+            jar(service);
+        }
         Files.createDirectories(plan.out());
         Files.createDirectories(blobRoot);
         Files.createDirectories(logs);

@@ -72,6 +72,23 @@ class AzureBlobAutoConfigurationTests {
     }
 
     @Test
+    void whatCannotBeAConnectionStringFailsAtStartupNamingTheSettingNotItsValue() {
+        for (String wrong : new String[] {"nonsense-with-a-secret", "AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net",
+                "=x;AccountName=a"}) {
+            runner.withPropertyValues("matter-pipeline.blob.type=azure",
+                            "matter-pipeline.blob.azure.connection-string=" + wrong)
+                    .run(context -> assertThat(context).getFailure().rootCause()
+                            .hasMessageStartingWith("matter-pipeline.blob.azure.connection-string is not a storage "
+                                    + "connection string")
+                            .message().doesNotContain("secret", "c2VjcmV0"));
+        }
+        for (String right : new String[] {"UseDevelopmentStorage=true", CONNECTION_STRING,
+                "BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sv=2024&sig=x"}) {
+            assertThat(AzureBlobProperties.ofConnectionString(right, "c").connectionString()).isEqualTo(right);
+        }
+    }
+
+    @Test
     void batchesLargerThanAzureAllowsAreRejected() {
         runner.withPropertyValues("matter-pipeline.blob.type=azure",
                         "matter-pipeline.blob.azure.connection-string=" + CONNECTION_STRING,

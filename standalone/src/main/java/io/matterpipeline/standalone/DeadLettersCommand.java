@@ -156,12 +156,11 @@ final class DeadLettersCommand implements Runnable {
                 System.getProperty("java.io.tmpdir") + "/matter-pipeline-dead-letters");
         properties.put("logging.level.root", "WARN");
         properties.put("logging.level.com.azure", "ERROR");
-        return new SpringApplicationBuilder(BusOnly.class)
+        return ContextStart.run(new SpringApplicationBuilder(BusOnly.class)
                 .web(WebApplicationType.NONE)
                 .bannerMode(Banner.Mode.OFF)
                 .logStartupInfo(false)
-                .properties(properties)
-                .run();
+                .properties(properties), "the connection to the broker");
     }
 
     private static String describe(DeadLetter letter, boolean withBody) {

@@ -9,7 +9,6 @@ import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.core.NestedExceptionUtils;
 
 /** A running single-JVM pipeline: the Spring context of {@link StandaloneApplication}. */
 final class EmbeddedPipeline implements AutoCloseable {
@@ -47,29 +46,11 @@ final class EmbeddedPipeline implements AutoCloseable {
             properties.put("logging.threshold.console", "WARN");
         }
         properties.putAll(settings.extra());
-        try {
-            return new EmbeddedPipeline(new SpringApplicationBuilder(StandaloneApplication.class)
-                    .web(web ? WebApplicationType.REACTIVE : WebApplicationType.NONE)
-                    .bannerMode(Banner.Mode.OFF)
-                    .logStartupInfo(false)
-                    .properties(properties)
-                    .run());
-        } catch (RuntimeException failure) {
-            throw new StartFailure("the pipeline did not start: "
-                    + NestedExceptionUtils.getMostSpecificCause(failure).getMessage(), failure);
-        }
-    }
-
-    /**
-     * The services' context did not start (a port in use, a setting refused): the message says why in one line, for
-     * the command to print instead of a stack trace; Spring has logged the analysis or the details already.
-     */
-    static final class StartFailure extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        StartFailure(String message, Throwable cause) {
-            super(message, cause);
-        }
+        return new EmbeddedPipeline(ContextStart.run(new SpringApplicationBuilder(StandaloneApplication.class)
+                .web(web ? WebApplicationType.REACTIVE : WebApplicationType.NONE)
+                .bannerMode(Banner.Mode.OFF)
+                .logStartupInfo(false)
+                .properties(properties), "the pipeline"));
     }
 
     Matters matters() {

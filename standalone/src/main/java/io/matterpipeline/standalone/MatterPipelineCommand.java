@@ -10,6 +10,23 @@ import picocli.CommandLine.Command;
                 BenchServersCommand.class})
 final class MatterPipelineCommand implements Runnable {
 
+    /**
+     * The command line as {@code matter-pipeline.jar} runs it: a context that did not start ({@link ContextStart})
+     * is one line, {@code error: ...}, and exit status 1; any other failure keeps its stack trace, which a bug report
+     * needs.
+     */
+    static CommandLine commandLine() {
+        return new CommandLine(new MatterPipelineCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((failure, command, parsed) -> {
+                    if (!(failure instanceof ContextStart.Failure)) {
+                        throw failure;
+                    }
+                    command.getErr().println("error: " + failure.getMessage());
+                    return 1;
+                });
+    }
+
     @Override
     public void run() {
         CommandLine.usage(this, System.out);

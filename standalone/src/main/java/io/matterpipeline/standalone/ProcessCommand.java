@@ -104,9 +104,6 @@ final class ProcessCommand implements Callable<Integer> {
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
                 return run(pipeline.matters(), pipeline.tenant(), files, started);
             }
-        } catch (EmbeddedPipeline.StartFailure refused) {
-            stderr.println("error: " + refused.getMessage());
-            return EXIT_FAILED;
         } finally {
             if (dataDir == null) {
                 Directories.deleteQuietly(storeRoot);

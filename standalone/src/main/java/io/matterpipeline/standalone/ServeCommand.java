@@ -54,10 +54,9 @@ final class ServeCommand implements Callable<Integer> {
         EmbeddedPipeline pipeline;
         try {
             pipeline = EmbeddedPipeline.start(true, settings);
-        } catch (EmbeddedPipeline.StartFailure refused) {
+        } catch (ContextStart.Failure refused) {
             endpoint.close();
-            System.err.println("error: " + refused.getMessage());
-            return 1;
+            throw refused;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

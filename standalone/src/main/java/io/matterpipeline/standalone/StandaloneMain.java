@@ -2,7 +2,6 @@ package io.matterpipeline.standalone;
 
 import io.matterpipeline.error.FatalErrors;
 import io.matterpipeline.telemetry.azure.AzureMonitor;
-import picocli.CommandLine;
 
 /** Entry point of {@code matter-pipeline.jar}. */
 public final class StandaloneMain {
@@ -15,8 +14,6 @@ public final class StandaloneMain {
         FatalErrors.install();
         // One JVM, one agent, one cloud role for the four services (their requests are named after their queues).
         AzureMonitor.attachIfConfigured("matter-pipeline");
-        CommandLine commandLine = new CommandLine(new MatterPipelineCommand())
-                .setCaseInsensitiveEnumValuesAllowed(true);
-        System.exit(commandLine.execute(args));
+        System.exit(MatterPipelineCommand.commandLine().execute(args));
     }
 }

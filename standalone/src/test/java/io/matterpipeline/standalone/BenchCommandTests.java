@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -48,7 +47,7 @@ class BenchCommandTests {
         int exit;
         System.setErr(new PrintStream(errors, true, StandardCharsets.UTF_8));
         try {
-            exit = new CommandLine(new MatterPipelineCommand()).execute("bench", "--blob", "tape");
+            exit = MatterPipelineCommand.commandLine().execute("bench", "--blob", "tape");
         } finally {
             System.setErr(originalErr);
         }
@@ -67,7 +66,7 @@ class BenchCommandTests {
         int exit;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
-            exit = new CommandLine(new MatterPipelineCommand()).execute(args);
+            exit = MatterPipelineCommand.commandLine().execute(args);
         } finally {
             System.setOut(originalOut);
         }

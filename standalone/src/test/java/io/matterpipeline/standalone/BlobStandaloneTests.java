@@ -35,7 +35,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
 import org.springframework.boot.web.server.reactive.ReactiveWebServerFactory;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -203,7 +202,7 @@ class BlobStandaloneTests {
         List<String> args = new ArrayList<>(List.of("process", SAMPLES.toString(), "--out", out.toString(),
                 "--no-progress", "--model-url", simulator.baseUrl()));
         args.addAll(List.of(options));
-        return new CommandLine(new MatterPipelineCommand()).execute(args.toArray(String[]::new));
+        return MatterPipelineCommand.commandLine().execute(args.toArray(String[]::new));
     }
 
     /** The result without what differs between two runs by nature: ids, timestamps and timings. */

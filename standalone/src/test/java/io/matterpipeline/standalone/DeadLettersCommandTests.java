@@ -13,6 +13,8 @@ import io.matterpipeline.testkit.servicebus.ServiceBusEmulator;
 import io.matterpipeline.testkit.servicebus.ServiceBusEmulatorOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -67,12 +69,26 @@ class DeadLettersCommandTests {
         }
     }
 
+    @Test
+    void aConnectionStringThatIsNotOneIsOneErrorLineNamingTheSettingNotTheValue() {
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = MatterPipelineCommand.commandLine().setErr(new PrintWriter(err, true));
+
+        int exit = commandLine.execute("dead-letters", "--connection-string", "SharedAccessKey=s3cret", "list", "pages");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).startsWith("error: the connection to the broker did not start: "
+                        + "matter-pipeline.bus.servicebus.connection-string is not a Service Bus connection string")
+                .doesNotContain("s3cret")
+                .hasLineCount(1);
+    }
+
     private static String run(String... args) {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            int exit = new CommandLine(new MatterPipelineCommand()).execute(args);
+            int exit = MatterPipelineCommand.commandLine().execute(args);
             assertThat(exit).isZero();
         } finally {
             System.setOut(original);

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -46,7 +45,7 @@ final class FleetScenario {
     /** The Matter's result from the single-JVM main job over the model simulator. */
     static JsonNode cleanResult(Path matter, Path out) throws IOException {
         try (OllamaSimulator model = OllamaSimulator.start()) {
-            int exit = new CommandLine(new MatterPipelineCommand()).execute("process", matter.toString(), "--out",
+            int exit = MatterPipelineCommand.commandLine().execute("process", matter.toString(), "--out",
                     out.toString(), "--no-progress", "--model-url", model.baseUrl());
             assertThat(exit).as("clean run exit code").isZero();
         }

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -161,7 +160,7 @@ class ProcessCommandTests {
         Files.write(folder.resolve("empty.txt"), new byte[0]);
         Path out = work.resolve("out");
 
-        int exit = new CommandLine(new MatterPipelineCommand()).execute("process", folder.toString(),
+        int exit = MatterPipelineCommand.commandLine().execute("process", folder.toString(),
                 "--out", out.toString(), "--no-progress", "--model-url", simulator.baseUrl());
 
         assertThat(exit).isEqualTo(ProcessCommand.EXIT_PARTIAL);
@@ -230,7 +229,7 @@ class ProcessCommandTests {
         List<String> args = new ArrayList<>(List.of("process", folder.toString(), "--out", out.toString(),
                 "--no-progress"));
         args.addAll(List.of(options));
-        return new CommandLine(new MatterPipelineCommand()).execute(args.toArray(String[]::new));
+        return MatterPipelineCommand.commandLine().execute(args.toArray(String[]::new));
     }
 
     private static JsonNode document(JsonNode result, String fileName) {

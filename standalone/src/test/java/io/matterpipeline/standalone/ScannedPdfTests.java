@@ -24,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -61,7 +60,7 @@ class ScannedPdfTests {
         Path out = work.resolve("out");
         simulator.resetStats();
 
-        int exit = new CommandLine(new MatterPipelineCommand()).execute("process", folder.toString(),
+        int exit = MatterPipelineCommand.commandLine().execute("process", folder.toString(),
                 "--out", out.toString(), "--no-progress", "--model-url", simulator.baseUrl());
 
         assertThat(exit).isEqualTo(ProcessCommand.EXIT_PARTIAL);
@@ -94,7 +93,7 @@ class ScannedPdfTests {
         simulator.resetStats();
         documentIntelligence.reset();
 
-        int exit = new CommandLine(new MatterPipelineCommand()).execute("process", folder.toString(),
+        int exit = MatterPipelineCommand.commandLine().execute("process", folder.toString(),
                 "--out", out.toString(), "--no-progress", "--model-url", simulator.baseUrl(),
                 "-Dmatter-pipeline.splitter.ocr.endpoint=" + documentIntelligence.endpoint(),
                 "-Dmatter-pipeline.splitter.ocr.key=" + documentIntelligence.key(),

@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code serve} refuses what it cannot serve with one line and exit status 1. A class of its own: a web context that
@@ -28,7 +27,7 @@ class ServeCommandTests {
     void aPortInUseIsAnErrorNotAServerThatNeverListens() throws IOException {
         try (OllamaSimulator model = OllamaSimulator.start();
                 ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            int exit = new CommandLine(new MatterPipelineCommand()).execute("serve", "--port",
+            int exit = MatterPipelineCommand.commandLine().execute("serve", "--port",
                     String.valueOf(taken.getLocalPort()), "--address", "127.0.0.1", "--data-dir",
                     work.resolve("data").toString(), "--model-url", model.baseUrl());
 
@@ -38,7 +37,7 @@ class ServeCommandTests {
 
     @Test
     void aPortOutOfRangeIsRefusedBeforeAnythingStarts() {
-        int exit = new CommandLine(new MatterPipelineCommand()).execute("serve", "--port", "70000", "--data-dir",
+        int exit = MatterPipelineCommand.commandLine().execute("serve", "--port", "70000", "--data-dir",
                 work.resolve("data").toString());
 
         assertThat(exit).isEqualTo(1);

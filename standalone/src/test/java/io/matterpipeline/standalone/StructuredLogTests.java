@@ -14,7 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -50,7 +49,7 @@ class StructuredLogTests {
         Files.writeString(folder.resolve("letter.txt"), "Acme Corp agrees to pay Roadrunner LLC USD 10,000.");
         Path out = work.resolve("out");
 
-        int exit = new CommandLine(new MatterPipelineCommand()).execute("process", folder.toString(),
+        int exit = MatterPipelineCommand.commandLine().execute("process", folder.toString(),
                 "--out", out.toString(), "--no-progress", "--model-url", simulator.baseUrl(),
                 "-Dmatter-pipeline.worker.endpoints[0].url=" + simulator.baseUrl(),
                 "-Dmatter-pipeline.worker.endpoints[0].api=openai",

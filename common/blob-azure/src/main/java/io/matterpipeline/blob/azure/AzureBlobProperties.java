@@ -1,11 +1,9 @@
 package io.matterpipeline.blob.azure;
 
 import io.matterpipeline.blob.BlobStore;
+import io.matterpipeline.config.ConnectionStrings;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -58,15 +56,16 @@ public record AzureBlobProperties(
     /** Azure's largest block (4000 MiB). */
     private static final long MAX_BLOCK_SIZE = 4000L * 1024 * 1024;
 
-    private static final String NOT_A_CONNECTION_STRING = "matter-pipeline.blob.azure.connection-string is not a "
-            + "storage connection string: expected key=value pairs separated by ';', naming the account "
+    private static final String A_CONNECTION_STRING = "a storage connection string naming the account "
             + "(AccountName=...;AccountKey=...), its BlobEndpoint=... (with a SharedAccessSignature=...), or "
-            + "UseDevelopmentStorage=true (the value is not repeated here: it holds a key)";
+            + "UseDevelopmentStorage=true";
 
     public AzureBlobProperties {
         connectionString = blankToNull(connectionString);
         if (connectionString != null) {
-            requireConnectionString(connectionString);
+            ConnectionStrings.requireShape(connectionString, "matter-pipeline.blob.azure.connection-string",
+                    A_CONNECTION_STRING, keys -> keys.contains("accountname") || keys.contains("blobendpoint")
+                            || keys.contains("usedevelopmentstorage"));
         }
         container = container == null || container.isBlank() ? DEFAULT_CONTAINER : container;
         blockSize = blockSize == null ? DataSize.ofMegabytes(4) : blockSize;
@@ -115,29 +114,6 @@ public record AzureBlobProperties(
                 + ", blockSize=" + blockSize + ", maxConcurrency=" + maxConcurrency + ", maxTries=" + maxTries
                 + ", tryTimeout=" + tryTimeout + ", batchSize=" + batchSize + ", batchConcurrency=" + batchConcurrency
                 + ", batchRetries=" + batchRetries + ", batchRetryBackoff=" + batchRetryBackoff + "]";
-    }
-
-    /**
-     * Refuses what cannot be a storage connection string, at start-up and with the setting's name, where the SDK
-     * would say "Invalid connection string." from deep inside the first client built. Lenient on purpose: it checks the
-     * shape ({@code key=value} pairs separated by {@code ;}) and that the account is named somehow, and leaves the rest
-     * to the SDK. The value is never repeated: it holds the account key.
-     */
-    private static void requireConnectionString(String connectionString) {
-        Set<String> keys = new HashSet<>();
-        for (String pair : connectionString.split(";")) {
-            if (pair.isBlank()) {
-                continue;
-            }
-            int equals = pair.indexOf('=');
-            if (equals < 1) {
-                throw new IllegalArgumentException(NOT_A_CONNECTION_STRING);
-            }
-            keys.add(pair.substring(0, equals).strip().toLowerCase(Locale.ROOT));
-        }
-        if (!keys.contains("usedevelopmentstorage") && !keys.contains("accountname") && !keys.contains("blobendpoint")) {
-            throw new IllegalArgumentException(NOT_A_CONNECTION_STRING);
-        }
     }
 
     private static String blankToNull(String value) {

@@ -1,5 +1,6 @@
 package io.matterpipeline.bus.servicebus;
 
+import io.matterpipeline.config.ConnectionStrings;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -58,6 +59,11 @@ public record ServiceBusProperties(
 
     public ServiceBusProperties {
         connectionString = blankToNull(connectionString);
+        if (connectionString != null) {
+            ConnectionStrings.requireShape(connectionString, "matter-pipeline.bus.servicebus.connection-string",
+                    "a Service Bus connection string (Endpoint=sb://...;SharedAccessKeyName=...;SharedAccessKey=... "
+                            + "or Endpoint=sb://...;SharedAccessSignature=...)", keys -> keys.contains("endpoint"));
+        }
         fullyQualifiedNamespace = blankToNull(fullyQualifiedNamespace);
         retryDelay = orDefault(retryDelay, Duration.ofMillis(800));
         maxRetryDelay = orDefault(maxRetryDelay, Duration.ofMinutes(1));

@@ -61,4 +61,16 @@ class ServiceBusAutoConfigurationTests {
                 .run(context -> assertThat(context).hasFailed().getFailure()
                         .rootCause().hasMessageContaining("matter-pipeline.bus.servicebus.connection-string"));
     }
+
+    @Test
+    void whatCannotBeAConnectionStringFailsAtStartupNamingTheSettingNotItsValue() {
+        runner.withPropertyValues("matter-pipeline.bus.type=servicebus",
+                        "matter-pipeline.bus.servicebus.connection-string=SharedAccessKeyName=k;SharedAccessKey=s3cret")
+                .run(context -> assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageStartingWith("matter-pipeline.bus.servicebus.connection-string is not a Service Bus "
+                                + "connection string")
+                        .message().doesNotContain("s3cret"));
+        assertThat(ServiceBusProperties.ofConnectionString("Endpoint=sb://localhost:5672;SharedAccessKeyName=k;"
+                + "SharedAccessKey=v;UseDevelopmentEmulator=true").connectionString()).startsWith("Endpoint=");
+    }
 }

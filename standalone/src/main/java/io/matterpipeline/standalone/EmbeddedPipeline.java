@@ -1,17 +1,25 @@
 package io.matterpipeline.standalone;
 
+import io.matterpipeline.bus.MessageBus;
+import io.matterpipeline.config.PipelineProperties;
 import io.matterpipeline.ingest.IngestProperties;
 import io.matterpipeline.ingest.matter.Matters;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.NestedExceptionUtils;
+import reactor.core.publisher.Mono;
 
 /** A running single-JVM pipeline: the Spring context of {@link StandaloneApplication}. */
 final class EmbeddedPipeline implements AutoCloseable {
+
+    /** How long the broker has to answer before the pipeline takes documents. */
+    private static final Duration BUS_PROBE_TIMEOUT = Duration.ofSeconds(20);
 
     private final ConfigurableApplicationContext context;
 
@@ -46,11 +54,34 @@ final class EmbeddedPipeline implements AutoCloseable {
             properties.put("logging.threshold.console", "WARN");
         }
         properties.putAll(settings.extra());
-        return new EmbeddedPipeline(ContextStart.run(new SpringApplicationBuilder(StandaloneApplication.class)
-                .web(web ? WebApplicationType.REACTIVE : WebApplicationType.NONE)
-                .bannerMode(Banner.Mode.OFF)
-                .logStartupInfo(false)
-                .properties(properties), "the pipeline"));
+        EmbeddedPipeline pipeline = new EmbeddedPipeline(ContextStart.run(
+                new SpringApplicationBuilder(StandaloneApplication.class)
+                        .web(web ? WebApplicationType.REACTIVE : WebApplicationType.NONE)
+                        .bannerMode(Banner.Mode.OFF)
+                        .logStartupInfo(false)
+                        .properties(properties), "the pipeline"));
+        pipeline.requireBus();
+        return pipeline;
+    }
+
+    /**
+     * Checks the broker answers for the first queue ({@link MessageBus#probe}) before any document is taken: a broker
+     * that is not there would otherwise cost every upload its send timeout and end the job in a timeout minutes later.
+     * The in-memory bus always answers.
+     */
+    private void requireBus() {
+        String queue = bean(PipelineProperties.class).queues().documents();
+        try {
+            bean(MessageBus.class).probe(queue)
+                    .timeout(BUS_PROBE_TIMEOUT, Mono.error(() -> new IllegalStateException("no answer within "
+                            + BUS_PROBE_TIMEOUT.toSeconds() + " s")))
+                    .block();
+        } catch (RuntimeException unreachable) {
+            close();
+            throw new ContextStart.Failure("the message bus does not answer for queue '" + queue + "': "
+                    + NestedExceptionUtils.getMostSpecificCause(unreachable).getMessage() + " (is the broker "
+                    + "running, with the pipeline's queues?)", unreachable);
+        }
     }
 
     Matters matters() {

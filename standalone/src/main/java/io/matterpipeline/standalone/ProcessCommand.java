@@ -103,6 +103,10 @@ final class ProcessCommand implements Callable<Integer> {
                     out.resolve("pipeline.log"), busProperties());
             try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(false, settings)) {
                 return run(pipeline.matters(), pipeline.tenant(), files, started);
+            } catch (PipelineException stopped) {
+                // A failure the retries did not outlast (the broker or the store gone mid-job): said, not a trace.
+                stderr.println("error: the job stopped: " + stopped.getMessage() + " (" + stopped.reason() + ")");
+                return EXIT_FAILED;
             }
         } finally {
             if (dataDir == null) {

@@ -210,6 +210,18 @@ class ProcessCommandTests {
     }
 
     @Test
+    void aKafkaBrokerThatDoesNotAnswerIsAnErrorBeforeAnyDocumentIsRead() throws IOException {
+        simulator.resetStats();
+
+        int exit = process(work.resolve("out"), "--model-url", simulator.baseUrl(), "--kafka",
+                "127.0.0.1:" + LoopbackPorts.next());
+
+        assertThat(exit).isEqualTo(ProcessCommand.EXIT_FAILED);
+        assertThat(work.resolve("out").resolve("result.json")).doesNotExist();
+        assertThat(simulator.stats().totalCalls()).isZero();
+    }
+
+    @Test
     void withoutAModelServerItRunsOnTheSimulatorAndSaysSo() throws IOException {
         Assumptions.assumeFalse(listening(11434), "something answers on localhost:11434; the fallback is not taken");
         Path out = work.resolve("out");

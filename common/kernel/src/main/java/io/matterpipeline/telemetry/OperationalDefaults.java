@@ -19,6 +19,8 @@ import org.springframework.core.env.MapPropertySource;
  *   <li>{@code /actuator/prometheus} exposed next to health and info.</li>
  *   <li>Reactor's automatic context propagation, which carries the {@link LogContext} into the MDC across thread
  *       hops.</li>
+ *   <li>The Azure SDK's JDK HTTP client at ERROR: its only warning is about a header the JDK sets itself, once per
+ *       request.</li>
  * </ul>
  */
 public final class OperationalDefaults implements EnvironmentPostProcessor {
@@ -47,6 +49,9 @@ public final class OperationalDefaults implements EnvironmentPostProcessor {
         defaults.put("management.endpoint.health.validate-group-membership", "false");
         defaults.put("management.endpoints.web.exposure.include", "health,info,prometheus");
         defaults.put("spring.reactor.context-propagation", "auto");
+        // The Azure SDK's JDK HTTP client warns on every request with a body that java.net.http sets content-length
+        // itself (it does, to the same value): one WARN per blob write, thousands per Matter in Application Insights.
+        defaults.put("logging.level.com.azure.core.http.jdk.httpclient.JdkHttpClient", "ERROR");
         environment.getPropertySources().addLast(new MapPropertySource(SOURCE, defaults));
     }
 }

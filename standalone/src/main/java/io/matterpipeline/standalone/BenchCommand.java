@@ -133,14 +133,12 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (pages < 1 || warmupPages < 0 || replicas < 1 || slots < 1 || pageChars < 100 || pagesPerDocument < 1 || aggregators < 1
                 || !(slowReplicaFactor >= 1)) {
-            stderr.println("error: --pages, --replicas, --slots, --pages-per-document, --aggregators must be >= 1, "
+            throw new CommandFailure("--pages, --replicas, --slots, --pages-per-document, --aggregators must be >= 1, "
                     + "--warmup-pages >= 0, --page-chars >= 100, --slow-replica-factor >= 1");
-            return 1;
         }
         if (!List.of("filesystem", "memory", "azurite").contains(blob)
                 || !List.of("in-memory", "emulator").contains(bus)) {
-            stderr.println("error: --blob is filesystem, memory or azurite, --bus is in-memory or emulator");
-            return 1;
+            throw new CommandFailure("--blob is filesystem, memory or azurite, --bus is in-memory or emulator");
         }
         Duration latency = BenchDurations.parse(modelLatency);
         Duration limit = BenchDurations.parse(timeout);

@@ -78,7 +78,7 @@ final class EmbeddedPipeline implements AutoCloseable {
                     .block();
         } catch (RuntimeException unreachable) {
             close();
-            throw new ContextStart.Failure("the message bus does not answer for queue '" + queue + "': "
+            throw new CommandFailure("the message bus does not answer for queue '" + queue + "': "
                     + NestedExceptionUtils.getMostSpecificCause(unreachable).getMessage() + " (is the broker "
                     + "running, with the pipeline's queues?)", unreachable);
         }

@@ -11,15 +11,14 @@ import picocli.CommandLine.Command;
 final class MatterPipelineCommand implements Runnable {
 
     /**
-     * The command line as {@code matter-pipeline.jar} runs it: a context that did not start ({@link ContextStart})
-     * is one line, {@code error: ...}, and exit status 1; any other failure keeps its stack trace, which a bug report
-     * needs.
+     * The command line as {@code matter-pipeline.jar} runs it: a {@link CommandFailure} is one line,
+     * {@code error: ...}, and exit status 1; any other failure keeps its stack trace, which a bug report needs.
      */
     static CommandLine commandLine() {
         return new CommandLine(new MatterPipelineCommand())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((failure, command, parsed) -> {
-                    if (!(failure instanceof ContextStart.Failure)) {
+                    if (!(failure instanceof CommandFailure)) {
                         throw failure;
                     }
                     command.getErr().println("error: " + failure.getMessage());

@@ -31,7 +31,7 @@ final class ModelEndpoint implements AutoCloseable {
     /**
      * Resolves the endpoint for {@code model}.
      *
-     * @throws IllegalStateException when an explicit URL does not answer, or answers without the model
+     * @throws CommandFailure when an explicit URL does not answer, or answers without the model
      */
     static ModelEndpoint resolve(String explicitUrl, String model, PrintStream err) {
         return resolve(explicitUrl, ModelOptions.DEFAULT_MODEL_URL, model, err);
@@ -41,12 +41,12 @@ final class ModelEndpoint implements AutoCloseable {
     static ModelEndpoint resolve(String explicitUrl, String defaultUrl, String model, PrintStream err) {
         if (explicitUrl != null) {
             if (!answers(explicitUrl)) {
-                throw new IllegalStateException("The model server at " + explicitUrl + " does not answer "
+                throw new CommandFailure("The model server at " + explicitUrl + " does not answer "
                         + "(GET /api/version). Start it, or omit --model-url to use the built-in simulator.");
             }
             String missing = missingModel(explicitUrl, model);
             if (missing != null) {
-                throw new IllegalStateException("The model server at " + explicitUrl + " " + missing + ". Pull it "
+                throw new CommandFailure("The model server at " + explicitUrl + " " + missing + ". Pull it "
                         + "there (ollama pull " + model + "), or name one of its models with --model.");
             }
             return new ModelEndpoint(explicitUrl, null);

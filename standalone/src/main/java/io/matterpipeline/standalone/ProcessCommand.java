@@ -88,16 +88,12 @@ final class ProcessCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         List<Path> files = documentsIn(folder);
         if (files.isEmpty()) {
-            stderr.println("error: " + folder + " has no files to process.");
-            return EXIT_FAILED;
+            throw new CommandFailure(folder + " has no files to process.");
         }
         Files.createDirectories(out);
         Path storeRoot = dataDir != null ? dataDir : Files.createTempDirectory("matter-pipeline-");
         long started = System.nanoTime();
-        try (ModelEndpoint endpoint = resolveModel()) {
-            if (endpoint == null) {
-                return EXIT_FAILED;
-            }
+        try (ModelEndpoint endpoint = ModelEndpoint.resolve(modelOptions.modelUrl, modelOptions.model, stderr)) {
             EmbeddedPipeline.Settings settings = new EmbeddedPipeline.Settings(endpoint.baseUrl(),
                     modelOptions.model, modelOptions.concurrency, storeRoot, blobConnectionString,
                     out.resolve("pipeline.log"), busProperties());
@@ -105,8 +101,8 @@ final class ProcessCommand implements Callable<Integer> {
                 return run(pipeline.matters(), pipeline.tenant(), files, started);
             } catch (PipelineException stopped) {
                 // A failure the retries did not outlast (the broker or the store gone mid-job): said, not a trace.
-                stderr.println("error: the job stopped: " + stopped.getMessage() + " (" + stopped.reason() + ")");
-                return EXIT_FAILED;
+                throw new CommandFailure("the job stopped: " + stopped.getMessage() + " (" + stopped.reason() + ")",
+                        stopped);
             }
         } finally {
             if (dataDir == null) {
@@ -123,15 +119,6 @@ final class ProcessCommand implements Callable<Integer> {
             properties.putIfAbsent("matter-pipeline.bus.kafka.bootstrap-servers", kafkaBootstrapServers);
         }
         return Map.copyOf(properties);
-    }
-
-    private ModelEndpoint resolveModel() {
-        try {
-            return ModelEndpoint.resolve(modelOptions.modelUrl, modelOptions.model, stderr);
-        } catch (IllegalStateException refused) {
-            stderr.println("error: " + refused.getMessage());
-            return null;
-        }
     }
 
     private int run(Matters matters, String tenant, List<Path> files, long started) throws IOException {
@@ -157,9 +144,8 @@ final class ProcessCommand implements Callable<Integer> {
         MatterStatusView status = awaitFinal(matters.queries(), tenant, matterId);
         Duration processing = Duration.ofNanos(System.nanoTime() - sealed);
         if (status == null) {
-            stderr.printf("error: Matter %s did not finish within %s; its blobs are kept in the data directory.%n",
-                    matterId, timeout);
-            return EXIT_FAILED;
+            throw new CommandFailure("Matter " + matterId + " did not finish within " + timeout + (dataDir != null
+                    ? "; its blobs are kept in " + dataDir : "; run with --data-dir to keep its blobs") + ".");
         }
         Path resultFile = out.resolve("result.json");
         ResultFile.write(matters.queries().result(tenant, matterId), rejected, resultFile);

@@ -35,17 +35,10 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65_535) {
-            System.err.println("error: --port must be within 0..65535, was " + port);
-            return 1;
+            throw new CommandFailure("--port must be within 0..65535, was " + port);
         }
         Files.createDirectories(dataDir);
-        ModelEndpoint endpoint;
-        try {
-            endpoint = ModelEndpoint.resolve(modelOptions.modelUrl, modelOptions.model, System.err);
-        } catch (IllegalStateException refused) {
-            System.err.println("error: " + refused.getMessage());
-            return 1;
-        }
+        ModelEndpoint endpoint = ModelEndpoint.resolve(modelOptions.modelUrl, modelOptions.model, System.err);
         Map<String, Object> web = new java.util.LinkedHashMap<>(modelOptions.properties);
         web.put("server.port", port);
         web.put("server.address", address);
@@ -54,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
         EmbeddedPipeline pipeline;
         try {
             pipeline = EmbeddedPipeline.start(true, settings);
-        } catch (ContextStart.Failure refused) {
+        } catch (RuntimeException refused) {
             endpoint.close();
             throw refused;
         }

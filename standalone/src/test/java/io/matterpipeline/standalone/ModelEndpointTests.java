@@ -53,7 +53,7 @@ class ModelEndpointTests {
     @Test
     void anExplicitServerWithoutTheModelIsAnErrorNamingTheModelsItHas() {
         assertThatThrownBy(() -> ModelEndpoint.resolve(ollama.baseUrl(), "mistral:7b", printing(new ByteArrayOutputStream())))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(CommandFailure.class)
                 .hasMessage("The model server at " + ollama.baseUrl() + " has no model 'mistral:7b' (its models: "
                         + "llama3.1:8b, qwen2.5:latest). Pull it there (ollama pull mistral:7b), or name one of its "
                         + "models with --model.");
